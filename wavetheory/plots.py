@@ -1,0 +1,89 @@
+"""Figures (matplotlib, Agg backend): spectra on the unit circle, Phi heatmaps, trajectories.
+
+Every function draws into a new figure and, given ``path``, saves it atomically as PNG and
+closes it; it returns the path (or the figure when no path is given).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from .io import atomic_write  # noqa: E402
+
+__all__ = ["save", "plot_spectrum", "plot_matrix", "plot_trajectory"]
+
+
+def save(fig: "plt.Figure", path: str | Path | None) -> "Path | plt.Figure":
+    """Save ``fig`` as PNG atomically and close it; without a path return the figure."""
+    if path is None:
+        return fig
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return atomic_write(path, lambda fh: fh.write(buf.getvalue()))
+
+
+def plot_spectrum(
+    series: dict[str, np.ndarray], title: str = "spectrum", path: str | Path | None = None
+) -> "Path | plt.Figure":
+    """Eigenvalues in the complex plane with the unit circle; ``series`` maps labels to arrays.
+
+    The first series is drawn as large open circles (theory), the others as small filled marks.
+    """
+    fig, ax = plt.subplots(figsize=(4.6, 4.6))
+    t = np.linspace(0, 2 * np.pi, 400)
+    ax.plot(np.cos(t), np.sin(t), color="0.75", lw=1)
+    markers = ["o", "x", "+", "."]
+    for i, (label, ev) in enumerate(series.items()):
+        ev = np.asarray(ev, dtype=complex)
+        if i == 0:
+            ax.scatter(ev.real, ev.imag, s=90, facecolors="none", edgecolors="C0", label=label)
+        else:
+            ax.scatter(ev.real, ev.imag, s=25, marker=markers[i % 4], color=f"C{i}", label=label)
+    ax.axhline(0, color="0.9", lw=0.8, zorder=0)
+    ax.axvline(0, color="0.9", lw=0.8, zorder=0)
+    ax.set_aspect("equal")
+    ax.set_xlabel("Re $\\lambda$")
+    ax.set_ylabel("Im $\\lambda$")
+    ax.set_title(title)
+    ax.legend(loc="upper right", fontsize=8)
+    return save(fig, path)
+
+
+def plot_matrix(
+    mats: Sequence[tuple[str, np.ndarray]], title: str = "", path: str | Path | None = None, absolute: bool = False
+) -> "Path | plt.Figure":
+    """Heatmaps of one or more matrices side by side (e.g. Phi next to a recovered operator)."""
+    fig, axes = plt.subplots(1, len(mats), figsize=(4 * len(mats), 3.8), squeeze=False)
+    for ax, (label, M) in zip(axes[0], mats):
+        M = np.abs(M) if absolute else np.asarray(M)
+        lim = float(np.max(np.abs(M))) or 1.0
+        im = ax.imshow(M, cmap="magma" if absolute else "RdBu_r", vmin=0 if absolute else -lim, vmax=lim)
+        ax.set_title(label)
+        fig.colorbar(im, ax=ax, fraction=0.046)
+    if title:
+        fig.suptitle(title)
+    return save(fig, path)
+
+
+def plot_trajectory(
+    trajectory: np.ndarray, s: int, title: str = "trajectory", path: str | Path | None = None
+) -> "Path | plt.Figure":
+    """A trajectory (T, d) as a time x component image, with the end of the history marked."""
+    traj = np.asarray(trajectory)
+    fig, ax = plt.subplots(figsize=(7, 2.2 + 0.15 * traj.shape[1]))
+    lim = float(np.max(np.abs(traj))) or 1.0
+    ax.imshow(traj.T, aspect="auto", cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest")
+    ax.axvline(s - 0.5, color="k", lw=1, ls="--")
+    ax.set_xlabel("time t")
+    ax.set_ylabel("component")
+    ax.set_title(title)
+    return save(fig, path)
