@@ -1,0 +1,82 @@
+"""Hypothesis strategies for the domain: sizes, lag operators, tasks, bases, histories, boundaries."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as st
+
+from wavetheory.tasks import Binding, LinearHDS, signed_selection
+from wavetheory.wave_operator import make_basis
+
+# small sizes keep dense sd x sd checks cheap while covering d = 1 and s = 1 edge cases
+ds = st.integers(min_value=1, max_value=4)
+ss = st.integers(min_value=1, max_value=6)
+seeds = st.integers(min_value=0, max_value=2**32 - 1)
+
+
+@st.composite
+def lag_stacks(draw, d=None, s=None, integer: bool = False, scale: float = 1.0):
+    """An (s, d, d) array of lag operators; integer entries in [-2, 2] or floats in [-scale, scale]."""
+    d = draw(ds) if d is None else d
+    s = draw(ss) if s is None else s
+    seed = draw(seeds)
+    rng = np.random.default_rng(seed)
+    if integer:
+        lags = rng.integers(-2, 3, size=(s, d, d)).astype(float)
+        # sparsify so that many lags are exactly zero (the structured paths skip them)
+        lags *= rng.random((s, 1, 1)) < 0.6
+    else:
+        lags = rng.uniform(-scale, scale, size=(s, d, d)) / np.sqrt(d * s)
+    return lags
+
+
+@st.composite
+def linear_tasks(draw, integer: bool = False, only_last_lag: bool = False, max_d: int = 4, max_s: int = 6):
+    """A LinearHDS with random lags (optionally only A_s non-zero, the C3/C12 case)."""
+    d = draw(st.integers(1, max_d))
+    s = draw(st.integers(1, max_s))
+    lags = draw(lag_stacks(d=d, s=s, integer=integer))
+    if only_last_lag:
+        lags[:-1] = 0
+    return LinearHDS(lags)
+
+
+@st.composite
+def signed_selection_tasks(draw, max_d: int = 4, max_s: int = 6):
+    """A random variable-binding task (signed partial selection lags)."""
+    d = draw(st.integers(1, max_d))
+    s = draw(st.integers(1, max_s))
+    bindings = [
+        Binding(draw(st.integers(0, d - 1)), draw(st.integers(1, s)), draw(st.sampled_from([-1, 1])))
+        for _ in range(d)
+    ]
+    return signed_selection(bindings, s=s)
+
+
+@st.composite
+def bases(draw, n: int, kinds=("identity", "orthogonal", "invertible")):
+    """A change of basis Psi (n x n) of one of the given kinds."""
+    return make_basis(draw(st.sampled_from(kinds)), n, rng=draw(seeds))
+
+
+@st.composite
+def histories(draw, d: int, s: int, batch: int | None = None, pm_one: bool = False):
+    """An initial history (B, s, d): random +-1 (the task's inputs) or Gaussian."""
+    b = draw(st.integers(1, 4)) if batch is None else batch
+    rng = np.random.default_rng(draw(seeds))
+    if pm_one:
+        return rng.choice([-1.0, 1.0], size=(b, s, d))
+    return rng.standard_normal((b, s, d))
+
+
+@st.composite
+def tanh_boundaries(draw, d: int, s: int):
+    """A random nonlinear HDS map in lag order: f(past) = tanh(W vec(past) + b), W (d, s*d)."""
+    rng = np.random.default_rng(draw(seeds))
+    W = rng.standard_normal((d, s * d)) / np.sqrt(s * d)
+    b = rng.standard_normal(d) * 0.1
+
+    def f(past: np.ndarray) -> np.ndarray:  # past (..., s, d) -> (..., d)
+        return np.tanh(past.reshape(past.shape[:-2] + (s * d,)) @ W.T + b)
+
+    return f
