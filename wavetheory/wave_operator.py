@@ -279,7 +279,7 @@ def group_eigenvalues(eigenvalues: np.ndarray, tol: float = 1e-6) -> list[tuple[
     ones (Jordan block of size m) spread by ~eps^(1/m) and need a larger ``tol`` (see the
     symbolic module for exact multiplicities).
 
-    >>> group_eigenvalues(np.array([1.0, 1.0 + 1e-12, -1.0]))
+    >>> [(complex(round(z.real, 6), 0), m) for z, m in group_eigenvalues(np.array([1.0, 1.0 + 1e-12, -1.0]))]
     [((-1+0j), 1), ((1+0j), 2)]
     """
     ev = np.sort_complex(np.asarray(eigenvalues, dtype=complex).ravel())
