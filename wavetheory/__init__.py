@@ -47,7 +47,10 @@ from .wave_operator import (
 __version__ = "0.1.0"
 
 # heavy modules (SymPy, torch), loaded on first use: attribute name -> module
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {
+    "SBCParams": "attention", "sbc_boundary": "attention", "random_sbc": "attention", "repeat_copy_sbc": "attention",
+    "ShiftSSM": "ssm", "AttentionOnlyTransformer": "transformer",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -298,10 +298,10 @@ def sbc_boundary_torch(params: SBCParams, H: "torch.Tensor") -> "torch.Tensor":
     import torch
 
     dt = H.dtype
-    Q, K, V, W_O = (torch.as_tensor(a, dtype=dt) for a in (params.Q, params.K, params.V, params.W_O))
+    Q, K, V, W_O = (torch.tensor(np.array(a), dtype=dt) for a in (params.Q, params.K, params.V, params.W_O))
     Z = H
     if params.pos is not None:
-        pos = torch.as_tensor(params.pos, dtype=dt)
+        pos = torch.tensor(np.array(params.pos), dtype=dt)
         Z = torch.cat([H, pos.expand(H.shape[:-1] + (pos.shape[1],))], dim=-1)
     if params.layernorm:
         Z = torch.nn.functional.layer_norm(Z, (Z.shape[-1],), eps=params.eps)

@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 
 from .io import atomic_write  # noqa: E402
 
-__all__ = ["save", "plot_spectrum", "plot_matrix", "plot_trajectory"]
+__all__ = ["save", "plot_spectrum", "plot_matrix", "plot_trajectory", "plot_attention"]
 
 
 def save(fig: "plt.Figure", path: str | Path | None) -> "Path | plt.Figure":
@@ -86,4 +86,31 @@ def plot_trajectory(
     ax.set_xlabel("time t")
     ax.set_ylabel("component")
     ax.set_title(title)
+    return save(fig, path)
+
+
+def plot_attention(
+    weights: np.ndarray, title: str = "attention over the substrate", path: str | Path | None = None
+) -> "Path | plt.Figure":
+    """SBC attention pattern (C6): weights (T, s) or (T, n_heads, s) as time x column images, one per head.
+
+    Column i is the substrate column h_i (1 = oldest, open end; s = newest, start boundary).
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    if w.ndim == 2:
+        w = w[:, None, :]
+    if w.ndim != 3 or 0 in w.shape:
+        raise ValueError(f"weights: expected shape (T, s) or (T, n_heads, s), got {np.shape(weights)}")
+    T, nh, s = w.shape
+    fig, axes = plt.subplots(1, nh, figsize=(1.2 + 0.45 * s * nh + 1.2 * nh, 1.6 + 0.12 * T), squeeze=False)
+    for n, ax in enumerate(axes[0]):
+        im = ax.imshow(w[:, n, :], aspect="auto", cmap="viridis", vmin=0, vmax=1, interpolation="nearest",
+                       extent=(0.5, s + 0.5, T - 0.5, -0.5))
+        ax.set_xticks(range(1, s + 1))
+        ax.set_xlabel("substrate column i")
+        ax.set_ylabel("generation step")
+        ax.set_title(f"head {n + 1}" if nh > 1 else title, fontsize=9)
+        fig.colorbar(im, ax=ax, fraction=0.046, label="softmax weight")
+    if nh > 1:
+        fig.suptitle(title)
     return save(fig, path)

@@ -89,7 +89,7 @@ class AttentionOnlyTransformer(nn.Module):
         """The transformer with the same score as the SBC: W_q = sqrt(d_k) Q (scaling folded), C6."""
         model = cls(
             params.d, params.n_heads, params.d_k, params.d_v,
-            pos=None if params.pos is None else torch.as_tensor(params.pos),
+            pos=None if params.pos is None else torch.tensor(np.array(params.pos)),
             residual=params.residual, layernorm=params.layernorm, eps=params.eps, dtype=dtype,
         )
         # per-head blocks stacked along the output rows: head n = rows n d_k .. (n+1) d_k - 1
@@ -101,7 +101,7 @@ class AttentionOnlyTransformer(nn.Module):
         }
         with torch.no_grad():
             for name, w in flat.items():
-                getattr(model, name).weight.copy_(torch.as_tensor(np.ascontiguousarray(w), dtype=dtype))
+                getattr(model, name).weight.copy_(torch.tensor(np.array(w), dtype=dtype))
         return model
 
     def forward(self, x: torch.Tensor, causal: bool = True) -> torch.Tensor:
