@@ -52,6 +52,7 @@ __all__ = [
     "sbc_rollout",
     "random_sbc",
     "repeat_copy_sbc",
+    "anti_similarity_sbc",
     "sbc_boundary_torch",
 ]
 
@@ -287,6 +288,22 @@ def repeat_copy_sbc(d: int, s: int, logit: float = 40.0) -> SBCParams:
     V = np.zeros((d, d_in))
     V[:, :d] = np.eye(d)  # V z_i = h_i
     return SBCParams(Q=Q, K=K, V=V, pos=np.eye(s))
+
+
+def anti_similarity_sbc(d: int, logit: float = 40.0) -> SBCParams:
+    """The content-only attempt at repeat copy (no positional code): K^T Q = -logit I, V = I.
+
+    The score -logit h_i . h_s favours the column least similar to the newest one. For +-1 tokens
+    and s = 2 this picks h_1 whenever h_1 != h_2 (gap >= 2 logit), so it solves repeat copy; for
+    s >= 3 no content-only SBC can (f is symmetric in h_1 .. h_{s-1}, see ``proofs/c6_...``).
+
+    >>> p = anti_similarity_sbc(2)
+    >>> p.boundary(np.array([[[1.0, -1.0], [1.0, 1.0]]])).tolist()
+    [[1.0, -1.0]]
+    """
+    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
+        raise ValueError(f"d: expected an integer >= 1, got {d!r}")
+    return SBCParams(Q=-logit * np.eye(d), K=np.eye(d), V=np.eye(d))
 
 
 def sbc_boundary_torch(params: SBCParams, H: "torch.Tensor") -> "torch.Tensor":

@@ -89,28 +89,35 @@ def plot_trajectory(
     return save(fig, path)
 
 
-def plot_attention(
-    weights: np.ndarray, title: str = "attention over the substrate", path: str | Path | None = None
-) -> "Path | plt.Figure":
-    """SBC attention pattern (C6): weights (T, s) or (T, n_heads, s) as time x column images, one per head.
 
-    Column i is the substrate column h_i (1 = oldest, open end; s = newest, start boundary).
+def plot_attention(
+    weights: "np.ndarray | dict[str, np.ndarray]", title: str = "attention over the substrate",
+    path: str | Path | None = None,
+) -> "Path | plt.Figure":
+    """SBC attention pattern (C6): weights (T, s) or (T, n_heads, s) as time x column images.
+
+    ``weights`` is one array or a dict label -> array (one panel per label and head). Column i is
+    the substrate column h_i (1 = oldest, at the open end; s = newest, at the start boundary).
     """
-    w = np.asarray(weights, dtype=np.float64)
-    if w.ndim == 2:
-        w = w[:, None, :]
-    if w.ndim != 3 or 0 in w.shape:
-        raise ValueError(f"weights: expected shape (T, s) or (T, n_heads, s), got {np.shape(weights)}")
-    T, nh, s = w.shape
-    fig, axes = plt.subplots(1, nh, figsize=(1.2 + 0.45 * s * nh + 1.2 * nh, 1.6 + 0.12 * T), squeeze=False)
-    for n, ax in enumerate(axes[0]):
-        im = ax.imshow(w[:, n, :], aspect="auto", cmap="viridis", vmin=0, vmax=1, interpolation="nearest",
-                       extent=(0.5, s + 0.5, T - 0.5, -0.5))
-        ax.set_xticks(range(1, s + 1))
+    series = weights if isinstance(weights, dict) else {"": weights}
+    panels = []
+    for label, w in series.items():
+        w = np.asarray(w, dtype=np.float64)
+        w = w[:, None, :] if w.ndim == 2 else w
+        if w.ndim != 3 or 0 in w.shape:
+            raise ValueError(f"weights: expected shape (T, s) or (T, n_heads, s), got {np.shape(series[label])}")
+        nh = w.shape[1]
+        panels += [(f"{label} head {n + 1}".strip() if nh > 1 else label, w[:, n, :]) for n in range(nh)]
+    T, s = panels[0][1].shape
+    fig, axes = plt.subplots(1, len(panels), figsize=(len(panels) * (1.6 + 0.4 * s), 1.8 + 0.12 * T), squeeze=False)
+    for ax, (label, w) in zip(axes[0], panels):
+        im = ax.imshow(w, aspect="auto", cmap="viridis", vmin=0, vmax=1, interpolation="nearest",
+                       extent=(0.5, w.shape[1] + 0.5, w.shape[0] - 0.5, -0.5))
+        ax.set_xticks(range(1, w.shape[1] + 1))
         ax.set_xlabel("substrate column i")
-        ax.set_ylabel("generation step")
-        ax.set_title(f"head {n + 1}" if nh > 1 else title, fontsize=9)
-        fig.colorbar(im, ax=ax, fraction=0.046, label="softmax weight")
-    if nh > 1:
-        fig.suptitle(title)
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.set_title(label, fontsize=9)
+    axes[0][0].set_ylabel("generation step")
+    fig.colorbar(im, ax=list(axes[0]), fraction=0.046 / len(panels) ** 0.5, label="softmax weight")
+    fig.suptitle(title, fontsize=10)
     return save(fig, path)

@@ -77,7 +77,7 @@ def cmd_sbc(args: argparse.Namespace) -> tuple[Any, str]:
 def cmd_sbc_copy(args: argparse.Namespace) -> tuple[Any, str]:
     import numpy as np
 
-    from ..attention import repeat_copy_sbc, sbc_rollout
+    from ..attention import anti_similarity_sbc, repeat_copy_sbc, sbc_rollout
     from ..tasks import repeat_copy, rollout
 
     _check_sizes(args)
@@ -86,6 +86,7 @@ def cmd_sbc_copy(args: argparse.Namespace) -> tuple[Any, str]:
     wave, weights = sbc_rollout(params, history, args.steps)
     gen = _generate(params, history, args.steps)
     target = rollout(repeat_copy(args.d, args.s), history, args.steps)
+    content, content_weights = sbc_rollout(anti_similarity_sbc(args.d), history, args.steps)
     result: dict[str, Any] = {
         "d": args.d,
         "s": args.s,
@@ -93,10 +94,12 @@ def cmd_sbc_copy(args: argparse.Namespace) -> tuple[Any, str]:
         "max_abs_error_vs_repeat_copy": float(np.max(np.abs(wave - target))) if args.steps else 0.0,
         "max_abs_diff_wave_vs_transformer": float(np.max(np.abs(wave - gen))) if args.steps else 0.0,
         "min_weight_on_column_1": float(np.min(weights[..., 0])) if args.steps else 1.0,
+        "content_only_max_abs_error_vs_repeat_copy": float(np.max(np.abs(content - target))) if args.steps else 0.0,
     }
     if args.out:
         from ..plots import plot_attention
 
-        result["figure"] = str(plot_attention(weights[0], title=f"repeat copy (d = {args.d}, s = {args.s})", path=args.out))
+        panels = {"positional code (one-hot p_i)": weights[0], "content only (K^T Q = -c I)": content_weights[0]}
+        result["figure"] = str(plot_attention(panels, title=f"SBC on repeat copy (d = {args.d}, s = {args.s})", path=args.out))
     lines = [f"{k}: {v}" for k, v in result.items()]
     return result, "\n".join(lines)
