@@ -50,6 +50,9 @@ __version__ = "0.1.0"
 _LAZY: dict[str, str] = {
     "SBCParams": "attention", "sbc_boundary": "attention", "random_sbc": "attention", "repeat_copy_sbc": "attention",
     "ShiftSSM": "ssm", "AttentionOnlyTransformer": "transformer",
+    "symbolic_charpoly": "symbolic", "factor_charpoly": "symbolic", "eigen_structure": "symbolic",
+    "derive": "symbolic", "symbolic_Phi": "symbolic", "exact_lags": "symbolic",
+    "is_realizable": "realizability", "realizability_report": "realizability",
 }
 
 
