@@ -121,3 +121,27 @@ def plot_attention(
     fig.colorbar(im, ax=list(axes[0]), fraction=0.046 / len(panels) ** 0.5, label="softmax weight")
     fig.suptitle(title, fontsize=10)
     return save(fig, path)
+
+
+def plot_gradient_norms(
+    lags: Sequence[int],
+    series: dict[str, Sequence[float]],
+    bound: Sequence[float] | None = None,
+    title: str = "gradient propagation",
+    path: str | Path | None = None,
+) -> "Path | plt.Figure":
+    """||dh(1+k)/dx(1)|| against the lag k on a log scale, one line per RNN, with the C5 bound dashed."""
+    fig, ax = plt.subplots(figsize=(6, 3.8))
+    for i, (label, norms) in enumerate(series.items()):
+        v = np.asarray(norms, dtype=float)
+        ax.semilogy(np.asarray(lags)[v > 0], v[v > 0], marker="o", ms=3, color=f"C{i}", label=label)
+    if bound is not None:
+        ax.semilogy(lags, bound, ls="--", color="k", lw=1, label="bound $||W_{uh}||\\,\\mu^k$")
+    ax.set_xlabel("lag k")
+    ax.set_ylabel("$||\\partial h(1+k) / \\partial x(1)||_2$")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return save(fig, path)
+
+
+__all__.append("plot_gradient_norms")
