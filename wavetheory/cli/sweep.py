@@ -1,0 +1,63 @@
+"""Sweep commands: ``sweep`` (a grid of train + analyze cells on a process pool or Dask) and ``sweep-report``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from . import add_json_flag
+
+BACKENDS = ("local", "dask")  # mirrors wavetheory.sweep.BACKENDS (not imported: it pulls numpy)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sweep", help="train and analyze a grid of RNNs (tasks x seeds x sizes x inits); resumable")
+    p.add_argument("config", metavar="CONFIG", help="sweep config, .toml or .json (see wavetheory.sweep)")
+    p.add_argument("--out", required=True, metavar="DIR", help="results folder: results.csv, results.jsonl, cells/<id>/")
+    p.add_argument("--backend", choices=BACKENDS, default="local", help="local process pool (default) or dask")
+    p.add_argument("--scheduler", metavar="ADDR", help="dask scheduler to join, e.g. tcp://host:8786 (default: a LocalCluster)")
+    p.add_argument("--workers", type=int, metavar="N", help="worker processes (default: CPU count)")
+    p.add_argument("--retry-failed", action="store_true", help="run cells recorded as failed again")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("sweep-report", help="statistics and figures of a sweep: per-task distributions, convergence, C12")
+    p.add_argument("dir", metavar="DIR", help="a sweep folder (or a results.csv file)")
+    p.add_argument("--by", default="task", metavar="COLS", help="comma-separated grouping columns (default: task)")
+    p.add_argument("--acc-threshold", type=float, default=0.99, metavar="A", help="converged: accuracy >= A (0.99)")
+    p.add_argument("--eig-threshold", type=float, default=0.05, metavar="E", help="converged: eig_match_mean <= E (0.05)")
+    p.add_argument("--figures", metavar="DIR", help="where the report goes (default: DIR/report)")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_sweep_report)
+
+
+def cmd_sweep(args: argparse.Namespace) -> tuple[Any, str]:
+    from ..sweep import load_config, run_sweep
+
+    config = load_config(args.config)
+    result = run_sweep(config, args.out, backend=args.backend, workers=args.workers, scheduler=args.scheduler,
+                       retry_failed=args.retry_failed)
+    text = (f"sweep: {result['cells']} cells, {result['skipped']} already recorded, ran {result['ok']} ok and "
+            f"{result['error']} failed -> {result['table']}")
+    return result, text
+
+
+def cmd_sweep_report(args: argparse.Namespace) -> tuple[Any, str]:
+    from ..io import write_json
+    from ..sweep import read_results
+    from ..sweep_report import format_summary, save_report_figures, summarize
+
+    for name in ("acc_threshold", "eig_threshold"):
+        v = getattr(args, name)
+        if not 0 <= v <= (1 if name == "acc_threshold" else float("inf")):
+            raise ValueError(f"--{name.replace('_', '-')}: expected a number in [0, 1] for accuracy, >= 0 for eig, got {v}")
+    records = read_results(args.dir)
+    summary = summarize(records, by=[b.strip() for b in args.by.split(",") if b.strip()],
+                        acc_threshold=args.acc_threshold, eig_threshold=args.eig_threshold)
+    base = Path(args.dir)
+    out = Path(args.figures) if args.figures else (base if base.is_dir() else base.parent) / "report"
+    summary["figures"] = save_report_figures(records, summary, out)
+    write_json(out / "summary.json", summary)
+    text = format_summary(summary) + f"\nreport: {out / 'summary.json'}, " + ", ".join(summary["figures"])
+    return summary, text
