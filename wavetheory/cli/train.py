@@ -1,0 +1,119 @@
+"""Training and weight-analysis commands: ``train`` and ``analyze`` (C7-C11, C13; torch only in ``train``)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from . import CliError, add_json_flag, add_task_args, task_from_args
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train a tanh Elman RNN on a two-phase task with a horizon curriculum")
+    add_task_args(p)
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder: weights.npz, metrics.json, checkpoint.pt")
+    p.add_argument("--preset", default="default", metavar="NAME", help="configuration preset: default, authors, smoke")
+    p.add_argument("--hidden", type=int, metavar="H", help="hidden units (default 128)")
+    p.add_argument("--init", choices=["default", "shift", "wave"], help="initialization (default: PyTorch's)")
+    p.add_argument("--steps", type=int, metavar="N", help="maximum optimizer steps")
+    p.add_argument("--horizons", type=int, nargs="+", metavar="T", help="curriculum horizons (default 10 20 40 60 100)")
+    p.add_argument("--threshold", type=float, metavar="A", help="accuracy that raises the horizon (default 0.96)")
+    p.add_argument("--target", type=float, metavar="A", help="stop at this fresh accuracy on the last horizon (default 0.99)")
+    p.add_argument("--batch", type=int, metavar="B", help="batch size (default 64)")
+    p.add_argument("--lr", type=float, metavar="LR", help="Adam learning rate (default 1e-3)")
+    p.add_argument("--checkpoint-every", type=int, metavar="N", help="checkpoint period in steps (default 500)")
+    p.add_argument("--threads", type=int, metavar="N", help="torch intra-op threads (default 1, measured fastest)")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], help="device (default: CUDA when available)")
+    p.add_argument("--resume", action="store_true", help="continue the run in DIR from its checkpoint")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("analyze", help="compare a trained RNN's weights with the wave operator Phi (C7-C10)")
+    p.add_argument("dir", nargs="?", metavar="DIR", help="a training folder (weights.npz, metrics.json, task.json)")
+    p.add_argument("--weights", metavar="FILE", help="an .npz with W_hh (H x H), W_uh (H x d), W_hy (d x H)")
+    add_task_args(p, required=False)
+    p.add_argument("--road", choices=["readout", "input"], default="readout",
+                   help="seed of the power-iteration basis: pinv(W_hy) (C8, default) or W_uh")
+    p.add_argument("--align", action="store_true", help="Krylov-aligned basis K U^-1 (exact for tasks with lags < s)")
+    p.add_argument("--rank", type=int, metavar="R", help="effective rank: truncate pinv(Psi) to R singular values")
+    p.add_argument("--rcond", type=float, default=1e-10, metavar="X", help="relative SVD cut-off of the pseudo-inverses")
+    p.add_argument("--normalize", choices=["scalar", "columns"], default="scalar",
+                   help="basis normalization: one scalar (default) or unit columns (the authors')")
+    p.add_argument("--nonlinearity", choices=["tanh", "linear"], default="tanh", help="activation for the waves (default tanh)")
+    p.add_argument("--out", metavar="DIR", help="figure folder (default DIR/analysis or FILE's folder)")
+    p.add_argument("--no-figures", action="store_true", help="do not draw figures")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_analyze)
+
+
+_OVERRIDES = ("hidden", "init", "steps", "threshold", "target", "batch", "lr", "checkpoint_every", "threads", "device")
+
+
+def cmd_train(args: argparse.Namespace) -> tuple[Any, str]:
+    from ..trainer import TrainConfig, train
+
+    task = task_from_args(args)
+    overrides = {k: getattr(args, k) for k in _OVERRIDES if getattr(args, k) is not None}
+    if args.horizons is not None:
+        overrides["horizons"] = tuple(args.horizons)
+    config = TrainConfig.preset(args.preset, seed=args.seed, **overrides)
+    m = train(task, config, args.out, resume=args.resume)
+    result = {k: v for k, v in m.items() if k not in ("history", "eig_history")}
+    result["eig_match_final"] = {"mean": m["eig_history"]["mean"][-1], "max": m["eig_history"]["max"][-1]} if m["eig_history"]["step"] else None
+    lines = [f"trained {task.name} (d = {task.d}, s = {task.s}) for {m['steps']} steps in {m['wall_seconds']:.1f} s "
+             f"({m['seconds_per_step'] * 1e3:.1f} ms/step, {m['device']})",
+             f"accuracy on fresh sequences at horizon {config.horizons[-1]}: {m['accuracy']:.4f}"]
+    for lv in m["curriculum"]:
+        cleared = f"cleared at step {lv['step_cleared']} ({lv['wall_cleared']:.1f} s)" if "step_cleared" in lv else "not cleared"
+        lines.append(f"  horizon {lv['horizon']:4d}: reached at step {lv['step_reached']}, {cleared}")
+    if result["eig_match_final"] is not None:
+        lines.append(f"eigenvalue match to Phi: mean {result['eig_match_final']['mean']:.4f}, max {result['eig_match_final']['max']:.4f}")
+    lines.append(f"wrote {Path(args.out) / 'weights.npz'}, {Path(args.out) / 'metrics.json'}")
+    return result, "\n".join(lines)
+
+
+def cmd_analyze(args: argparse.Namespace) -> tuple[Any, str]:
+    from ..analysis import analyze, load_weights, save_figures
+    from ..io import read_json
+    from ..tasks import load_task
+
+    if (args.dir is None) == (args.weights is None):
+        raise CliError("give either a training folder DIR or --weights FILE.npz (one of them)")
+    weights = Path(args.weights) if args.weights else Path(args.dir) / "weights.npz"
+    if args.task is None and args.lags is None:
+        if args.dir is None or not (Path(args.dir) / "task.json").exists():
+            raise CliError("a task is required: --task NAME --d D --s S, or --lags FILE")
+        task = load_task(Path(args.dir) / "task.json")
+    else:
+        task = task_from_args(args)
+    if args.rank is not None and args.rank < 1:
+        raise CliError(f"--rank must be >= 1, got {args.rank}")
+    rnn, init = load_weights(weights)
+    res = analyze(rnn, task, init, road=args.road, rcond=args.rcond, rank=args.rank, normalize=args.normalize,
+                  align=args.align, nonlinearity=args.nonlinearity, seed=args.seed)
+    summary = res["summary"]
+    if not args.no_figures:
+        out = Path(args.out) if args.out else (Path(args.dir) / "analysis" if args.dir else weights.parent / f"{weights.stem}-analysis")
+        metrics_path = Path(args.dir) / "metrics.json" if args.dir else None
+        metrics = read_json(metrics_path) if metrics_path is not None and metrics_path.exists() else None
+        summary["figures"] = save_figures(res, out, title=task.name, metrics=metrics)
+    em = summary["eig_match"]
+    lines = [
+        f"{weights}: H = {summary['hidden']}, task {task.name} (d = {task.d}, s = {task.s})",
+        f"eigenvalues (C7): match mean {em['mean']:.4f}, max {em['max']:.4f}; angle error max {em['angle_max']:.4f} rad; "
+        f"matched |lambda| mean {em['modulus_mean']:.4f}; {summary['n_outside']} further outside radius {summary['radius']:.3f}",
+        f"basis (C8, {summary['road']}{', aligned' if summary['aligned'] else ''}): phi_error {summary['phi_error']:.4g}  "
+        + "  ".join(f"[{k}: {v['phi_error']:.3g}, aligned {v['phi_error_aligned']:.3g}, cond {v['cond']:.3g}]" for k, v in summary["bases"].items()),
+        f"waves (C9): R^2 {_fmt(summary['wave_r2'])} (basis-free linear decoding {_fmt(summary['decode_r2'])})",
+        "gradients ||dh(1+k)/dx(1)|| (C10), k = 1..2s:",
+        "  before: " + (" ".join(f"{g:.3g}" for g in summary["grad_before"]) if summary["grad_before"] else "(no initial weights)"),
+        "  after:  " + " ".join(f"{g:.3g}" for g in summary["grad_after"]),
+    ]
+    if "figures" in summary:
+        lines.append("figures: " + ", ".join(summary["figures"]))
+    return summary, "\n".join(lines)
+
+
+def _fmt(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.4f}"
