@@ -204,7 +204,11 @@ class Cell:
 
 @dataclass(frozen=True)
 class SweepConfig:
-    """A validated sweep grid: tasks x seeds x hidden x init x steps (plus fixed trainer fields)."""
+    """A sweep grid: tasks x seeds x hidden x init x steps, plus TrainConfig fields shared by all cells.
+
+    Validated on construction (ValueError naming the key); ``train`` is checked by building the
+    TrainConfig of every (hidden, init, steps), so a bad field fails before any cell runs.
+    """
 
     tasks: tuple[TaskSpec, ...]
     seeds: tuple[int, ...] = (0,)
@@ -213,36 +217,40 @@ class SweepConfig:
     steps: tuple[int, ...] = (2000,)
     train: tuple[tuple[str, Any], ...] = ()
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.tasks, tuple) or not self.tasks or not all(isinstance(t, TaskSpec) for t in self.tasks):
+            raise ValueError(f"tasks: expected a non-empty list of tasks ([[tasks]] in TOML), got {self.tasks!r}")
+        if len({json.dumps(t.params()) for t in self.tasks}) != len(self.tasks):
+            raise ValueError("tasks: the same task appears twice")
+        for key, minimum in (("seeds", 0), ("hidden", 1), ("steps", 1)):
+            value = getattr(self, key)
+            object.__setattr__(self, key, _ints(list(value) if isinstance(value, tuple) else value, key, minimum))
+        from .trainer import INITS  # the trainer owns the list of initializations
+
+        if (not isinstance(self.init, tuple) or not self.init or any(i not in INITS for i in self.init)
+                or len(set(self.init)) != len(self.init)):
+            raise ValueError(f"init: expected values among {', '.join(INITS)} (no repeats), got {self.init!r}")
+        _check_train(self)
+
     def cells(self) -> list[Cell]:
         grid = itertools.product(self.tasks, self.seeds, self.hidden, self.init, self.steps)
         return [Cell(i, t, sd, h, ini, st, self.train) for i, (t, sd, h, ini, st) in enumerate(grid)]
 
     @classmethod
     def from_dict(cls, obj: object, base: str | Path = ".") -> "SweepConfig":
-        """Validate a parsed TOML/JSON config; errors are ValueErrors naming the key."""
+        """A config from parsed TOML/JSON; lag files are read relative to ``base``."""
         if not isinstance(obj, dict):
             raise ValueError(f"config: expected a table/object at the top level, got {type(obj).__name__}")
         _check_keys(obj, ("tasks", *GRID_KEYS, "train"), "")
         tasks = obj.get("tasks")
         if not isinstance(tasks, list) or not tasks:
             raise ValueError("tasks: expected a non-empty list of tasks ([[tasks]] in TOML)")
-        specs = [spec for i, entry in enumerate(tasks) for spec in _task_specs(entry, i, Path(base))]
-        if len({s.params().__repr__() for s in specs}) != len(specs):
-            raise ValueError("tasks: the same task appears twice")
-        init = obj.get("init", "default")
-        inits = tuple(init if isinstance(init, list) else [init])
-        from .trainer import INITS  # the trainer owns the list of initializations
-
-        if not inits or any(i not in INITS for i in inits) or len(set(inits)) != len(inits):
-            raise ValueError(f"init: expected values among {', '.join(INITS)} (no repeats), got {init!r}")
         train = obj.get("train", {})
         if not isinstance(train, dict):
             raise ValueError(f"train: expected a table/object of TrainConfig fields, got {train!r}")
-        cfg = cls(tuple(specs), _ints(obj.get("seeds", 0), "seeds", 0), _ints(obj.get("hidden", 128), "hidden", 1),
-                  inits, _ints(obj.get("steps", 2000), "steps", 1),
-                  tuple(sorted((k, list(v) if isinstance(v, tuple) else v) for k, v in train.items())))
-        _check_train(cfg)
-        return cfg
+        grid = {k: tuple(v) if isinstance(v, list) else (v,) for k in GRID_KEYS if (v := obj.get(k)) is not None}
+        return cls(tuple(spec for i, entry in enumerate(tasks) for spec in _task_specs(entry, i, Path(base))),
+                   **grid, train=tuple(sorted((k, list(v) if isinstance(v, tuple) else v) for k, v in train.items())))
 
     def to_json(self) -> dict:
         return {"tasks": [t.params() for t in self.tasks], "seeds": list(self.seeds), "hidden": list(self.hidden),
@@ -255,6 +263,8 @@ def _check_train(cfg: SweepConfig) -> None:
 
     from .trainer import TrainConfig
 
+    if not isinstance(cfg.train, tuple) or not all(isinstance(kv, tuple) and len(kv) == 2 for kv in cfg.train):
+        raise ValueError(f"train: expected (name, value) pairs of TrainConfig fields, got {cfg.train!r}")
     allowed = tuple(f.name for f in fields(TrainConfig) if f.name not in ("hidden", "init", "steps", "seed"))
     _check_keys(dict(cfg.train), allowed, "train.")
     for h, ini, st in itertools.product(cfg.hidden, cfg.init, cfg.steps):
