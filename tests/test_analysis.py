@@ -51,6 +51,8 @@ def test_both_roads_recover_phi_in_orthogonal_bases(task, seed, extra):
     assert s["bases"]["readout"]["phi_error"] < EXACT
     assert s["bases"]["input"]["phi_error"] < EXACT
     assert s["phi_error"] == s["bases"]["readout"]["phi_error"]
+    # inverse-free check W_hh K = K Phi: products only, error ~ eps * ||W_hh||^s (< 1e-12 here)
+    assert max(s["bases"][r]["intertwining"] for r in ("readout", "input")) < EXACT
 
 
 @given(last_lag_tasks(), seeds, st.integers(0, 6))
@@ -114,6 +116,7 @@ def test_random_rnn_gives_a_large_error():
         rnn = LinearRNN(rng.standard_normal((H, H)) / np.sqrt(H), rng.standard_normal((H, 3)), rng.standard_normal((3, H)))
         s = analyze(rnn, task)["summary"]
         assert min(v["phi_error"] for v in s["bases"].values()) > 0.5
+        assert min(v["intertwining"] for v in s["bases"].values()) > 0.5
         assert s["eig_match"]["mean"] > 0.1
 
 
@@ -161,6 +164,21 @@ def test_gradients_before_and_after():
     np.testing.assert_allclose(s["grad_after"], np.ones(2 * task.s), atol=1e-12)  # orthogonal wave
     np.testing.assert_allclose(s["grad_before"], 0.1 ** np.arange(1, 2 * task.s + 1), rtol=1e-12)
     assert analyze(rnn, task)["summary"]["grad_before"] is None
+
+
+@given(last_lag_tasks(), seeds)
+def test_intertwining_residual_is_the_return_of_the_readout_after_s_steps(task, seed):
+    """Two roads: for only-A_s tasks all blocks of W K - K Phi but the first vanish by construction,
+    so the residual is ||W^s P - P A_s|| / ||K Phi|| for ANY W (here a perturbed wave RNN)."""
+    from wavetheory.analysis import intertwining_residual
+
+    rnn = compiled(task, "orthogonal", 2, seed)
+    W = rnn.W_hh + 0.05 * np.random.default_rng(seed).standard_normal(rnn.W_hh.shape)
+    P = truncated_pinv(rnn.W_hy)[0]
+    K = power_basis(W, P, task.s)
+    Pn = K[:, -task.d :]
+    direct = np.linalg.norm(np.linalg.matrix_power(W, task.s) @ Pn - Pn @ task.A(task.s)) / np.linalg.norm(K @ Phi(task))
+    assert intertwining_residual(W, K, task) == pytest.approx(direct, rel=1e-9, abs=1e-14)
 
 
 def test_effective_rank_option_truncates():
@@ -245,7 +263,7 @@ def test_cli_analyze_recovers_phi_and_draws_figures(capsys, tmp_path):
         ("wrong_d", "W_uh: the network has d = 2"),
         ("no_task", "a task is required"),
         ("both", "either a training folder"),
-        ("bad_rank", "--rank must be >= 1"),
+        ("bad_rank", "--rank must be an integer >= 1"),
     ],
 )
 def test_cli_analyze_bad_input_exits_2_with_one_line(capsys, tmp_path, case, message):

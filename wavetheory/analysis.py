@@ -52,6 +52,7 @@ __all__ = [
     "power_basis",
     "krylov_alignment",
     "phi_error",
+    "intertwining_residual",
     "wave_decoding",
     "analyze",
     "save_figures",
@@ -283,6 +284,18 @@ def phi_error(
     return float(np.linalg.norm(Phi_hat - ref) / np.linalg.norm(ref)), Phi_hat, cond, r
 
 
+def intertwining_residual(W_hh: np.ndarray, K: np.ndarray, task: LinearHDS) -> float:
+    """||W_hh K - K Phi||_F / ||K Phi||_F: does K carry Phi into W_hh, without inverting K (C8)?
+
+    Zero iff W_hh K = K Phi. For the readout power basis of a task with only A_s, every block but
+    the first matches by construction and the residual is ||W_hh^s P - P A_s|| / ||P A_s||: after s
+    steps the readout direction must come back to itself. Unlike phi_error it needs no pinv(K),
+    so missing wave modes (a rank-deficient, ill-conditioned K) do not blow it up.
+    """
+    ref = K @ Phi(task)
+    return float(np.linalg.norm(W_hh @ K - ref) / np.linalg.norm(ref))
+
+
 def _road_seed(rnn: LinearRNN, road: str, rcond: float) -> np.ndarray:
     if road == "readout":
         return truncated_pinv(rnn.W_hy, rcond)[0]  # (H, d)
@@ -333,14 +346,15 @@ def wave_decoding(
 
 def analyze(
     rnn: LinearRNN, task: LinearHDS, init: LinearRNN | None = None, road: str = "readout",
-    rcond: float = 1e-10, rank: int | None = None, normalize: str = "scalar", align: bool = False,
+    rcond: float = 1e-10, rank: int | str | None = None, normalize: str = "scalar", align: bool = False,
     nonlinearity: str = "tanh", radius: float | None = None, seed: int = 0,
 ) -> dict[str, Any]:
     """All measurements on one network: the CLI's JSON summary plus arrays for the figures.
 
     ``road`` picks the basis used for phi_error and the waves (both roads are always reported
-    under "bases"); ``rank`` caps the rank of the truncated pseudo-inverse (effective-rank
-    option, e.g. the number of long-lived eigenvalues); ``align`` uses the Krylov-aligned basis
+    under "bases", with the inverse-free intertwining residual); ``rank`` caps the rank of the
+    truncated pseudo-inverse ("auto": the effective rank, i.e. the number of eigenvalues of W_hh
+    outside the persistence radius, at most sd); ``align`` uses the Krylov-aligned basis
     K U^-1 (see krylov_alignment) for the headline phi_error and the waves; gradients are ||W_hh^k W_uh||, k=1..2s.
     """
     check_task(rnn, task)
@@ -348,13 +362,20 @@ def analyze(
         raise ValueError(f"road: expected one of {', '.join(ROADS)}, got {road!r}")
     s, d = task.s, task.d
     match = match_spectrum(rnn.W_hh, task, radius)
+    effective_rank = int(np.sum(np.abs(np.concatenate([match.learned, match.extra])) > match.radius))
+    if rank == "auto":
+        rank = min(effective_rank, s * d)
+    elif rank is not None and (isinstance(rank, bool) or not isinstance(rank, (int, np.integer)) or rank < 1):
+        raise ValueError(f"rank: expected an integer >= 1, 'auto' or None, got {rank!r}")
     bases, mats = {}, {}
     U_inv = np.linalg.inv(krylov_alignment(task))
     for r in ROADS:
         K = power_basis(rnn.W_hh, _road_seed(rnn, r, rcond), s, normalize)
         err, Phi_hat, cond, kept = phi_error(rnn.W_hh, K, task, rcond, rank)
         err_al, Phi_hat_al, cond_al, _ = phi_error(rnn.W_hh, K @ U_inv, task, rcond, rank)
-        bases[r] = {"phi_error": err, "phi_error_aligned": err_al, "cond": cond, "cond_aligned": cond_al, "rank": kept}
+        bases[r] = {"phi_error": err, "phi_error_aligned": err_al, "cond": cond, "cond_aligned": cond_al, "rank": kept,
+                    "intertwining": intertwining_residual(rnn.W_hh, K, task),
+                    "intertwining_aligned": intertwining_residual(rnn.W_hh, K @ U_inv, task)}
         mats[r] = (K @ U_inv, Phi_hat_al) if align else (K, Phi_hat)
     Psi, Phi_hat = mats[road]
     try:
@@ -368,6 +389,7 @@ def analyze(
         "eig_match": match.summary(),
         "n_outside": match.n_outside,
         "radius": match.radius,
+        "effective_rank": effective_rank,
         "phi_error": bases[road]["phi_error_aligned" if align else "phi_error"],
         "aligned": align,
         "road": road,

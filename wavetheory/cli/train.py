@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--road", choices=["readout", "input"], default="readout",
                    help="seed of the power-iteration basis: pinv(W_hy) (C8, default) or W_uh")
     p.add_argument("--align", action="store_true", help="Krylov-aligned basis K U^-1 (exact for tasks with lags < s)")
-    p.add_argument("--rank", type=int, metavar="R", help="effective rank: truncate pinv(Psi) to R singular values")
+    p.add_argument("--rank", metavar="R", help="effective rank: truncate pinv(Psi) to R singular values, or 'auto'")
     p.add_argument("--rcond", type=float, default=1e-10, metavar="X", help="relative SVD cut-off of the pseudo-inverses")
     p.add_argument("--normalize", choices=["scalar", "columns"], default="scalar",
                    help="basis normalization: one scalar (default) or unit columns (the authors')")
@@ -87,10 +87,13 @@ def cmd_analyze(args: argparse.Namespace) -> tuple[Any, str]:
         task = load_task(Path(args.dir) / "task.json")
     else:
         task = task_from_args(args)
-    if args.rank is not None and args.rank < 1:
-        raise CliError(f"--rank must be >= 1, got {args.rank}")
+    rank = args.rank
+    if rank is not None and rank != "auto":
+        if not rank.isdigit() or int(rank) < 1:
+            raise CliError(f"--rank must be an integer >= 1 or 'auto', got {rank}")
+        rank = int(rank)
     rnn, init = load_weights(weights)
-    res = analyze(rnn, task, init, road=args.road, rcond=args.rcond, rank=args.rank, normalize=args.normalize,
+    res = analyze(rnn, task, init, road=args.road, rcond=args.rcond, rank=rank, normalize=args.normalize,
                   align=args.align, nonlinearity=args.nonlinearity, seed=args.seed)
     summary = res["summary"]
     if not args.no_figures:
@@ -104,7 +107,10 @@ def cmd_analyze(args: argparse.Namespace) -> tuple[Any, str]:
         f"eigenvalues (C7): match mean {em['mean']:.4f}, max {em['max']:.4f}; angle error max {em['angle_max']:.4f} rad; "
         f"matched |lambda| mean {em['modulus_mean']:.4f}; {summary['n_outside']} further outside radius {summary['radius']:.3f}",
         f"basis (C8, {summary['road']}{', aligned' if summary['aligned'] else ''}): phi_error {summary['phi_error']:.4g}  "
-        + "  ".join(f"[{k}: {v['phi_error']:.3g}, aligned {v['phi_error_aligned']:.3g}, cond {v['cond']:.3g}]" for k, v in summary["bases"].items()),
+        + "  ".join(f"[{k}: {v['phi_error']:.3g}, aligned {v['phi_error_aligned']:.3g}, cond {v['cond']:.3g}, "
+                    f"intertwining {v['intertwining']:.3g}]" for k, v in summary["bases"].items()),
+        f"effective rank (eigenvalues outside the radius): {summary['effective_rank']} of s*d = {task.s * task.d}; clusters "
+        + " ".join(f"{c['learned']}/{c['multiplicity']}" for c in summary["clusters"]),
         f"waves (C9): R^2 {_fmt(summary['wave_r2'])} (basis-free linear decoding {_fmt(summary['decode_r2'])})",
         "gradients ||dh(1+k)/dx(1)|| (C10), k = 1..2s:",
         "  before: " + (" ".join(f"{g:.3g}" for g in summary["grad_before"]) if summary["grad_before"] else "(no initial weights)"),
