@@ -80,3 +80,32 @@ def tanh_boundaries(draw, d: int, s: int):
         return np.tanh(past.reshape(past.shape[:-2] + (s * d,)) @ W.T + b)
 
     return f
+
+
+@st.composite
+def sbc_params(draw, s: int, residual=None, layernorm=None, positional=None, max_d: int = 5, max_heads: int = 3):
+    """Random self-attention boundary weights (C6) for a window of s columns.
+
+    Sizes d, n_heads, d_k, d_v and the variant flags are drawn (or fixed when given); weights from
+    ``random_sbc`` (bounded generation), plus a random window-relative positional code when
+    ``positional``.
+    """
+    from wavetheory.attention import SBCParams, random_sbc
+
+    d = draw(st.integers(1, max_d))
+    nh = draw(st.integers(1, max_heads))
+    d_k, d_v = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    flags = {
+        name: draw(st.booleans()) if value is None else value
+        for name, value in (("residual", residual), ("layernorm", layernorm), ("positional", positional))
+    }
+    seed = draw(seeds)
+    p = random_sbc(d, nh, d_k, d_v, seed=seed, residual=flags["residual"], layernorm=flags["layernorm"])
+    if not flags["positional"]:
+        return p
+    rng = np.random.default_rng(seed + 1)
+    d_p = draw(st.integers(1, 3))
+    pos = rng.standard_normal((s, d_p))
+    # Q, K, V now read [h_i; p_i]: extend them with random position columns of the same scale
+    ext = [np.concatenate([W, rng.standard_normal(W.shape[:2] + (d_p,)) * np.std(W)], axis=2) for W in (p.Q, p.K, p.V)]
+    return SBCParams(Q=ext[0], K=ext[1], V=ext[2], W_O=p.W_O, pos=pos, residual=p.residual, layernorm=p.layernorm)

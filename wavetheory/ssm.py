@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .tasks import as_float_array
+from .tasks import LinearHDS, as_float_array
 from .wave_memory import WaveMemory
 
 __all__ = ["shift_matrix", "reversal_permutation", "ShiftSSM", "wave_memory_outputs"]
@@ -142,10 +142,14 @@ class ShiftSSM:
         return y[0] if single else y
 
 
-def wave_memory_outputs(C_wave: np.ndarray, u: np.ndarray, D: np.ndarray | None = None) -> np.ndarray:
-    """Drive the zero-boundary wave memory with u (written at column s) and read y_t = sum_i C_wave[:, i] h_i.
+def wave_memory_outputs(
+    C_wave: np.ndarray, u: np.ndarray, D: np.ndarray | None = None, task: LinearHDS | None = None
+) -> np.ndarray:
+    """Drive the wave memory with u at the start boundary and read y_t = sum_i C_wave[:, i] h_i (+ D u_t).
 
-    C_wave (d, s): per-row readout of the columns h_1..h_s (C_wave = C[:, ::-1] for an H3 C), C3.
+    The boundary writes f(H) + u_t with f the task's linear boundary, i.e. h(t) = Phi h(t-1) + E_s u_t;
+    the default task has all A_k = 0 (Phi = S): the H3 shift SSM, C3.
+    C_wave (d, s): per-row readout of the columns h_1..h_s (C_wave = C[:, ::-1] for an H3 C).
     Shapes: u (B, T, d) or (T, d) -> y alike.
     """
     C_wave = as_float_array(C_wave, "C_wave", ndim=2)
@@ -156,9 +160,18 @@ def wave_memory_outputs(C_wave: np.ndarray, u: np.ndarray, D: np.ndarray | None 
     if u.shape[-1] != d:
         raise ValueError(f"u: expected last dimension d = {d}, got {u.shape[-1]}")
     D = np.zeros(d) if D is None else as_float_array(D, "D", ndim=1)
-    wm = WaveMemory(lambda H: np.zeros(H.shape[:-2] + (d,)), d=d, s=s, batch=u.shape[0])
+    task = LinearHDS(np.zeros((s, d, d)), name="zero") if task is None else task
+    if not isinstance(task, LinearHDS) or (task.s, task.d) != (s, d):
+        raise ValueError(f"task: expected a LinearHDS with s = {s}, d = {d} (the shape of C_wave)")
+    current = np.zeros((u.shape[0], d))  # u_t, read by the boundary below
+
+    def boundary(H: np.ndarray) -> np.ndarray:  # start boundary with input: f(H) + u_t
+        return task.boundary(H) + current
+
+    wm = WaveMemory(boundary, d=d, s=s, batch=u.shape[0])
     y = np.empty_like(u)
     for t in range(u.shape[1]):
-        wm.write(u[:, t])  # transport + the input at the start boundary (the zero boundary is unused)
+        current[:] = u[:, t]
+        wm.step()  # transport + f(H) + u_t at the start boundary
         y[:, t] = np.einsum("ds,bsd->bd", C_wave, wm.substrate) + D * u[:, t]
     return y[0] if single else y
