@@ -21,6 +21,7 @@ Lags may be integer, rational, float (converted exactly) or SymPy symbols (charp
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -136,10 +137,12 @@ def block_polynomial_matrix(task: LinearHDS | Lags, lam: sp.Symbol = LAM) -> sp.
     """
     A = _lags(task)
     s, d = len(A), A[0].rows
-    M = lam**s * sp.eye(d)
-    for k, a in enumerate(A, start=1):
-        M = M - lam ** (s - k) * a
-    return M.applyfunc(sp.expand)
+
+    def entry(i: int, j: int) -> sp.Expr:
+        terms = [-A[k - 1][i, j] * lam ** (s - k) for k in range(1, s + 1) if A[k - 1][i, j] != 0]
+        return sp.expand(sp.Add(lam**s if i == j else sp.Integer(0), *terms))
+
+    return sp.Matrix(d, d, entry)
 
 
 # --------------------------------------------------------------------------- characteristic polynomial
@@ -158,9 +161,8 @@ def _det_poly(M: sp.Matrix, lam: sp.Symbol) -> sp.Poly:
     return sp.Poly(dm.domain.to_sympy(dm.det()), lam)
 
 
-def _charpoly_pieces(task: LinearHDS | Lags, lam: sp.Symbol) -> list[sp.Poly]:
+def _charpoly_pieces(M: sp.Matrix, lam: sp.Symbol) -> list[sp.Poly]:
     """det M(lam) as the product of the dets of M's diagonal blocks (simultaneous permutation)."""
-    M = block_polynomial_matrix(task, lam)
     return [_det_poly(M.extract(c, c), lam) for c in _diagonal_blocks(M)]
 
 
@@ -173,7 +175,7 @@ def symbolic_charpoly(task: LinearHDS | Lags, lam: sp.Symbol = LAM) -> sp.Poly:
     >>> symbolic_charpoly(repeat_copy(2, 3)).as_expr()
     lam**6 - 2*lam**3 + 1
     """
-    pieces = _charpoly_pieces(task, lam)
+    pieces = _charpoly_pieces(block_polynomial_matrix(task, lam), lam)
     out = pieces[0]
     for p in pieces[1:]:
         out = out * p
@@ -201,10 +203,14 @@ def factor_charpoly(task: LinearHDS | Lags, lam: sp.Symbol = LAM) -> tuple[sp.Ex
     >>> c, [(f.as_expr(), m) for f, m in fs]
     (1, [(lam - 1, 1), (lam + 1, 1), (lam**2 + 1, 1)])
     """
+    return _factor_M(block_polynomial_matrix(task, lam), lam)
+
+
+def _factor_M(M: sp.Matrix, lam: sp.Symbol) -> tuple[sp.Expr, list[tuple[sp.Poly, int]]]:
     coeff: sp.Expr = sp.Integer(1)
     merged: dict[sp.Poly, int] = {}
     cache: dict[sp.Poly, tuple] = {}
-    for piece in _charpoly_pieces(task, lam):
+    for piece in _charpoly_pieces(M, lam):
         if piece not in cache:
             cache[piece] = piece.factor_list()
         c, fl = cache[piece]
@@ -230,6 +236,7 @@ class Eigenvalue:
     jordan: tuple[int, ...]
 
 
+@functools.lru_cache(maxsize=1024)
 def _cyclotomic_order(f: sp.Poly) -> int | None:
     """m with f = Phi_m (the m-th cyclotomic polynomial), or None; uses phi(m) >= sqrt(m/2)."""
     if f.LC() != 1 or not f.is_cyclotomic:
@@ -241,8 +248,11 @@ def _cyclotomic_order(f: sp.Poly) -> int | None:
     return None  # pragma: no cover - is_cyclotomic guarantees a hit
 
 
+@functools.lru_cache(maxsize=1024)
 def _roots(f: sp.Poly) -> list[sp.Expr]:
     """All roots of the irreducible f in closed form: rationals, roots of unity, radicals, or CRootOf."""
+    if f.degree() == 1:
+        return [-f.nth(0) / f.nth(1)]
     m = _cyclotomic_order(f)
     if m is not None:
         return [sp.exp(2 * sp.pi * sp.I * sp.Rational(k, m)) for k in range(m) if sp.gcd(k, m) == 1]
@@ -251,13 +261,12 @@ def _roots(f: sp.Poly) -> list[sp.Expr]:
     return [sp.CRootOf(f.as_expr(), i) for i in range(f.degree())]
 
 
-def _rank_mod(M: sp.Matrix, f: sp.Poly) -> int:
-    """Rank of the polynomial matrix M over the field Q[lam]/(f) (f irreducible): Gaussian elimination."""
-    lam = f.gen
+def _rank_mod(M: list[list[sp.Poly]], f: sp.Poly) -> int:
+    """Rank of the polynomial matrix M (Polys over Q) over the field Q[lam]/(f), f irreducible: elimination."""
     f = f.set_domain(sp.QQ)
-    rows = [[sp.Poly(v, lam, domain=sp.QQ).rem(f) for v in M.row(i)] for i in range(M.rows)]
-    rank, col = 0, 0
-    while rank < len(rows) and col < M.cols:
+    rows = [[v.rem(f) for v in row] for row in M]
+    rank, col, ncols = 0, 0, len(rows[0])
+    while rank < len(rows) and col < ncols:
         piv = next((r for r in range(rank, len(rows)) if not rows[r][col].is_zero), None)
         if piv is None:
             col += 1
@@ -313,11 +322,12 @@ def eigen_structure(task: LinearHDS | Lags, lam: sp.Symbol = LAM) -> list[Eigenv
         raise ValueError("task: eigen_structure needs numeric lags (got symbolic entries); use factor_charpoly")
     M = block_polynomial_matrix(A, lam)
     d = M.rows
-    _, factors = factor_charpoly(A, lam)
+    _, factors = _factor_M(M, lam)
+    Mp = [[sp.Poly(v, lam, domain=sp.QQ) for v in M.row(i)] for i in range(d)]
     minors: dict[int, list[sp.Poly]] = {}
     out = []
     for f, a in factors:
-        g = d - _rank_mod(M, f)
+        g = d - _rank_mod(Mp, f)
         jordan = (1,) * a if g == a else (a,) if g == 1 else _jordan_sizes(M, f, minors, lam)
         if len(jordan) != g or sum(jordan) != a:  # the Smith-form lemma guarantees both
             raise RuntimeError(f"inconsistent Jordan structure for {f.as_expr()}: {jordan}, g = {g}, a = {a}")

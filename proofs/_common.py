@@ -1,0 +1,45 @@
+"""Shared helpers of the runnable proofs in proofs/ (not a proof itself: the test runner skips _*.py).
+
+``check(cond, msg)`` prints one line per proof step and exits with status 1 at the first failed
+step, so ``python proofs/<name>.py`` fails loudly. ``zero`` and ``mat_zero`` are the exact tests
+(``simplify(a - b) == 0``) used for steps with symbolic indices or matrices.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import sympy as sp
+
+# make the package importable when a proof runs as a plain script from any working directory
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+_count = 0
+
+
+def check(cond: object, msg: str) -> None:
+    """One proof step: ``cond`` must be exactly True (a SymPy relational or None counts as a failure)."""
+    global _count
+    ok = cond is True or (isinstance(cond, (bool, sp.logic.boolalg.BooleanTrue)) and bool(cond))
+    _count += 1
+    print(("ok    " if ok else "FAIL  ") + msg, flush=True)
+    if not ok:
+        raise SystemExit(1)
+
+
+def zero(expr: sp.Expr) -> bool:
+    """True iff ``expr`` simplifies to exactly 0."""
+    return sp.simplify(expr) == 0
+
+
+def mat_zero(M: sp.MatrixBase) -> bool:
+    """True iff every entry of the matrix expands to exactly 0."""
+    return all(sp.expand(v) == 0 for v in M)
+
+
+def done(name: str) -> None:
+    """Final line: how many steps were checked."""
+    print(f"{name}: all {_count} checks passed")
