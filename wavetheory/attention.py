@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .tasks import as_float_array
+from .tasks import _positive_int, as_float_array
 from .wave_memory import WaveMemory
 
 if TYPE_CHECKING:  # torch is imported inside the functions that need it
@@ -47,6 +47,8 @@ if TYPE_CHECKING:  # torch is imported inside the functions that need it
 __all__ = [
     "SBCParams",
     "softmax",
+    "attended_columns",
+    "sbc_scores",
     "attention_weights",
     "sbc_boundary",
     "sbc_rollout",
@@ -168,8 +170,11 @@ def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     return z / np.sum(z, axis=axis, keepdims=True)
 
 
-def _columns(params: SBCParams, H: np.ndarray) -> np.ndarray:
-    """The attended vectors z_i: [h_i; p_i], layer-normalized when asked; (..., s, d_in)."""
+def attended_columns(params: SBCParams, H: np.ndarray) -> np.ndarray:
+    """The vectors z_i the boundary attends over: [h_i; p_i], layer-normalized with ``layernorm``.
+
+    Shapes: H (..., s, d) -> Z (..., s, d_in); without ``pos`` and ``layernorm`` Z is H itself.
+    """
     if H.ndim < 2 or H.shape[-1] != params.d:
         raise ValueError(f"H: expected shape (..., s, d={params.d}), got {H.shape}")
     if H.shape[-2] < 1:
@@ -188,7 +193,7 @@ def _columns(params: SBCParams, H: np.ndarray) -> np.ndarray:
 
 def _attend(params: SBCParams, H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(f(H) (..., d), attention weights (..., n_heads, s)) for one substrate batch."""
-    Z = _columns(params, H)  # (..., s, d_in)
+    Z = attended_columns(params, H)  # (..., s, d_in)
     q = np.einsum("hkc,...c->...hk", params.Q, Z[..., -1, :])  # (..., nh, d_k): Q_n z_s
     k = np.einsum("hkc,...ic->...hik", params.K, Z)  # (..., nh, s, d_k): K_n z_i
     v = np.einsum("hvc,...ic->...hiv", params.V, Z)  # (..., nh, s, d_v): V_n z_i
@@ -198,6 +203,13 @@ def _attend(params: SBCParams, H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if params.residual:
         out = out + H[..., -1, :]
     return out, w
+
+
+def sbc_scores(params: SBCParams, H: np.ndarray) -> np.ndarray:
+    """The attention logits e_i = z_i^T K_n^T Q_n z_s of the newest column, shape (..., n_heads, s), C6."""
+    Z = attended_columns(params, as_float_array(H, "H"))
+    q = np.einsum("hkc,...c->...hk", params.Q, Z[..., -1, :])
+    return np.einsum("hkc,...ic,...hk->...hi", params.K, Z, q)
 
 
 def attention_weights(params: SBCParams, H: np.ndarray) -> np.ndarray:
@@ -221,8 +233,7 @@ def sbc_rollout(params: SBCParams, history: np.ndarray, steps: int) -> tuple[np.
     Column s after each step is the generated token (C1 with the SBC, C6); the weights are those
     the boundary used for that token (which columns it read).
     """
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"steps: expected an integer >= 0, got {steps!r}")
+    steps = _positive_int(steps, "steps", minimum=0)
     history = as_float_array(history, "history", ndim=3)
     B, s, d = history.shape
     if d != params.d:
@@ -253,9 +264,10 @@ def random_sbc(
     (a convex combination), and generated sequences stay bounded; with ``residual`` the scale
     is 0.3 so that ||h_s + attention|| grows at most by 1.3x per step.
     """
+    d, n_heads = _positive_int(d, "d"), _positive_int(n_heads, "n_heads")
+    d_k = d if d_k is None else _positive_int(d_k, "d_k")
+    d_v = d if d_v is None else _positive_int(d_v, "d_v")
     rng = np.random.default_rng(seed)
-    d_k = d if d_k is None else d_k
-    d_v = d if d_v is None else d_v
     Q = rng.standard_normal((n_heads, d_k, d)) / np.sqrt(d)
     K = rng.standard_normal((n_heads, d_k, d)) / np.sqrt(d)
     V = rng.standard_normal((n_heads, d_v, d)) / np.sqrt(d)
@@ -276,10 +288,7 @@ def repeat_copy_sbc(d: int, s: int, logit: float = 40.0) -> SBCParams:
     >>> float(p.boundary(np.array([[[1.0], [2.0], [3.0]]]))[0, 0])
     1.0
     """
-    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
-        raise ValueError(f"d: expected an integer >= 1, got {d!r}")
-    if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1:
-        raise ValueError(f"s: expected an integer >= 1, got {s!r}")
+    d, s = _positive_int(d, "d"), _positive_int(s, "s")
     d_in = d + s
     Q = np.zeros((s, d_in))
     Q[0, d + s - 1] = logit  # Q z_s = logit * e_1 (reads p_s = e_s)
@@ -301,8 +310,7 @@ def anti_similarity_sbc(d: int, logit: float = 40.0) -> SBCParams:
     >>> p.boundary(np.array([[[1.0, -1.0], [1.0, 1.0]]])).tolist()
     [[1.0, -1.0]]
     """
-    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
-        raise ValueError(f"d: expected an integer >= 1, got {d!r}")
+    d = _positive_int(d, "d")
     return SBCParams(Q=-logit * np.eye(d), K=np.eye(d), V=np.eye(d))
 
 
