@@ -27,10 +27,11 @@ failed).
   start from a fresh interpreter, so no torch thread pool or lock state is inherited from the
   driver (a forked torch process can deadlock in its OpenMP pool), and it behaves the same on
   Linux, macOS and Windows. Each worker runs one cell at a time with one torch thread
-  (``TrainConfig.threads = 1``; ``OMP/MKL/OPENBLAS_NUM_THREADS = 1`` for libraries loaded in
-  the worker): N workers on N cores is then one thread per core; torch's default of one
-  intra-op thread per core in every worker oversubscribes the machine (on this project's 2
-  busy cores, 2 intra-op threads ran 27x slower than 1).
+  (``TrainConfig.threads = 1``, and ``OMP/MKL/OPENBLAS_NUM_THREADS = 1`` in the environment
+  the workers are spawned with, so numpy's BLAS starts single-threaded too): N workers on N
+  cores is then one thread per core. The defaults (one torch intra-op thread and one BLAS
+  thread per core in every worker) oversubscribe the machine, and spinning BLAS threads make
+  that very costly: on this project's 2 busy cores, 2 intra-op threads ran 27x slower than 1.
 * ``dask``: ``distributed.Client(...).get_executor()``. ``scheduler="tcp://host:8786"`` joins
   an existing cluster, otherwise a ``LocalCluster(n_workers=workers, threads_per_worker=1)``
   starts. Dask's nannies already set ``OMP/MKL/OPENBLAS_NUM_THREADS = 1`` in their workers.
@@ -344,10 +345,27 @@ def train_analyze_cell(cell: Cell, out: str) -> dict:
     return record
 
 
-def _limit_threads() -> None:
-    """Worker initializer: one BLAS/OpenMP thread per worker process (see the module docstring)."""
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[var] = "1"
+# one BLAS/OpenMP thread per worker process (see the module docstring); dask's nannies set the same
+_WORKER_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+
+
+@contextlib.contextmanager
+def _worker_env() -> Iterator[None]:
+    """Set ``_WORKER_ENV`` while the pool spawns its workers; restore the driver's environment after.
+
+    A spawned child inherits the environment at spawn time, before it imports numpy, so its
+    OpenBLAS starts with one thread (an initializer would run after numpy is loaded).
+    """
+    saved = {k: os.environ.get(k) for k in _WORKER_ENV}
+    os.environ.update(_WORKER_ENV)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def execute_cell(cell_fn: Callable[[Cell, str], dict], cell: Cell, out: str, attempt: int = 1) -> dict:
@@ -493,11 +511,12 @@ def open_executor(backend: str = "local", workers: int | None = None, scheduler:
     if backend == "local":
         import multiprocessing
 
-        ex = cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_limit_threads)
-        try:
-            yield ex, workers
-        finally:
-            ex.shutdown(wait=True, cancel_futures=True)
+        with _worker_env():
+            ex = cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+            try:
+                yield ex, workers
+            finally:
+                ex.shutdown(wait=True, cancel_futures=True)
         return
     try:
         from distributed import Client, LocalCluster
