@@ -2,7 +2,8 @@
 
 The executor code does not care what a cell computes; these cells make its behaviour
 observable: every call appends the cell id to ``DIR/runs.log`` (so a test can count how often a
-cell ran), ``hidden = 13`` raises, ``hidden = 666`` kills its worker process, and
+cell ran), ``hidden = 13`` raises, ``hidden = 666`` kills its worker process, ``hidden = 7`` returns a
+list (not a flat record), and
 ``WT_SWEEP_TEST_DELAY`` seconds of sleep make a sweep slow enough to be killed mid-way.
 """
 
@@ -16,7 +17,7 @@ import numpy as np
 
 from wavetheory.sweep import Cell, SweepConfig, TaskSpec
 
-UNLUCKY, KILLER = 13, 666
+UNLUCKY, KILLER, NESTED = 13, 666, 7
 
 
 def fake_cell(cell: Cell, out: str) -> dict:
@@ -30,6 +31,8 @@ def fake_cell(cell: Cell, out: str) -> dict:
         raise ValueError(f"hidden {UNLUCKY} is unlucky")
     if cell.hidden == KILLER:
         os._exit(3)  # the worker process dies without a word
+    if cell.hidden == NESTED:
+        return {"curve": [0.1, 0.2]}  # not a flat record
     rng = np.random.default_rng([cell.seed, cell.hidden, cell.task.d, cell.task.s, cell.task.task_seed or 0])
     Path(out).mkdir(parents=True, exist_ok=True)
     (Path(out) / "done.txt").write_text(cell.id)

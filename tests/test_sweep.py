@@ -89,6 +89,13 @@ def test_lag_file_tasks_are_embedded(tmp_path):
     assert cell.describe()["realizable"] is True  # only A_s is non-zero (C12)
 
 
+def test_readme_example_config_is_valid(tmp_path):
+    text = (TESTS.parent / "README.md").read_text()
+    block = text.split("```toml\n# sweep.toml", 1)[1].split("```", 1)[0]
+    cfg = load_config(_write(tmp_path / "sweep.toml", "# sweep.toml" + block))
+    assert len(cfg.cells()) == 24  # as the README says: 4 tasks x 3 seeds x 2 initializations
+
+
 @pytest.mark.parametrize(
     "config, key",
     [
@@ -209,9 +216,9 @@ def test_resume_after_sigkill_of_a_running_sweep(tmp_path):
 
 def test_failing_and_dying_cells_are_recorded_and_the_sweep_goes_on(tmp_path):
     """Local process pool: a cell that raises, and one that kills its worker process."""
-    cfg = sweep_cells.grid(n_seeds=1, hidden=(8, sweep_cells.UNLUCKY, sweep_cells.KILLER, 9), tasks=1)
+    cfg = sweep_cells.grid(n_seeds=1, hidden=(8, sweep_cells.UNLUCKY, sweep_cells.KILLER, 9, sweep_cells.NESTED), tasks=1)
     res = run_sweep(cfg, tmp_path, workers=2, cell_fn=sweep_cells.fake_cell, progress=False)
-    assert (res["ok"], res["error"]) == (2, 2)
+    assert (res["ok"], res["error"]) == (2, 3)
     rows = {r["hidden"]: r for r in read_results(tmp_path / TABLE)}
     assert rows[sweep_cells.UNLUCKY]["error_type"] == "ValueError"
     assert rows[sweep_cells.UNLUCKY]["error"] == "hidden 13 is unlucky"
@@ -219,11 +226,12 @@ def test_failing_and_dying_cells_are_recorded_and_the_sweep_goes_on(tmp_path):
     killer = rows[sweep_cells.KILLER]
     assert killer["error_type"] == "BrokenProcessPool" and killer["attempt"] == 2
     assert rows[8]["status"] == rows[9]["status"] == "ok"
+    assert rows[sweep_cells.NESTED]["error"] == "cell function: record['curve'] must be a scalar (a flat record), got list"
     assert sweep_cells.runs(tmp_path).count(killer["cell_id"]) == 2  # once in the pool, once alone
     # finished cells are skipped, failed ones run again only on request
     res = run_sweep(cfg, tmp_path, executor=ThreadPoolExecutor(1), workers=1, cell_fn=sweep_cells.fake_cell,
                     progress=False)
-    assert (res["skipped"], res["ok"], res["error"]) == (4, 0, 0)
+    assert (res["skipped"], res["ok"], res["error"]) == (5, 0, 0)
 
 
 def test_a_second_driver_on_the_same_folder_is_refused(tmp_path):
@@ -238,12 +246,14 @@ def test_a_second_driver_on_the_same_folder_is_refused(tmp_path):
 
 
 @pytest.mark.slow  # ~15 s on 2 idle cores: two pools of 2 workers, each importing torch
-def test_local_and_dask_backends_give_the_same_records(tmp_path):
+def test_local_and_dask_backends_give_the_same_records(tmp_path, capsys):
     """Real train + analyze cells (30 steps) on a spawn process pool and on a Dask LocalCluster."""
     pytest.importorskip("distributed")  # in the test extra; skipped only on a bare install
     cfg = load_config(_write(tmp_path / "s.toml", CONFIG))
     local = run_sweep(cfg, tmp_path / "local", backend="local", workers=2, progress=False)
-    dask = run_sweep(cfg, tmp_path / "dask", backend="dask", workers=2, progress=False)
+    argv = ["sweep", str(tmp_path / "s.toml"), "--out", str(tmp_path / "dask"), "--backend", "dask", "--workers", "2"]
+    assert main([*argv, "--json"]) == 0  # the command line, on a Dask LocalCluster of 2 worker processes
+    dask = json.loads(capsys.readouterr().out)
     # hidden 4 < s*d = 6: the trainer refuses (the wave init cannot fit, and the spectrum match it
     # tracks during training needs s*d eigenvalues); the sweep records the errors and goes on
     assert (local["ok"], local["error"]) == (dask["ok"], dask["error"]) == (2, 2)
@@ -257,6 +267,11 @@ def test_local_and_dask_backends_give_the_same_records(tmp_path):
     assert all((tmp_path / "local" / "cells" / r["cell_id"] / "weights.npz").exists() for r in ok)
     # CSV round trip: the table reads back to the journal's records
     assert _stable(read_results(tmp_path / "local" / TABLE)) == _stable(a)
+    # a second run finds everything recorded; the report reads the real table
+    assert main(argv) == 0 and "4 already recorded, ran 0 ok and 0 failed" in capsys.readouterr().out
+    assert main(["sweep-report", str(tmp_path / "dask")]) == 0
+    text = capsys.readouterr().out
+    assert "signed-selection(d=2,s=3,seed=0)" in text and "failed x1: ValueError: hidden: init 'wave'" in text
 
 
 # --------------------------------------------------------------------------- statistics and report

@@ -379,7 +379,7 @@ def execute_cell(cell_fn: Callable[[Cell, str], dict], cell: Cell, out: str, att
         clash = set(result) & set(record)
         if clash:
             raise ValueError(f"cell function: record keys {sorted(clash)} clash with the cell's columns")
-        record.update(status="ok", error_type=None, error=None, **result)
+        record.update(status="ok", error_type=None, error=None, **{k: _scalar(k, v) for k, v in result.items()})
     except Exception as exc:  # a failing cell is data, not a crash of the sweep
         record.update(status="error", **_error_columns(exc))
     import socket
@@ -387,6 +387,15 @@ def execute_cell(cell_fn: Callable[[Cell, str], dict], cell: Cell, out: str, att
     record.update(wall_seconds=round(time.perf_counter() - t0, 3), host=socket.gethostname(), pid=os.getpid(),
                   attempt=attempt)
     return record
+
+
+def _scalar(key: str, value: Any) -> Any:
+    """A record value as a plain scalar (one CSV cell), else TypeError naming the key."""
+    if isinstance(value, (np.generic, np.ndarray)) and np.ndim(value) == 0:
+        value = value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(f"cell function: record[{key!r}] must be a scalar (a flat record), got {type(value).__name__}")
 
 
 def _error_columns(exc: BaseException) -> dict:
