@@ -310,6 +310,8 @@ def test_bad_inputs_raise():
         repeat_copy_sbc(2, 3).boundary(np.zeros((1, 4, 2)))
     with pytest.raises(ValueError, match="steps: expected an integer"):
         sbc_rollout(p, np.zeros((1, 3, 2)), -1)
+    with pytest.raises(ValueError, match="history: the positional code fixes s = 3"):
+        sbc_rollout(repeat_copy_sbc(2, 3), np.zeros((1, 4, 2)), 2)
     with pytest.raises(ValueError, match="history: expected d = 2"):
         sbc_rollout(p, np.zeros((1, 3, 4)), 2)
     with pytest.raises(ValueError, match="d: expected an integer"):

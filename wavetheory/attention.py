@@ -238,6 +238,8 @@ def sbc_rollout(params: SBCParams, history: np.ndarray, steps: int) -> tuple[np.
     B, s, d = history.shape
     if d != params.d:
         raise ValueError(f"history: expected d = {params.d} components, got {d}")
+    if params.s is not None and s != params.s:
+        raise ValueError(f"history: the positional code fixes s = {params.s} columns, got {s}")
     wm = WaveMemory(params.boundary, d=d, s=s, batch=B)
     wm.load(history)
     out = np.empty((B, steps, d))
@@ -304,7 +306,7 @@ def anti_similarity_sbc(d: int, logit: float = 40.0) -> SBCParams:
 
     The score -logit h_i . h_s favours the column least similar to the newest one. For +-1 tokens
     and s = 2 this picks h_1 whenever h_1 != h_2 (gap >= 2 logit), so it solves repeat copy; for
-    s >= 3 no content-only SBC can (f is symmetric in h_1 .. h_{s-1}, see ``proofs/c6_...``).
+    s >= 3 no content-only SBC can (f is symmetric in h_1 .. h_{s-1}, see ``proofs/c6_attention_boundary.py``).
 
     >>> p = anti_similarity_sbc(2)
     >>> p.boundary(np.array([[[1.0, -1.0], [1.0, 1.0]]])).tolist()
