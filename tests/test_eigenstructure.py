@@ -195,3 +195,24 @@ def test_defective_zero_splits_like_eps_to_the_one_over_m(s):
     assert rounding <= 4 * (s * EPS) ** (1 / m)
     assert rounding >= 1e-3 * EPS ** (1 / m)  # it really splits (measured 0.4..0.95 eps^(1/m))
     assert eigenvector_condition(W) > 1e6  # numerically defective basis (measured 2.6e8 .. 1e16)
+
+
+@given(task=signed_selection_tasks(max_d=3, max_s=4))
+def test_combinatorial_structure_equals_the_symbolic_one(task):
+    # three roads to C4's Jordan structure: SymPy (invariant factors over Q[lam]/(f), the symbolic
+    # module), the cycles/images of the selection map (exact fractions of a turn), and the numeric
+    # rank sequences above. Compared by minimal polynomial: exp(2 pi i p/q) (p/q reduced) has the
+    # cyclotomic polynomial Phi_q, and 0 has lam; Galois conjugates share their Jordan blocks.
+    import sympy as sp
+
+    from wavetheory.symbolic import LAM, eigen_structure
+
+    def key(f: sp.Expr) -> str:
+        return str(sp.expand(f))
+
+    symbolic = sorted((key(e.factor.as_expr()), e.jordan) for e in eigen_structure(task))
+    combinatorial = sorted(
+        (key(LAM if j.turn is None else sp.cyclotomic_poly(j.turn.denominator, LAM)), j.blocks)
+        for j in selection_jordan_structure(task)
+    )
+    assert symbolic == combinatorial

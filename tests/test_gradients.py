@@ -312,3 +312,15 @@ def test_cli_gradients_json(capsys, tmp_path):
 def test_cli_gradients_bad_input_exits_2_with_one_line(capsys, argv):
     code, out, err = _run(capsys, *argv)
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+
+
+@given(task=linear_tasks(integer=True, max_d=2, max_s=3), data=st.data())
+def test_closed_form_equals_the_symbolic_phi_power_exactly(task, data):
+    # integer lags: the impulse response is integer and exact in float64, so the numeric closed
+    # form equals SymPy's exact Phi^k E_s (the symbolic module) with ==, no tolerance
+    from wavetheory.symbolic import boundary_jacobian
+
+    k = data.draw(st.integers(0, 2 * task.s + 1))
+    exact = boundary_jacobian(task, k)
+    assert all(v.is_Integer for v in exact)
+    np.testing.assert_array_equal(np.array(exact.tolist(), dtype=np.int64), wave_input_jacobians(task, k)[k])
