@@ -18,7 +18,7 @@ The boundary gradient (C5, last sentence) is in ``boundary_gradients``: the loca
 the boundary parameters A_k computed from the current substrate alone equals the full
 back-propagated gradient under teacher forcing (the substrate holds the true past), and under
 free running only while the boundary never reads its own predictions (horizon <= smallest
-active lag); otherwise they differ.
+non-zero lag of A); otherwise they differ.
 """
 
 from __future__ import annotations
@@ -376,7 +376,8 @@ def boundary_gradients(
 
     with the adjoint delta summing only over later steps that read the prediction x^(t) (free
     running). Hence local == full exactly when no step reads a prediction: under teacher
-    forcing, or when H <= the smallest active lag.
+    forcing, or when H <= k_min, the smallest k with A_k != 0 in ``lags``. Otherwise they differ
+    for generic A and data (proofs/c5_numeric_slope_boundary.py, Lemma C).
     """
     lags, z, _, e = _boundary_rollout(lags, history, targets, teacher_forcing)
     s = lags.shape[0]
