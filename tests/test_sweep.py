@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import signal
 import subprocess
@@ -279,11 +278,14 @@ def test_local_and_dask_backends_give_the_same_records(tmp_path, capsys):
 
 @pytest.mark.parametrize("k, n", [(0, 10), (3, 10), (10, 10), (1, 1), (37, 200)])
 def test_wilson_endpoints_solve_the_score_equation(k, n):
-    """Each endpoint p solves |k/n - p| = z sqrt(p (1 - p) / n), the defining equation."""
+    """The endpoints are the two roots p of (k/n - p)^2 = z^2 p (1 - p) / n, the score equation."""
     z = 1.959963984540054
-    for p in wilson_interval(k, n, z):
-        lhs, rhs = abs(k / n - p), z * math.sqrt(p * (1 - p) / n)
-        assert lhs == pytest.approx(rhs, abs=1e-12)  # closed form vs equation: rounding only
+    lo, hi = wilson_interval(k, n, z)
+    assert 0 <= lo <= k / n <= hi <= 1
+    for p in (lo, hi):
+        # both sides are O(1) polynomials in p: float64 rounding leaves ~1e-16, 1e-12 is ample
+        assert (k / n - p) ** 2 == pytest.approx(z * z * p * (1 - p) / n, abs=1e-12)
+    assert (lo == 0) == (k == 0) and (hi == 1) == (k == n)  # it never collapses to a point
 
 
 def test_t_interval_matches_simulated_coverage():

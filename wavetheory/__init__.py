@@ -53,6 +53,7 @@ _LAZY: dict[str, str] = {
     "symbolic_charpoly": "symbolic", "factor_charpoly": "symbolic", "eigen_structure": "symbolic",
     "derive": "symbolic", "symbolic_Phi": "symbolic", "exact_lags": "symbolic",
     "is_realizable": "realizability", "realizability_report": "realizability",
+    "SweepConfig": "sweep_config", "run_sweep": "sweep",
 }
 
 

@@ -44,7 +44,10 @@ def wilson_interval(k: int, n: int, z: float = 1.959963984540054) -> tuple[float
     centre = p + z * z / (2 * n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
     den = 1 + z * z / n
-    return max(0.0, (centre - half) / den), min(1.0, (centre + half) / den)
+    # at k = 0 (k = n) the lower (upper) root is exactly 0 (1); say so instead of rounding to it
+    lo = 0.0 if k == 0 else max(0.0, (centre - half) / den)
+    hi = 1.0 if k == n else min(1.0, (centre + half) / den)
+    return lo, hi
 
 
 def t_interval(x: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
