@@ -53,6 +53,8 @@ _LAZY: dict[str, str] = {
     "symbolic_charpoly": "symbolic", "factor_charpoly": "symbolic", "eigen_structure": "symbolic",
     "derive": "symbolic", "symbolic_Phi": "symbolic", "exact_lags": "symbolic",
     "is_realizable": "realizability", "realizability_report": "realizability",
+    "match_eigenvalues": "eigenstructure", "jordan_structure": "eigenstructure", "selection_jordan_structure": "eigenstructure",
+    "wave_input_jacobians": "gradients", "compare_gradient_flow": "gradients", "boundary_gradients": "gradients", "decay_slope": "gradients",
     "SweepConfig": "sweep_config", "run_sweep": "sweep",
 }
 
