@@ -136,7 +136,8 @@ def plot_gradient_norms(
         v = np.asarray(norms, dtype=float)
         ax.semilogy(np.asarray(lags)[v > 0], v[v > 0], marker="o", ms=3, color=f"C{i}", label=label)
     if bound is not None:
-        ax.semilogy(lags, bound, ls="--", color="k", lw=1, label="bound $||W_{uh}||\\,\\mu^k$")
+        ax.semilogy(lags, bound, ls="--", color="k", lw=1, label="bound $||W_{uh}||\\,\\mu^k$ (gain-$\\mu$ RNN)")
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_xlabel("lag k")
     ax.set_ylabel("$||\\partial h(1+k) / \\partial x(1)||_2$")
     ax.set_title(title)
