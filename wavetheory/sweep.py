@@ -93,19 +93,19 @@ def train_analyze_cell(cell: Cell, out: str) -> dict:
         "target_step": metrics["target_step"],
         "train_seconds": metrics["wall_seconds"],
         "seconds_per_step": metrics["seconds_per_step"],
-        "eig_match_mean": res["eig_match"]["mean"],
-        "eig_match_max": res["eig_match"]["max"],
         "n_outside": res["n_outside"],
-        "phi_error": res["phi_error"],
+        "effective_rank": res.get("effective_rank"),
+        "phi_error": res["phi_error"],  # the analyze command's default basis (readout road, not aligned)
         "wave_r2": res["wave_r2"],
         "decode_r2": res["decode_r2"],
         "rho_W_hh": res["spectral_radius"],
         "rho_Phi": spectral_radius(task),
     }
-    for road, b in res["bases"].items():  # both power-iteration roads of C8, plain and Krylov-aligned
-        record[f"phi_error_{road}"] = b["phi_error"]
-        record[f"phi_error_{road}_aligned"] = b["phi_error_aligned"]
-        record[f"cond_{road}"] = b["cond"]
+    # every number of the spectrum match (C7: mean, max, angle and modulus parts) and of both
+    # power-iteration roads of C8 (readout, input; plain and Krylov-aligned), flattened
+    record.update({f"eig_match_{k}": v for k, v in res["eig_match"].items()})
+    for road, numbers in res["bases"].items():
+        record.update({f"{road}_{k}": v for k, v in numbers.items() if v is None or isinstance(v, (int, float))})
     for when in ("before", "after"):  # ||dh(1+k)/dx(1)|| at k = s: across the whole substrate (C5, C10)
         g = res[f"grad_{when}"]
         record[f"grad_{when}_s"] = None if g is None else g[task.s - 1]

@@ -6,7 +6,9 @@ spectrum is that of Phi (C7):
     converged  <=>  accuracy >= 0.99  and  eig_match_mean <= 0.05,
 
 the acceptance numbers of the trainer issue (a run "reaches accuracy >= 0.99" and "analyze gives
-eig_match mean <= 0.05"); both thresholds are arguments. The spectrum test is basis invariant;
+eig_match mean <= 0.05"); both thresholds and the spectrum column are arguments (e.g.
+``eig_match_angle_max``: trained tanh networks tend to push the moduli of the wave eigenvalues
+above those of Phi while keeping their angles). The spectrum test is basis invariant;
 phi_error (C8) depends on the basis recovery and is reported as a distribution, not used for
 convergence.
 
@@ -68,9 +70,10 @@ def t_interval(x: Sequence[float], level: float = 0.95) -> tuple[float, float, f
     return m, m - half, m + half
 
 
-def is_converged(record: dict, acc_threshold: float = 0.99, eig_threshold: float = 0.05) -> bool:
-    """accuracy >= acc_threshold and eig_match_mean <= eig_threshold (missing numbers: not converged)."""
-    acc, eig = record.get("accuracy"), record.get("eig_match_mean")
+def is_converged(record: dict, acc_threshold: float = 0.99, eig_threshold: float = 0.05,
+                 eig_column: str = "eig_match_mean") -> bool:
+    """accuracy >= acc_threshold and record[eig_column] <= eig_threshold (missing numbers: not converged)."""
+    acc, eig = record.get("accuracy"), record.get(eig_column)
     return acc is not None and eig is not None and acc >= acc_threshold and eig <= eig_threshold
 
 
@@ -83,9 +86,9 @@ def _median(rows: list[dict], key: str) -> float | None:
     return float(np.median(vals)) if vals else None
 
 
-def _stats(rows: list[dict], acc_threshold: float, eig_threshold: float) -> dict:
+def _stats(rows: list[dict], acc_threshold: float, eig_threshold: float, eig_column: str) -> dict:
     ok = [r for r in rows if r.get("status") == "ok"]
-    k = sum(is_converged(r, acc_threshold, eig_threshold) for r in ok)
+    k = sum(is_converged(r, acc_threshold, eig_threshold, eig_column) for r in ok)
     out = {"n": len(rows), "n_ok": len(ok), "n_error": len(rows) - len(ok),
            "converged": k, "converged_fraction": k / len(ok) if ok else None,
            "converged_ci": list(wilson_interval(k, len(ok)))}
@@ -93,20 +96,22 @@ def _stats(rows: list[dict], acc_threshold: float, eig_threshold: float) -> dict
         m, lo, hi = t_interval([r.get(key) for r in ok])
         # the mean lies in the metric's range, so cutting the interval to it keeps its coverage
         out[key] = {"mean": m, "ci": [max(lo, low), min(hi, high)], "median": _median(ok, key)}
-    out["rho_W_hh_median"] = _median(ok, "rho_W_hh")
-    out["rho_Phi_median"] = _median(ok, "rho_Phi")
+    for key in ("rho_W_hh", "rho_Phi", "eig_match_angle_mean", "eig_match_modulus_mean"):
+        out[f"{key}_median"] = _median(ok, key)
     return out
 
 
 def summarize(
-    records: list[dict], by: Sequence[str] = ("task",), acc_threshold: float = 0.99, eig_threshold: float = 0.05
+    records: list[dict], by: Sequence[str] = ("task",), acc_threshold: float = 0.99, eig_threshold: float = 0.05,
+    eig_column: str = "eig_match_mean",
 ) -> dict:
     """Per-group statistics (groups = distinct values of the ``by`` columns), the C12 split and errors."""
     if not records:
         raise ValueError("results: the table holds no records")
-    missing = [b for b in by if b not in records[0]]
+    missing = [b for b in (*by, eig_column) if b not in records[0]]
     if missing:
-        raise ValueError(f"by: unknown column {missing[0]!r}; columns are {', '.join(sorted(records[0]))}")
+        which = "eig_column" if missing[0] == eig_column and eig_column not in by else "by"
+        raise ValueError(f"{which}: unknown column {missing[0]!r}; columns are {', '.join(sorted(records[0]))}")
     groups: dict[tuple, list[dict]] = {}
     for r in sorted(records, key=lambda r: (r.get("index") is None, r.get("index") or 0)):
         groups.setdefault(tuple(r.get(b) for b in by), []).append(r)
@@ -114,19 +119,21 @@ def summarize(
     for key, rows in groups.items():
         real = {r.get("realizable") for r in rows}
         per_group.append({**dict(zip(by, key)), "realizable": real.pop() if len(real) == 1 else None,
-                          **_stats(rows, acc_threshold, eig_threshold)})
+                          **_stats(rows, acc_threshold, eig_threshold, eig_column)})
     split = {}
     for flag, name in ((True, "realizable"), (False, "not_realizable")):
         rows = [r for r in records if r.get("realizable") is flag]
         if rows:
-            split[name] = {"tasks": sorted({str(r.get("task")) for r in rows}), **_stats(rows, acc_threshold, eig_threshold)}
+            split[name] = {"tasks": sorted({str(r.get("task")) for r in rows}),
+                           **_stats(rows, acc_threshold, eig_threshold, eig_column)}
     errors: dict[str, int] = {}
     for r in records:
         if r.get("status") != "ok":
             msg = f"{r.get('error_type')}: {r.get('error')}"
             errors[msg] = errors.get(msg, 0) + 1
-    return {"by": list(by), "thresholds": {"accuracy": acc_threshold, "eig_match_mean": eig_threshold},
-            "groups": per_group, "c12": split, "errors": errors, "overall": _stats(records, acc_threshold, eig_threshold)}
+    return {"by": list(by), "thresholds": {"accuracy": acc_threshold, eig_column: eig_threshold},
+            "groups": per_group, "c12": split, "errors": errors,
+            "overall": _stats(records, acc_threshold, eig_threshold, eig_column)}
 
 
 def _fmt(v: float | None, spec: str = ".3f") -> str:
@@ -148,7 +155,8 @@ def format_summary(summary: dict) -> str:
     by, th = summary["by"], summary["thresholds"]
     names = [" ".join(str(g[b]) for b in by) for g in summary["groups"]]
     w = max([len(n) for n in names] + [len(" ".join(by))])
-    lines = [f"converged = accuracy >= {th['accuracy']} and eig_match_mean <= {th['eig_match_mean']}; "
+    eig_column, eig_threshold = [(k, v) for k, v in th.items() if k != "accuracy"][0]
+    lines = [f"converged = accuracy >= {th['accuracy']} and {eig_column} <= {eig_threshold}; "
              "intervals 95% (t for means, Wilson for fractions)",
              f"{' '.join(by):{w}s} {'C12':4s} {'n':>3s} {'err':>3s}  {'accuracy mean [CI]':24s} {'eig_match mean [CI]':24s}"
              f" {'phi_err med':>11s}  converged [CI]"]
@@ -194,7 +202,8 @@ def save_report_figures(records: list[dict], summary: dict, out: str | Path) -> 
         ax.set_title(key + (" (log)" if log else "") + ", median = bar")
         ax.set_xticks(x, names, rotation=60, ha="right", fontsize=7)
     axes[0].axhline(summary["thresholds"]["accuracy"], color="0.6", ls=":")
-    axes[1].axhline(summary["thresholds"]["eig_match_mean"], color="0.6", ls=":")
+    if "eig_match_mean" in summary["thresholds"]:
+        axes[1].axhline(summary["thresholds"]["eig_match_mean"], color="0.6", ls=":")
     fig.suptitle("per-run distributions (blue: realizable by a linear RNN, red: not, C12)")
     paths = [save(fig, out / "distributions.png")]
     fig, ax = plt.subplots(figsize=(max(5.0, 0.5 * len(groups) + 2), 4.2 + 0.1 * max(map(len, names), default=0)))

@@ -26,7 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("dir", metavar="DIR", help="a sweep folder (or a results.csv file)")
     p.add_argument("--by", default="task", metavar="COLS", help="comma-separated grouping columns (default: task)")
     p.add_argument("--acc-threshold", type=float, default=0.99, metavar="A", help="converged: accuracy >= A (0.99)")
-    p.add_argument("--eig-threshold", type=float, default=0.05, metavar="E", help="converged: eig_match_mean <= E (0.05)")
+    p.add_argument("--eig-threshold", type=float, default=0.05, metavar="E", help="converged: EIG_COLUMN <= E (0.05)")
+    p.add_argument("--eig-column", default="eig_match_mean", metavar="NAME",
+                   help="spectrum column of the convergence test (default eig_match_mean; e.g. eig_match_angle_max)")
     p.add_argument("--figures", metavar="DIR", help="where the report goes (default: DIR/report)")
     add_json_flag(p)
     p.set_defaults(func=cmd_sweep_report)
@@ -54,7 +56,7 @@ def cmd_sweep_report(args: argparse.Namespace) -> tuple[Any, str]:
             raise ValueError(f"--{name.replace('_', '-')}: expected a number in [0, 1] for accuracy, >= 0 for eig, got {v}")
     records = read_results(args.dir)
     summary = summarize(records, by=[b.strip() for b in args.by.split(",") if b.strip()],
-                        acc_threshold=args.acc_threshold, eig_threshold=args.eig_threshold)
+                        acc_threshold=args.acc_threshold, eig_threshold=args.eig_threshold, eig_column=args.eig_column)
     base = Path(args.dir)
     out = Path(args.figures) if args.figures else (base if base.is_dir() else base.parent) / "report"
     summary["figures"] = save_report_figures(records, summary, out)
