@@ -310,6 +310,10 @@ class _Driver:
         if self.on_record is not None:
             self.on_record(record)
 
+    def failed(self, cell: Cell, exc: BaseException) -> dict:
+        """The record of a cell whose worker failed (as opposed to the cell itself raising)."""
+        return {**cell.describe(), "status": "error", **_error_columns(exc), "attempt": self.attempts[cell.id]}
+
     def drive(self, ex: cf.Executor, slots: int, todo: list[Cell]) -> list[Cell]:
         """Run ``todo`` on ``ex``; return the cells still to run if the pool broke."""
         queue = sorted(todo, key=lambda c: c.id not in self.suspects)[::-1]  # pop() takes suspects first
@@ -337,17 +341,15 @@ class _Driver:
             for fut in finished:
                 cell = running.pop(fut)
                 try:
-                    self.record(fut.result())
-                    continue
+                    record = fut.result()  # execute_cell turns the cell's own exceptions into records
                 except cf.BrokenExecutor as exc:  # a worker process died, maybe running this cell
                     broken = True
                     if cell.id not in self.suspects:
                         self.suspects.add(cell.id)
                         queue.append(cell)
                         continue
-                    error: BaseException = exc
+                    record = self.failed(cell, exc)
                 except Exception as exc:  # dask KilledWorker, a lost connection, ...
-                    error = exc
-                self.record({**cell.describe(), "status": "error", **_error_columns(error),
-                             "attempt": self.attempts[cell.id]})
+                    record = self.failed(cell, exc)
+                self.record(record)
         return sorted(queue, key=lambda c: c.index)
