@@ -391,7 +391,7 @@ def _train(task, config, out, ckpt_path, resume, progress, callback) -> dict:
             if state.level < len(horizons) - 1:
                 state.level += 1
                 state.curriculum.append({"horizon": horizons[state.level], "step_reached": state.step, "wall_reached": round(wall, 3)})
-        last = state.level == len(horizons) - 1
+        last = horizon == horizons[-1]  # this batch was at the final horizon
         if last and config.target is not None and acc >= config.target and state.step >= state.next_check:
             _, fresh = evaluate(model, data, horizons[-1], config.eval_batch, config.seed, state.step)
             if fresh >= config.target:
