@@ -181,6 +181,28 @@ def test_intertwining_residual_is_the_return_of_the_readout_after_s_steps(task, 
     assert intertwining_residual(W, K, task) == pytest.approx(direct, rel=1e-9, abs=1e-14)
 
 
+def test_robust_reading_of_a_network_that_holds_only_some_components():
+    """Repeat copy d = 3, s = 4 with component 0 never stored (its waves absent, readout row 0 = 0):
+    8 of 12 wave dims. The plain C8 error is the floor sqrt(4/12) (four unit entries of Phi have no
+    counterpart); truncated to the effective rank 8, the error on the held subspace vanishes."""
+    task = repeat_copy(3, 4)
+    rnn = compiled(task, "orthogonal", 5, 3)
+    Q = make_basis("orthogonal", 17, 3)
+    keep = np.array([i % 3 != 0 for i in range(12)] + [False] * 5)
+    P = np.zeros((17, 17))
+    P[:12, :12] = Phi(task)
+    P[~keep] = 0
+    P[:, ~keep] = 0
+    W_hy = rnn.W_hy.copy()
+    W_hy[0] = 0
+    net = LinearRNN(Q @ P @ Q.T, rnn.W_uh, W_hy)
+    s = analyze(net, task, nonlinearity="linear")["summary"]
+    assert s["effective_rank"] == 8 and [c["learned"] for c in s["clusters"]] == [2, 2, 2, 2]
+    assert s["robust"]["rank"] == 8
+    assert s["robust"]["phi_error"] == pytest.approx(np.sqrt(4 / 12), rel=1e-9)
+    assert s["robust"]["phi_error_restricted"] < EXACT
+
+
 def test_effective_rank_option_truncates():
     task = repeat_copy(2, 3)
     s = analyze(compiled(task), task, rank=4, nonlinearity="linear")["summary"]

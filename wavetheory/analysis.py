@@ -52,6 +52,7 @@ __all__ = [
     "power_basis",
     "krylov_alignment",
     "phi_error",
+    "restricted_phi_error",
     "intertwining_residual",
     "wave_decoding",
     "analyze",
@@ -284,6 +285,21 @@ def phi_error(
     return float(np.linalg.norm(Phi_hat - ref) / np.linalg.norm(ref)), Phi_hat, cond, r
 
 
+def restricted_phi_error(
+    W_hh: np.ndarray, Psi: np.ndarray, task: LinearHDS, rcond: float = 1e-10, rank: int | None = None
+) -> float:
+    """||Phi_hat - Pi Phi||_F / ||Pi Phi||_F with Pi = pinv_r(Psi) Psi, Phi_hat = pinv_r(Psi) W_hh Psi (C8).
+
+    The error on the subspace of wave coordinates that the network actually holds: if W_hh Psi =
+    Psi Phi, then Phi_hat = Pi Phi exactly, whatever the rank. A network that implements Phi on r
+    of the sd wave dimensions and lacks the others has phi_error >= sqrt((sd - r)/sd) for a
+    permutation Phi (each missing unit column costs 1) but restricted error ~0 at rank r.
+    """
+    P = truncated_pinv(Psi, rcond, rank)[0]
+    Pi_Phi = (P @ Psi) @ Phi(task)
+    return float(np.linalg.norm(P @ W_hh @ Psi - Pi_Phi) / np.linalg.norm(Pi_Phi))
+
+
 def intertwining_residual(W_hh: np.ndarray, K: np.ndarray, task: LinearHDS) -> float:
     """||W_hh K - K Phi||_F / ||K Phi||_F: does K carry Phi into W_hh, without inverting K (C8)?
 
@@ -310,7 +326,7 @@ def _road_seed(rnn: LinearRNN, road: str, rcond: float) -> np.ndarray:
 def wave_decoding(
     rnn: LinearRNN, Psi: np.ndarray, task: LinearHDS, nonlinearity: str = "tanh",
     batch: int = 256, horizon: int | None = None, rng: np.random.Generator | int | None = 0,
-    rcond: float = 1e-10,
+    rcond: float = 1e-10, rank: int | None = None,
 ) -> tuple[float, float, np.ndarray, np.ndarray]:
     """R^2 of the stored inputs decoded from the waves w(t) = pinv(Psi) h(t) (C9).
 
@@ -328,7 +344,7 @@ def wave_decoding(
     T = s + horizon
     sub = np.stack([x[:, t - s + 1 : t + 1].reshape(batch, s * d) for t in range(s - 1, T)], axis=1)  # (B, T-s+1, sd)
     H_t = h[:, s - 1 :]  # (B, T-s+1, H)
-    w = H_t @ truncated_pinv(Psi, rcond)[0].T  # (B, T-s+1, sd)
+    w = H_t @ truncated_pinv(Psi, rcond, rank)[0].T  # (B, T-s+1, sd)
     W, X = w.reshape(-1, s * d), sub.reshape(-1, s * d)
     gain = np.sum(W * X, axis=0) / np.maximum(np.sum(W * W, axis=0), 1e-300)
     ss_tot = np.sum((X - X.mean(axis=0)) ** 2)
@@ -374,16 +390,28 @@ def analyze(
         err, Phi_hat, cond, kept = phi_error(rnn.W_hh, K, task, rcond, rank)
         err_al, Phi_hat_al, cond_al, _ = phi_error(rnn.W_hh, K @ U_inv, task, rcond, rank)
         bases[r] = {"phi_error": err, "phi_error_aligned": err_al, "cond": cond, "cond_aligned": cond_al, "rank": kept,
+                    "phi_error_restricted": restricted_phi_error(rnn.W_hh, K @ U_inv if align else K, task, rcond, rank),
                     "intertwining": intertwining_residual(rnn.W_hh, K, task),
                     "intertwining_aligned": intertwining_residual(rnn.W_hh, K @ U_inv, task)}
         mats[r] = (K @ U_inv, Phi_hat_al) if align else (K, Phi_hat)
     Psi, Phi_hat = mats[road]
-    try:
-        wave_r2, decode_r2, waves, substrate = wave_decoding(rnn, Psi, task, nonlinearity, rng=seed, rcond=rcond)
-        if not np.isfinite(wave_r2):
-            raise FloatingPointError
-    except (FloatingPointError, np.linalg.LinAlgError):
-        wave_r2, decode_r2, waves, substrate = None, None, None, None
+
+    def waves_at(r: int | None) -> tuple:
+        try:
+            out = wave_decoding(rnn, Psi, task, nonlinearity, rng=seed, rcond=rcond, rank=r)
+            return out if np.isfinite(out[0]) else (None, None, None, None)
+        except np.linalg.LinAlgError:
+            return None, None, None, None
+
+    wave_r2, decode_r2, waves, substrate = waves_at(rank)
+    # the robust reading (always reported): truncate to the effective rank, compare on the held subspace
+    r_eff = min(effective_rank, s * d) if effective_rank > 0 else None
+    robust = {
+        "rank": r_eff,
+        "phi_error": phi_error(rnn.W_hh, Psi, task, rcond, r_eff)[0],
+        "phi_error_restricted": restricted_phi_error(rnn.W_hh, Psi, task, rcond, r_eff),
+        "wave_r2": waves_at(r_eff)[0],
+    }
     k_max = 2 * s
     summary = {
         "eig_match": match.summary(),
@@ -394,6 +422,7 @@ def analyze(
         "aligned": align,
         "road": road,
         "bases": bases,
+        "robust": robust,
         "wave_r2": wave_r2,
         "decode_r2": decode_r2,
         "grad_before": propagation_norms(init.W_hh, init.W_uh, k_max).tolist() if init is not None else None,

@@ -108,9 +108,11 @@ def cmd_analyze(args: argparse.Namespace) -> tuple[Any, str]:
         f"matched |lambda| mean {em['modulus_mean']:.4f}; {summary['n_outside']} further outside radius {summary['radius']:.3f}",
         f"basis (C8, {summary['road']}{', aligned' if summary['aligned'] else ''}): phi_error {summary['phi_error']:.4g}  "
         + "  ".join(f"[{k}: {v['phi_error']:.3g}, aligned {v['phi_error_aligned']:.3g}, cond {v['cond']:.3g}, "
-                    f"intertwining {v['intertwining']:.3g}]" for k, v in summary["bases"].items()),
+                    f"restricted {v['phi_error_restricted']:.3g}, intertwining {v['intertwining']:.3g}]" for k, v in summary["bases"].items()),
         f"effective rank (eigenvalues outside the radius): {summary['effective_rank']} of s*d = {task.s * task.d}; clusters "
         + " ".join(f"{c['learned']}/{c['multiplicity']}" for c in summary["clusters"]),
+        f"robust reading (rank {summary['robust']['rank']}): phi_error {summary['robust']['phi_error']:.4g}, on the held subspace "
+        f"{summary['robust']['phi_error_restricted']:.4g}, waves R^2 {_fmt(summary['robust']['wave_r2'])}",
         f"waves (C9): R^2 {_fmt(summary['wave_r2'])} (basis-free linear decoding {_fmt(summary['decode_r2'])})",
         "gradients ||dh(1+k)/dx(1)|| (C10), k = 1..2s:",
         "  before: " + (" ".join(f"{g:.3g}" for g in summary["grad_before"]) if summary["grad_before"] else "(no initial weights)"),
