@@ -57,8 +57,6 @@ __all__ = [
     "wave_decoding",
     "analyze",
     "save_figures",
-    "plot_waves",
-    "plot_training",
 ]
 
 KEYS = ("W_hh", "W_uh", "W_hy")
@@ -439,7 +437,7 @@ def analyze(
 
 def save_figures(result: dict, out: str | Path, title: str = "", metrics: dict | None = None) -> list[str]:
     """Spectrum on the unit circle, |pinv(Psi) W_hh Psi| next to Phi, waves, training curves."""
-    from .plots import plot_matrix, plot_spectrum
+    from .plots import plot_matrix, plot_spectrum, plot_training, plot_waves
 
     out = Path(out)
     a, s = result["arrays"], result["summary"]
@@ -457,55 +455,3 @@ def save_figures(result: dict, out: str | Path, title: str = "", metrics: dict |
         paths.append(plot_training(metrics, title=title, path=out / "training.png"))
     return [str(p) for p in paths]
 
-
-def plot_waves(waves: np.ndarray, substrate: np.ndarray, s: int, d: int, title: str = "waves", path: str | Path | None = None):
-    """Time x block pictures of the decoded waves g * pinv(Psi) h(t) next to the true substrate (C9).
-
-    Rows are the sd wave coordinates ordered block 1 (oldest) .. block s (newest), component
-    within block; a stored input travels as a diagonal stripe from block s down to block 1.
-    """
-    import matplotlib.pyplot as plt
-
-    from .plots import save
-
-    fig, axes = plt.subplots(1, 2, figsize=(10, 2.4 + 0.12 * s * d), sharey=True)
-    t0 = s - 1  # the first time at which the whole substrate holds inputs
-    for ax, (label, M) in zip(axes, (("decoded waves", waves), ("substrate x(t-s+i)", substrate))):
-        lim = float(np.max(np.abs(M))) or 1.0
-        ax.imshow(M.T, aspect="auto", cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest",
-                  extent=(t0 - 0.5, t0 + M.shape[0] - 0.5, s * d - 0.5, -0.5))
-        for i in range(1, s):
-            ax.axhline(i * d - 0.5, color="k", lw=0.4)
-        ax.set_xlabel("time t")
-        ax.set_title(label)
-    axes[0].set_yticks([i * d + (d - 1) / 2 for i in range(s)], [f"block {i + 1}" for i in range(s)])
-    fig.suptitle(title)
-    return save(fig, path)
-
-
-def plot_training(metrics: dict, title: str = "", path: str | Path | None = None):
-    """Training curves: loss, accuracy and eigenvalue-match distance (C7) against the step.
-
-    Dotted vertical lines mark the steps at which the curriculum raised the horizon.
-    """
-    import matplotlib.pyplot as plt
-
-    from .plots import save
-
-    h, e = metrics["history"], metrics.get("eig_history", {})
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
-    axes[0].semilogy(h["step"], h["loss"])
-    axes[0].set_title("loss (MSE, output phase)")
-    axes[1].plot(h["step"], h["accuracy"])
-    axes[1].set_title("sign accuracy (training batches)")
-    if e.get("step"):
-        axes[2].semilogy(e["step"], e["mean"], label="mean")
-        axes[2].semilogy(e["step"], e["max"], label="max")
-        axes[2].legend(fontsize=8)
-    axes[2].set_title("eigenvalue-match distance to Phi")
-    for ax in axes:
-        ax.set_xlabel("step")
-        for level in metrics.get("curriculum", [])[1:]:
-            ax.axvline(level["step_reached"], color="0.6", ls=":", lw=1)
-    fig.suptitle(title)
-    return save(fig, path)
