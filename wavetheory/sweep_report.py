@@ -108,10 +108,11 @@ def summarize(
     """Per-group statistics (groups = distinct values of the ``by`` columns), the C12 split and errors."""
     if not records:
         raise ValueError("results: the table holds no records")
-    missing = [b for b in (*by, eig_column) if b not in records[0]]
+    columns = {k for r in records for k in r}  # failed cells lack the metric columns
+    missing = [b for b in (*by, eig_column) if b not in columns]
     if missing:
         which = "eig_column" if missing[0] == eig_column and eig_column not in by else "by"
-        raise ValueError(f"{which}: unknown column {missing[0]!r}; columns are {', '.join(sorted(records[0]))}")
+        raise ValueError(f"{which}: unknown column {missing[0]!r}; columns are {', '.join(sorted(columns))}")
     groups: dict[tuple, list[dict]] = {}
     for r in sorted(records, key=lambda r: (r.get("index") is None, r.get("index") or 0)):
         groups.setdefault(tuple(r.get(b) for b in by), []).append(r)
