@@ -246,13 +246,17 @@ def test_a_second_driver_on_the_same_folder_is_refused(tmp_path):
 
 @pytest.mark.slow  # ~15 s on 2 idle cores: two pools of 2 workers, each importing torch
 def test_local_and_dask_backends_give_the_same_records(tmp_path, capsys):
-    """Real train + analyze cells (30 steps) on a spawn process pool and on a Dask LocalCluster."""
-    pytest.importorskip("distributed")  # in the test extra; skipped only on a bare install
+    """Real train + analyze cells (30 steps): a spawn process pool vs a running Dask cluster (--scheduler)."""
+    distributed = pytest.importorskip("distributed")  # in the test extra; skipped only on a bare install
     cfg = load_config(_write(tmp_path / "s.toml", CONFIG))
     local = run_sweep(cfg, tmp_path / "local", backend="local", workers=2, progress=False)
-    argv = ["sweep", str(tmp_path / "s.toml"), "--out", str(tmp_path / "dask"), "--backend", "dask", "--workers", "2"]
-    assert main([*argv, "--json"]) == 0  # the command line, on a Dask LocalCluster of 2 worker processes
-    dask = json.loads(capsys.readouterr().out)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        argv = ["sweep", str(tmp_path / "s.toml"), "--out", str(tmp_path / "dask"), "--backend", "dask",
+                "--scheduler", cluster.scheduler_address]
+        assert main([*argv, "--json"]) == 0  # the command line joins the cluster like a remote one
+        dask = json.loads(capsys.readouterr().out)
+        # a second run finds everything recorded
+        assert main(argv) == 0 and "4 already recorded, ran 0 ok and 0 failed" in capsys.readouterr().out
     # hidden 4 < s*d = 6: the trainer refuses (the wave init cannot fit, and the spectrum match it
     # tracks during training needs s*d eigenvalues); the sweep records the errors and goes on
     assert (local["ok"], local["error"]) == (dask["ok"], dask["error"]) == (2, 2)
@@ -266,11 +270,22 @@ def test_local_and_dask_backends_give_the_same_records(tmp_path, capsys):
     assert all((tmp_path / "local" / "cells" / r["cell_id"] / "weights.npz").exists() for r in ok)
     # CSV round trip: the table reads back to the journal's records
     assert _stable(read_results(tmp_path / "local" / TABLE)) == _stable(a)
-    # a second run finds everything recorded; the report reads the real table
-    assert main(argv) == 0 and "4 already recorded, ran 0 ok and 0 failed" in capsys.readouterr().out
-    assert main(["sweep-report", str(tmp_path / "dask")]) == 0
+    assert main(["sweep-report", str(tmp_path / "dask")]) == 0  # the report on a real table
     text = capsys.readouterr().out
     assert "signed-selection(d=2,s=3,seed=0)" in text and "failed x1: ValueError: hidden: init 'wave'" in text
+
+
+def test_dask_backend_starts_its_own_local_cluster(tmp_path, monkeypatch):
+    """Without --scheduler the dask backend starts (and stops) a LocalCluster of ``workers`` processes."""
+    pytest.importorskip("distributed")
+    monkeypatch.setenv("WT_SWEEP_TEST_DELAY", "0.2")  # cells overlap, so both single-thread workers get one
+    cfg = sweep_cells.grid(n_seeds=2, hidden=(8, sweep_cells.UNLUCKY), tasks=1)
+    res = run_sweep(cfg, tmp_path, backend="dask", workers=2, cell_fn=sweep_cells.fake_cell, progress=False)
+    assert (res["ok"], res["error"]) == (2, 2)
+    rows = read_results(tmp_path)
+    assert len({r["pid"] for r in rows}) == 2  # two worker processes, none of them this one
+    assert os.getpid() not in {r["pid"] for r in rows}
+    assert {r["error"] for r in rows if r["status"] == "error"} == {"hidden 13 is unlucky"}
 
 
 # --------------------------------------------------------------------------- statistics and report
