@@ -19,7 +19,7 @@ from typing import Any, Callable, Sequence
 __all__ = ["main", "build_parser", "add_task_args", "task_from_args", "CliError"]
 
 # one module per group of commands; each registers its sub-commands
-COMMAND_MODULES = ["core", "attention", "gradients", "symbolic", "sweep", "train"]
+COMMAND_MODULES = ["core", "attention", "gradients", "symbolic", "sweep", "train", "reproduce"]
 
 
 class CliError(Exception):

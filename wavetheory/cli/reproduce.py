@@ -1,0 +1,32 @@
+"""``wavetheory reproduce``: the main job (every claim's checks, claims.json, report, figures)."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from typing import Any
+
+from . import add_json_flag
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("reproduce", help="run the checks of every claim C1..C14; write claims.json, report and figures")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument("--quick", action="store_true", help="the quick run (under 5 minutes on 2 CPU cores)")
+    p.add_argument("--seed", type=int, default=0, metavar="K", help="seed of every random choice (default 0)")
+    p.add_argument("--claims", nargs="+", metavar="ID", help="only these claims (e.g. C1 C4)")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_reproduce)
+
+
+def cmd_reproduce(args: argparse.Namespace) -> tuple[Any, str]:
+    from ..reproduce import run_main_job
+
+    command = "wavetheory " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["reproduce"] else ""
+    res = run_main_job(args.out, quick=args.quick, seed=args.seed, claims=args.claims, command=command)
+    width = max(len(k) for k in res["claims"])
+    lines = [f"{cid:<{width}}  {status}" for cid, status in res["claims"].items()]
+    lines.append(f"wrote {res['out']}/claims.json, report.md, report.html and {len(res['figures'])} figures "
+                 f"in {res['wall_seconds']:.0f} s")
+    return res, "\n".join(lines)
