@@ -138,10 +138,11 @@ def report_authors(r: dict) -> None:
 # --------------------------------------------------------------------------- C13: initializations
 
 
-def init_table(s_values: list[int], seeds: list[int], steps: int, d: int, out: Path) -> list[dict]:
+def init_table(s_values: list[int], seeds: list[int], steps: int, d: int, out: Path,
+               inits: tuple[str, ...] = ("default", "shift", "wave")) -> list[dict]:
     rows = []
     for s in s_values:
-        for init in ("default", "shift", "wave"):
+        for init in inits:
             for seed in seeds:
                 run = out / f"init-s{s}-{init}-seed{seed}"
                 shutil.rmtree(run, ignore_errors=True)
@@ -229,6 +230,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0], help="seeds (default 0)")
     ap.add_argument("--steps", type=int, default=None, help="step bound (authors: 20000, init: 1500)")
     ap.add_argument("--s", type=int, nargs="+", default=[10, 20, 40], help="history lengths for the init table")
+    ap.add_argument("--inits", nargs="+", default=["default", "shift", "wave"], help="initializations for the init table")
     ap.add_argument("--d", type=int, default=3, help="width d for the init table (default 3; needs s*d <= 128)")
     ap.add_argument("--out", default="results/bench_train", help="output folder")
     args = ap.parse_args()
@@ -250,7 +252,7 @@ def main() -> None:
             print(load())
     if args.part in ("init", "all"):
         print(load(), flush=True)
-        rows = init_table(args.s, args.seeds, args.steps or 1500, args.d, out)
+        rows = init_table(args.s, args.seeds, args.steps or 1500, args.d, out, tuple(args.inits))
         results["init"] = rows
         report_init(rows, args.steps or 1500, args.seeds)
         print(load())
