@@ -109,3 +109,22 @@ def sbc_params(draw, s: int, residual=None, layernorm=None, positional=None, max
     # Q, K, V now read [h_i; p_i]: extend them with random position columns of the same scale
     ext = [np.concatenate([W, rng.standard_normal(W.shape[:2] + (d_p,)) * np.std(W)], axis=2) for W in (p.Q, p.K, p.V)]
     return SBCParams(Q=ext[0], K=ext[1], V=ext[2], W_O=p.W_O, pos=pos, residual=p.residual, layernorm=p.layernorm)
+
+
+@st.composite
+def realizable_tasks(draw, max_d: int = 4, max_s: int = 5):
+    """An integer task satisfying C12's condition A_i A_k = 0 (k < s) with short lags possibly non-zero.
+
+    Construction: a non-empty set L of "leaf" components is never read (zero columns in every A_k);
+    short lags A_k, k < s, write only into L (non-zero rows only in L); A_s is free elsewhere.
+    Then Im A_k is in span(e_L), which every A_i annihilates.
+    """
+    d = draw(st.integers(1, max_d))
+    s = draw(st.integers(1, max_s))
+    rng = np.random.default_rng(draw(seeds))
+    leaf = rng.random(d) < 0.5
+    leaf[rng.integers(d)] = True
+    lags = rng.integers(-2, 3, size=(s, d, d)).astype(float)
+    lags[:, :, leaf] = 0.0  # nobody reads a leaf
+    lags[:-1, ~leaf, :] = 0.0  # short lags write only into leaves
+    return LinearHDS(lags)

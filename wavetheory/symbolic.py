@@ -216,8 +216,9 @@ def _factor_M(M: sp.Matrix, lam: sp.Symbol) -> tuple[sp.Expr, list[tuple[sp.Poly
         c, fl = cache[piece]
         coeff = coeff * c
         for f, m in fl:
-            if f.domain.is_Numerical:  # monic over Q: move the leading coefficient into coeff
+            if f.domain.is_Numerical and f.LC() != 1:  # monic over Q: move the leading coefficient into coeff
                 coeff, f = coeff * f.LC() ** m, f.monic()
+            f = f.retract() if f.domain.is_Numerical else f  # integer coefficients live in ZZ
             merged[f] = merged.get(f, 0) + m
     return coeff, sorted(merged.items(), key=lambda fm: _sort_key(fm[0]))
 
@@ -239,7 +240,8 @@ class Eigenvalue:
 @functools.lru_cache(maxsize=1024)
 def _cyclotomic_order(f: sp.Poly) -> int | None:
     """m with f = Phi_m (the m-th cyclotomic polynomial), or None; uses phi(m) >= sqrt(m/2)."""
-    if f.LC() != 1 or not f.is_cyclotomic:
+    f = f.retract()
+    if f.LC() != 1 or not f.domain.is_ZZ or not f.is_cyclotomic:
         return None
     n = f.degree()
     for m in range(1, 2 * n * n + 3):
@@ -363,16 +365,13 @@ class Derivation:
         }
 
     def to_latex(self) -> dict:
-        """LaTeX of every derived object (charpoly, factorization, eigenvalues)."""
-        fac = " ".join(
-            rf"\left({sp.latex(f.as_expr())}\right)" + (f"^{{{m}}}" if m > 1 else "") for f, m in self.factors
-        )
-        lam = self.charpoly.gen
+        """LaTeX of every derived object (charpoly, factorization, eigenvalues); lam prints as \\lambda."""
+        fac = " ".join(rf"\left({_tex(f)}\right)" + (f"^{{{m}}}" if m > 1 else "") for f, m in self.factors)
         return {
-            "charpoly": rf"\det({sp.latex(lam)} I - \Phi) = {sp.latex(self.charpoly.as_expr())}",
-            "factors": rf"\det({sp.latex(lam)} I - \Phi) = {fac or '1'}",
+            "charpoly": rf"\det(\lambda I - \Phi) = {_tex(self.charpoly)}",
+            "factors": rf"\det(\lambda I - \Phi) = {fac or '1'}",
             "eigenvalues": [
-                rf"{sp.latex(e.value)}\ (\text{{alg}}\ {e.algebraic},\ \text{{geo}}\ {e.geometric},\ "
+                rf"{_tex(e.value)}\ (\text{{alg}}\ {e.algebraic},\ \text{{geo}}\ {e.geometric},\ "
                 rf"\text{{Jordan}}\ {list(e.jordan)})"
                 for e in self.eigenvalues
             ],
@@ -479,14 +478,22 @@ def tanh_jacobian_at_zero(W_hh: sp.Matrix) -> sp.Matrix:
     return F.jacobian(h).subs(zero)
 
 
+def _tex(obj: Any) -> str:
+    expr = obj.as_expr() if isinstance(obj, sp.Poly) else obj
+    names = {LAM: r"\lambda", MU: r"\mu", GRAD_OUT: r"\|\partial C / \partial h\|", W_UH_NORM: r"\|W_{uh}\|"}
+    return sp.latex(expr, symbol_names=names)
+
+
 def to_latex(obj: Any) -> Any:
-    """LaTeX of a derived object: Derivation -> dict of strings, Eigenvalue/Poly/Matrix/Expr -> str."""
+    """LaTeX of a derived object: Derivation -> dict of strings, Eigenvalue/Poly/Matrix/Expr -> str.
+
+    >>> to_latex(sp.Poly(LAM**2 - 1, LAM))
+    '\\lambda^{2} - 1'
+    """
     if isinstance(obj, Derivation):
         return obj.to_latex()
     if isinstance(obj, Eigenvalue):
-        return sp.latex(obj.value)
-    if isinstance(obj, sp.Poly):
-        return sp.latex(obj.as_expr())
+        return _tex(obj.value)
     if isinstance(obj, dict):
         return {k: to_latex(v) for k, v in obj.items()}
-    return sp.latex(obj)
+    return _tex(obj)
