@@ -22,6 +22,13 @@ no biases), not only on networks trained here. Four measurements:
   unitriangular (the Krylov vectors Phi^k E_s carry the generated continuation): similar to
   Phi, not equal. The pseudo-inverses are SVD-truncated (singular values below rcond * max
   dropped) and the condition number is reported;
+* robust reading (C8 on partly trained networks): a trained network may hold only r < sd
+  long-lived wave modes (measured: 62-69 of 80 for the authors' repeat-copy configuration).
+  Its power basis is then nearly rank-deficient, pinv amplifies, and phi_error is O(1) even
+  where the held part is exact. Always reported besides: the effective rank r (eigenvalues
+  outside the persistence radius), phi_error with pinv truncated to r (floor sqrt((sd-r)/sd)
+  for a permutation Phi), the restricted error on the held subspace, and the inverse-free
+  intertwining residual ||W_hh K - K Phi|| / ||K Phi||;
 * waves (C9): hidden states of fresh sequences projected on the dual basis pinv(Psi), and the
   R^2 with which each wave coordinate (block i, component j) decodes x_j(t - s + i);
 * gradient propagation (C10): ||dh(1+k)/dx(1)|| = ||W_hh^k W_uh|| (the linearization at the
