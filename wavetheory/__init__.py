@@ -56,6 +56,7 @@ _LAZY: dict[str, str] = {
     "match_eigenvalues": "eigenstructure", "jordan_structure": "eigenstructure", "selection_jordan_structure": "eigenstructure",
     "wave_input_jacobians": "gradients", "compare_gradient_flow": "gradients", "boundary_gradients": "gradients", "decay_slope": "gradients",
     "SweepConfig": "sweep_config", "run_sweep": "sweep",
+    "TrainConfig": "trainer", "train": "trainer", "analyze": "analysis", "load_weights": "analysis",
 }
 
 
