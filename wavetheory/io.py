@@ -18,12 +18,16 @@ import numpy as np
 
 __all__ = ["atomic_write", "write_text", "write_json", "save_npz", "read_json"]
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
 
 def atomic_write(path: str | Path, write: Callable[[Any], None], binary: bool = True) -> Path:
     """Call ``write(fh)`` on a temporary file and move it onto ``path`` atomically."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; give the file the permissions open() would
     try:
         with os.fdopen(fd, "wb" if binary else "w") as fh:
             write(fh)
