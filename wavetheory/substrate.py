@@ -1,0 +1,159 @@
+"""Wave substrates without a linear Phi: decoding past inputs from the hidden states (THEORY.md C14).
+
+A nonlinear start boundary keeps the transport of the traveling wave memory (h_i(t+1) = h_{i+1}(t))
+but has no lag operators A_k, so there is no Phi to compare with. What can still be measured on a
+trained network:
+
+* decodability: for every lag k = 0..s-1 the best linear map D_k: h(t) -> x(t-k), fitted on half the
+  sequences, and its R^2 on the other half (a wave substrate stores every column linearly);
+* transport: whether the *linear* part of the dynamics moves the columns, i.e. whether
+  D_k W_hh h(t) predicts x(t+1-k) (the decoder of lag k one step later, pulled back through the
+  linearization W_hh, equals the decoder of lag k-1 now: D_k W_hh ~ D_(k-1) on the visited states);
+* spectrum: how many eigenvalues of W_hh sit near the s-th roots of unity, and whether the
+  angles of the leading eigenvalues are multiples of 2 pi / s even when their moduli are not 1.
+
+The task family is ``nonlinear_copy`` on +-1 values: products (XOR of two stored bits, parity of
+three) and majorities of past components. The best linear predictor of a product of independent
++-1 inputs is 0 (it is uncorrelated with each of them), so no linear HDS approximates it.
+
+Symmetry (why the bias-free tanh RNN cannot learn the two-bit product): h(t) = tanh(W_hh h(t-1) +
+W_uh u(t)) with h(-1) = 0 is odd in the input sequence (u -> -u gives h -> -h, y -> -y), while
+x_a(t-s) x_b(t-k) is even; on the symmetric +-1 input distribution every output component at the
+first output step is then right for exactly one of u, -u: sign accuracy 1/2 at best there.
+Odd boundaries (three-bit parity, majority) are representable.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+
+from .tasks import HDS, _positive_int, as_float_array, repeat_copy, two_phase_batch
+from .wave_operator import group_eigenvalues
+
+__all__ = ["KINDS", "nonlinear_copy", "trajectory", "lag_decoding", "transport_decoding", "root_structure"]
+
+
+def _boundary(past: np.ndarray, s: int, k: int, kind: str) -> np.ndarray:
+    """f(past) with past (..., s, d) in lag order, for the three kinds of ``nonlinear_copy``."""
+    old, a, b = past[..., s - 1, :], np.roll(past[..., k - 1, :], -1, axis=-1), np.roll(past[..., k - 1, :], -2, axis=-1)
+    if kind == "product":
+        return old * a
+    if kind == "triple":
+        return old * a * b
+    return np.sign(old + a + b)  # majority of three +-1 values: never 0
+
+
+KINDS = ("product", "triple", "majority")
+
+
+def nonlinear_copy(d: int, s: int, k: int = 1, kind: str = "product") -> HDS:
+    """A nonlinear HDS on +-1 values; with a = x_(j+1 mod d)(t-k), b = x_(j+2 mod d)(t-k) (C14):
+
+    product:  x_j(t) = x_j(t-s) * a        (XOR of two bits; even under x -> -x)
+    triple:   x_j(t) = x_j(t-s) * a * b    (parity of three bits; odd)
+    majority: x_j(t) = sign(x_j(t-s) + a + b)  (odd; correlation 1/2 with each argument)
+
+    >>> task = nonlinear_copy(2, 3, k=1)
+    >>> past = np.array([[[1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]]])  # x(t-1), x(t-2), x(t-3)
+    >>> task.f(past).tolist()  # x_0 = x_0(t-3) * x_1(t-1), x_1 = x_1(t-3) * x_0(t-1)
+    [[1.0, 1.0]]
+    """
+    d, s = _positive_int(d, "d"), _positive_int(s, "s")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= s:
+        raise ValueError(f"k: expected an integer 1 <= k <= s = {s}, got {k!r}")
+    if kind not in KINDS:
+        raise ValueError(f"kind: expected one of {', '.join(KINDS)}, got {kind!r}")
+    return HDS(d, s, partial(_boundary, s=s, k=int(k), kind=kind), name=f"{kind}-copy-k{k}")
+
+
+def trajectory(task, batch: int, horizon: int, rng: np.random.Generator | int | None = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Two-phase inputs (B, s + horizon, d) and the full trajectory x(0..s+horizon-1) (B, s + horizon, d)."""
+    u, y = two_phase_batch(task, batch, horizon, rng)
+    return u, np.concatenate([u[:, : task.s], y], axis=1)
+
+
+def _r2(pred: np.ndarray, target: np.ndarray) -> float:
+    return float(1.0 - np.sum((target - pred) ** 2) / np.sum((target - target.mean(axis=0)) ** 2))
+
+
+def lag_decoding(states: np.ndarray, x: np.ndarray, s: int, lags: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Held-out R^2 of the linear decoders D_k: h(t) -> x(t-k), k = 0..lags-1 (default lags = s) (C14).
+
+    Samples are the times t >= s - 1 of every sequence; D_k (d, H) is the least-squares fit on the
+    first half of the sequences, R^2 is scored on the second half. Shapes: states (B, T, H), x (B, T, d).
+    Returns (r2 (lags,), decoders (lags, d, H)).
+    """
+    states, x = as_float_array(states, "states", ndim=3), as_float_array(x, "x", ndim=3)
+    B, T, H = states.shape
+    if x.shape[:2] != (B, T) or B < 2:
+        raise ValueError(f"x: expected shape ({B}, {T}, d) matching states (B >= 2), got {x.shape}")
+    lags = s if lags is None else _positive_int(lags, "lags")
+    t0 = max(s - 1, lags - 1)  # first time at which every lag is defined
+    if t0 >= T:
+        raise ValueError(f"lags: expected max(s, lags) <= T = {T}, got s = {s}, lags = {lags}")
+    half = B // 2
+    r2, dec = np.empty(lags), np.empty((lags, x.shape[2], H))
+    for k in range(lags):
+        h_fit, h_test = states[:half, t0:].reshape(-1, H), states[half:, t0:].reshape(-1, H)
+        x_fit = x[:half, t0 - k : T - k].reshape(-1, x.shape[2])
+        x_test = x[half:, t0 - k : T - k].reshape(-1, x.shape[2])
+        D = np.linalg.lstsq(h_fit, x_fit, rcond=None)[0].T  # (d, H)
+        dec[k], r2[k] = D, _r2(h_test @ D.T, x_test)
+    return r2, dec
+
+
+def transport_decoding(states: np.ndarray, x: np.ndarray, s: int, W_hh: np.ndarray, decoders: np.ndarray) -> np.ndarray:
+    """R^2 of x(t+1-k) predicted by D_k W_hh h(t), k = 1..len(decoders)-1, over the output phase (C14).
+
+    Near 1: the linear part of the dynamics carries column k-1 into column k (a linear wave);
+    low while ``lag_decoding`` is high: the substrate is held but moved by the nonlinearity.
+    Uses the second half of the sequences (the decoders' test half), times s-1 <= t <= T-2.
+    """
+    states, x = as_float_array(states, "states", ndim=3), as_float_array(x, "x", ndim=3)
+    W_hh = as_float_array(W_hh, "W_hh", ndim=2)
+    B, T, H = states.shape
+    half = B // 2
+    moved = states[half:, s - 1 : T - 1] @ W_hh.T  # (B/2, T-s, H): W_hh h(t)
+    out = np.empty(len(decoders) - 1)
+    for k in range(1, len(decoders)):
+        target = x[half:, s - k : T - k].reshape(-1, x.shape[2])  # x(t+1-k) for t = s-1..T-2
+        out[k - 1] = _r2(moved.reshape(-1, H) @ decoders[k].T, target)
+    return out
+
+
+def root_structure(W_hh: np.ndarray, d: int, s: int, radius: float = 0.15) -> dict:
+    """How much of the repeat-copy spectrum (d eigenvalues at each s-th root of unity, C4) W_hh shows.
+
+    ``counts``: eigenvalues within ``radius`` of each root (root k at angle 2 pi k / s; the radius is
+    capped at half the root spacing, as in analysis.match_spectrum's clusters). Angles only, for
+    networks that run saturated (moduli far from 1): the s*d largest-modulus eigenvalues, the
+    distance of their angles to the nearest multiple of 2 pi / s, and its mean relative to the
+    mean for uniformly random angles, pi / (2 s) (``angle_ratio``: 0 = root angles exactly,
+    ~1 = no structure); ``angle_counts``: how many of them fall nearest to each root.
+
+    >>> r = root_structure(np.diag([1.0, -1.0, 0.0]), d=1, s=2)
+    >>> r["counts"], r["angle_counts"], r["angle_ratio"]
+    ([1, 1], [1, 1], 0.0)
+    """
+    from .analysis import _clusters, persistence_radius
+    from .wave_operator import spectrum
+
+    W_hh = as_float_array(W_hh, "W_hh", ndim=2)
+    eigs = np.linalg.eigvals(W_hh)
+    theory = spectrum(repeat_copy(d, s))
+    clusters = _clusters(theory, eigs, cap=radius)
+    roots = [z for z, _ in group_eigenvalues(theory, tol=1e-3)]
+    order = np.argsort([np.angle(z) % (2 * np.pi) for z in roots])
+    counts = [clusters[i]["learned"] for i in order]
+    top = eigs[np.argsort(-np.abs(eigs), kind="stable")[: s * d]]
+    phase = np.angle(top) / (2 * np.pi / s)  # in units of the root spacing
+    nearest = np.round(phase)
+    err = np.abs(phase - nearest) * (2 * np.pi / s)
+    return {"counts": counts, "total": int(sum(counts)), "expected_repeat_copy": d * s,
+            "angle_counts": [int(np.sum(nearest % s == k)) for k in range(s)],
+            "angle_error_mean": float(err.mean()), "angle_ratio": float(err.mean() / (np.pi / (2 * s))),
+            "top_modulus_mean": float(np.abs(top).mean()), "top_modulus_min": float(np.abs(top).min()),
+            "n_outside": int(np.sum(np.abs(eigs) > persistence_radius(s))),
+            "spectral_radius": float(np.abs(eigs).max())}
