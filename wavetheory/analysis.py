@@ -1,7 +1,10 @@
 """Analysis of a trained Elman RNN's weights against the wave operator Phi (THEORY.md C7-C11).
 
 Works on ANY Elman RNN given in torch.nn.RNN conventions (W_hh (H, H), W_uh (H, d), W_hy (d, H),
-no biases), not only on networks trained here. Four measurements:
+no biases), not only on networks trained here. A GRU or LSTM (npz with ``cell``, weight_ih_l0,
+weight_hh_l0, W_hy) is read as its linearization at the zero fixed point (gated.linearize, C14):
+the same measurements apply to that effective W_hh, W_uh, and the waves are decoded from the
+gated network's own hidden states. Four measurements:
 
 * spectrum (C7): the sd largest-modulus eigenvalues of W_hh matched to the eigenvalues of Phi
   (minimum-cost assignment), per-root cluster counts, and how many further eigenvalues keep
@@ -50,6 +53,7 @@ from .wave_operator import E, LinearRNN, Phi, group_eigenvalues, spectrum
 
 __all__ = [
     "load_weights",
+    "hidden_states",
     "check_task",
     "SpectrumMatch",
     "match_spectrum",
@@ -76,6 +80,8 @@ ROADS = ("readout", "input")  # seeds of the power iteration: pinv(W_hy) (C8) or
 def load_weights(path: str | Path) -> tuple[LinearRNN, LinearRNN | None]:
     """Read W_hh (H, H), W_uh (H, d), W_hy (d, H) and, if present, their ``_init`` values.
 
+    A file with a ``cell`` key ("gru" or "lstm", torch layout weight_ih_l0, weight_hh_l0, W_hy) gives
+    the linearizations at 0 instead (gated.Linearization: a LinearRNN that also holds the network).
     Raises ValueError naming the file and the missing key or the wrong shape.
     """
     path = Path(path)
@@ -84,6 +90,8 @@ def load_weights(path: str | Path) -> tuple[LinearRNN, LinearRNN | None]:
             arrays = {k: npz[k] for k in npz.files}
     except (OSError, ValueError) as exc:
         raise ValueError(f"{path}: cannot read weights ({exc})") from None
+    if "cell" in arrays:
+        return _load_gated(path, arrays)
     missing = [k for k in KEYS if k not in arrays]
     if missing:
         raise ValueError(
@@ -98,6 +106,24 @@ def load_weights(path: str | Path) -> tuple[LinearRNN, LinearRNN | None]:
     if init is not None and init.W_hh.shape != rnn.W_hh.shape:
         raise ValueError(f"{path}: W_hh_init has shape {init.W_hh.shape}, W_hh has {rnn.W_hh.shape}")
     return rnn, init
+
+
+def _load_gated(path: Path, arrays: dict) -> tuple[LinearRNN, LinearRNN | None]:
+    from .gated import GatedWeights, linearize
+
+    cell = str(arrays.pop("cell"))
+    try:
+        nets = [linearize(GatedWeights.from_arrays(cell, arrays, suffix)) for suffix in ("", "_init")
+                if suffix == "" or "weight_hh_l0_init" in arrays]
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    return nets[0], nets[1] if len(nets) > 1 else None
+
+
+def hidden_states(rnn: LinearRNN, inputs: np.ndarray, nonlinearity: str = "tanh") -> np.ndarray:
+    """Hidden states (B, T, H): the gated cell's own for a gated linearization, else rnn.run(inputs, nonlinearity)."""
+    network = getattr(rnn, "network", None)
+    return network.run(inputs)[1] if network is not None else rnn.run(inputs, nonlinearity)[1]
 
 
 def check_task(rnn: LinearRNN, task: LinearHDS) -> None:
@@ -340,11 +366,12 @@ def wave_decoding(
     sum ||x - mean x||^2 over all coordinates and times t >= s - 1. Also returns the basis-free
     R^2 of the best linear map h -> substrate (fitted on half the sequences, scored on the other
     half), and the waves and substrate of the first sequence ((T, sd) each) for the figure.
+    A gated linearization's waves come from the gated network's states (``nonlinearity`` unused).
     """
     s, d = task.s, task.d
     horizon = 2 * s if horizon is None else horizon
     inputs, targets = two_phase_batch(task, batch, horizon, rng)
-    _, h = rnn.run(inputs, nonlinearity)  # (B, T, H)
+    h = hidden_states(rnn, inputs, nonlinearity)  # (B, T, H)
     x = np.concatenate([inputs[:, :s], targets], axis=1)  # (B, T, d): the full trajectory
     T = s + horizon
     sub = np.stack([x[:, t - s + 1 : t + 1].reshape(batch, s * d) for t in range(s - 1, T)], axis=1)  # (B, T-s+1, sd)
@@ -438,6 +465,8 @@ def analyze(
         "d": d,
         "s": s,
     }
+    if getattr(rnn, "network", None) is not None:  # a gated network, read through its linearization (C14)
+        summary["cell"] = rnn.network.cell
     arrays = {"match": match, "Phi_hat": Phi_hat, "Phi": Phi(task), "waves": waves, "substrate": substrate}
     return {"summary": summary, "arrays": arrays}
 

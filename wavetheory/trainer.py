@@ -4,6 +4,10 @@ The model is the one of THEORY.md section 5 (torch.nn.RNN naming, no biases):
 
     h(t) = tanh(W_hh h(t-1) + W_uh u(t)),   y(t) = W_hy h(t),   h(-1) = 0,
 
+or, with ``TrainConfig.cell = "gru"`` / ``"lstm"``, a bias-free torch.nn.GRU / torch.nn.LSTM with the
+same readout (C14); their weights are saved in torch's layout (weight_ih_l0, weight_hh_l0, W_hy and
+``cell``) and the spectrum is tracked on the linearization at the zero fixed point (gated.linearize).
+
 trained with Adam, gradient-norm clipping and the mean squared error of the output phase of the
 two-phase task (s input steps, then ``horizon`` steps with zero input in which y(t) must equal
 x(t)). A curriculum raises the horizon through ``TrainConfig.horizons`` whenever the accuracy of
@@ -35,12 +39,14 @@ import numpy as np
 import torch
 
 from .analysis import spectrum_match_distance
+from .gated import CELLS, GatedWeights, from_linear, linearize
 from .io import atomic_write, read_json, save_npz, write_json
 from .tasks import HDS, LinearHDS, two_phase_batch
 from .wave_memory import simulate
-from .wave_operator import compile_rnn, make_basis
+from .wave_operator import LinearRNN, compile_rnn, make_basis
 
-__all__ = ["TrainConfig", "PRESETS", "INITS", "ElmanRNN", "TwoPhaseData", "initialize", "train", "evaluate"]
+__all__ = ["TrainConfig", "PRESETS", "INITS", "ElmanRNN", "GatedRNN", "build_model", "TwoPhaseData", "initialize", "train",
+           "evaluate"]
 
 INITS = ("default", "shift", "wave")
 CHECKPOINT = "checkpoint.pt"
@@ -75,6 +81,7 @@ class TrainConfig:
     checkpoint_every: int = 500
     threads: int = 1
     device: str = "auto"
+    cell: str = "rnn"  # "rnn" (tanh Elman), "gru" or "lstm" (C14)
 
     def __post_init__(self) -> None:
         for name in ("hidden", "batch", "steps", "log_every", "eval_every", "eval_batch", "checkpoint_every", "threads"):
@@ -104,6 +111,8 @@ class TrainConfig:
             raise ValueError(f"init: expected one of {', '.join(INITS)}, got {self.init!r}")
         if self.device not in ("auto", "cpu", "cuda"):
             raise ValueError(f"device: expected 'auto', 'cpu' or 'cuda', got {self.device!r}")
+        if self.cell not in ("rnn",) + CELLS:
+            raise ValueError(f"cell: expected one of rnn, {', '.join(CELLS)}, got {self.cell!r}")
 
     @classmethod
     def preset(cls, name: str, **overrides: Any) -> "TrainConfig":
@@ -154,19 +163,66 @@ class ElmanRNN(torch.nn.Module):
         }
 
     def set_weights(self, W_hh: np.ndarray, W_uh: np.ndarray, W_hy: np.ndarray) -> None:
-        with torch.no_grad():
-            for p, w in ((self.rnn.weight_hh_l0, W_hh), (self.rnn.weight_ih_l0, W_uh), (self.readout.weight, W_hy)):
-                if p.shape != w.shape:
-                    raise ValueError(f"weights: expected shape {tuple(p.shape)}, got {w.shape}")
-                p.copy_(torch.as_tensor(w, dtype=p.dtype))
+        _copy((self.rnn.weight_hh_l0, W_hh), (self.rnn.weight_ih_l0, W_uh), (self.readout.weight, W_hy))
+
+    def linearization(self) -> LinearRNN:
+        """The network's linearization at the fixed point 0: its own weights (C11)."""
+        return LinearRNN(**self.weights())
 
 
-def initialize(model: ElmanRNN, task: LinearHDS | HDS, init: str, rng: np.random.Generator) -> None:
+def _copy(*pairs: tuple[torch.nn.Parameter, np.ndarray]) -> None:
+    with torch.no_grad():
+        for p, w in pairs:
+            if p.shape != w.shape:
+                raise ValueError(f"weights: expected shape {tuple(p.shape)}, got {w.shape}")
+            p.copy_(torch.as_tensor(w, dtype=p.dtype))
+
+
+class GatedRNN(torch.nn.Module):
+    """A bias-free torch.nn.GRU or torch.nn.LSTM and a linear readout without bias (C14)."""
+
+    def __init__(self, cell: str, d: int, hidden: int) -> None:
+        super().__init__()
+        if cell not in CELLS:
+            raise ValueError(f"cell: expected one of {', '.join(CELLS)}, got {cell!r}")
+        self.cell = cell
+        module = torch.nn.GRU if cell == "gru" else torch.nn.LSTM
+        self.rnn = module(d, hidden, bias=False, batch_first=True)
+        self.readout = torch.nn.Linear(hidden, d, bias=False)
+
+    def forward(self, inputs: torch.Tensor, s: int) -> torch.Tensor:
+        """Outputs of the output phase: inputs (B, s + horizon, d) -> y (B, horizon, d)."""
+        hs, _ = self.rnn(inputs)  # (B, T, H)
+        return self.readout(hs[:, s:])  # (B, horizon, d)
+
+    def weights(self) -> dict[str, np.ndarray]:
+        """weight_ih_l0 (G H, d), weight_hh_l0 (G H, H) in torch's gate order, W_hy (d, H), float64."""
+        return {
+            "weight_ih_l0": self.rnn.weight_ih_l0.detach().cpu().double().numpy(),
+            "weight_hh_l0": self.rnn.weight_hh_l0.detach().cpu().double().numpy(),
+            "W_hy": self.readout.weight.detach().cpu().double().numpy(),
+        }
+
+    def set_weights(self, weight_ih_l0: np.ndarray, weight_hh_l0: np.ndarray, W_hy: np.ndarray) -> None:
+        _copy((self.rnn.weight_ih_l0, weight_ih_l0), (self.rnn.weight_hh_l0, weight_hh_l0), (self.readout.weight, W_hy))
+
+    def linearization(self) -> LinearRNN:
+        """The Elman linear RNN equal to the cell's linearization at the zero fixed point (gated.linearize)."""
+        return linearize(GatedWeights.from_arrays(self.cell, self.weights()))
+
+
+def build_model(cell: str, d: int, hidden: int) -> ElmanRNN | GatedRNN:
+    """The model of ``TrainConfig.cell``: ElmanRNN for "rnn", GatedRNN otherwise."""
+    return ElmanRNN(d, hidden) if cell == "rnn" else GatedRNN(cell, d, hidden)
+
+
+def initialize(model: ElmanRNN | GatedRNN, task: LinearHDS | HDS, init: str, rng: np.random.Generator) -> None:
     """Set the initial weights: PyTorch's default, the pure block shift, or the wave solution (C13).
 
     ``shift``: W_hh = Q diag(S, 0) Q^T, W_uh = Q E_s, W_hy = E_s^T Q^T with S the block shift and
     Q a Haar-random orthogonal H x H basis (the TWM with its boundary switched off);
     ``wave``: the same with Phi = S + E_s [A_s ... A_1] (compile_rnn, C3) -- the linear solution.
+    A gated model gets the gated network whose linearization at 0 is that RNN (gated.from_linear, C14).
     """
     if init == "default":
         return  # torch.nn.RNN / Linear initialization, drawn under torch.manual_seed(seed)
@@ -179,7 +235,10 @@ def initialize(model: ElmanRNN, task: LinearHDS | HDS, init: str, rng: np.random
         raise ValueError(f"hidden: init {init!r} needs hidden >= s*d = {task.s * task.d}, got {H}")
     target = LinearHDS(np.zeros_like(task.lags)) if init == "shift" else task
     rnn = compile_rnn(target, Psi=make_basis("orthogonal", H, rng))
-    model.set_weights(rnn.W_hh, rnn.W_uh, rnn.W_hy)
+    if isinstance(model, GatedRNN):
+        model.set_weights(**from_linear(rnn, model.cell).arrays())
+    else:
+        model.set_weights(rnn.W_hh, rnn.W_uh, rnn.W_hy)
 
 
 # --------------------------------------------------------------------------- data
@@ -235,7 +294,7 @@ def _derived_generators(seed: int, step: int) -> tuple[torch.Generator, np.rando
 
 
 @torch.no_grad()
-def evaluate(model: ElmanRNN, data: TwoPhaseData, horizon: int, batch: int, seed: int, step: int = FINAL_EVAL) -> tuple[float, float]:
+def evaluate(model: ElmanRNN | GatedRNN, data: TwoPhaseData, horizon: int, batch: int, seed: int, step: int = FINAL_EVAL) -> tuple[float, float]:
     """(loss, sign accuracy) on ``batch`` fresh sequences at ``horizon`` (generators from seed, step)."""
     gen, np_rng = _derived_generators(seed, step)
     inputs, targets = data.batch(batch, horizon, gen, np_rng)
@@ -278,6 +337,8 @@ def _save_checkpoint(path: Path, payload: dict) -> None:
 
 def _check_resumable(saved: dict, config: TrainConfig, task_json: dict | None, path: Path) -> None:
     now = config.to_json()
+    if saved["config"].get("cell", "rnn") != config.cell:  # checkpoints written before the cell field are Elman runs
+        raise ValueError(f"resume: {path} was written with cell = {saved['config'].get('cell', 'rnn')!r}, this run has cell = {config.cell!r}")
     for k, v in saved["config"].items():
         if k not in _RESUMABLE and now.get(k) != v:
             raise ValueError(f"resume: {path} was written with {k} = {v!r}, this run has {k} = {now.get(k)!r}")
@@ -332,7 +393,7 @@ def _train(task, config, out, ckpt_path, resume, progress, callback) -> dict:
     device = _device(config)
     task_json = _task_json(task)
     torch.manual_seed(config.seed)
-    model = ElmanRNN(task.d, config.hidden).to(device)
+    model = build_model(config.cell, task.d, config.hidden).to(device)
     np_rng = np.random.default_rng(config.seed)
     initialize(model, task, config.init, np_rng)
     opt = torch.optim.Adam(model.parameters(), lr=config.lr)
@@ -365,7 +426,7 @@ def _train(task, config, out, ckpt_path, resume, progress, callback) -> dict:
 
     def track_spectrum() -> None:
         if isinstance(task, LinearHDS):
-            mean, mx = spectrum_match_distance(model.weights()["W_hh"], task)
+            mean, mx = spectrum_match_distance(model.linearization().W_hh, task)
             state.eig_history["step"].append(state.step)
             state.eig_history["mean"].append(mean)
             state.eig_history["max"].append(mx)
@@ -425,9 +486,10 @@ def _train(task, config, out, ckpt_path, resume, progress, callback) -> dict:
     return _write_outputs(out, task, config, model, init_weights, state, device)
 
 
-def _write_outputs(out: Path, task, config: TrainConfig, model: ElmanRNN, init: dict, state: _State, device) -> dict:
+def _write_outputs(out: Path, task, config: TrainConfig, model: ElmanRNN | GatedRNN, init: dict, state: _State, device) -> dict:
     w = model.weights()
-    save_npz(out / "weights.npz", **w, **{f"{k}_init": v for k, v in init.items()})
+    cell = {"cell": np.array(config.cell)} if config.cell != "rnn" else {}  # Elman files keep their keys
+    save_npz(out / "weights.npz", **w, **{f"{k}_init": v for k, v in init.items()}, **cell)
     if isinstance(task, LinearHDS):
         write_json(out / "task.json", task.to_json())
     metrics = {

@@ -16,6 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--preset", default="default", metavar="NAME", help="configuration preset: default, authors, smoke")
     p.add_argument("--hidden", type=int, metavar="H", help="hidden units (default 128)")
     p.add_argument("--init", choices=["default", "shift", "wave"], help="initialization (default: PyTorch's)")
+    p.add_argument("--cell", choices=["rnn", "gru", "lstm"], help="recurrent cell: tanh Elman (default), GRU or LSTM (C14)")
     p.add_argument("--steps", type=int, metavar="N", help="maximum optimizer steps")
     p.add_argument("--horizons", type=int, nargs="+", metavar="T", help="curriculum horizons (default 10 20 40 60 100)")
     p.add_argument("--threshold", type=float, metavar="A", help="accuracy that raises the horizon (default 0.96)")
@@ -31,7 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("analyze", help="compare a trained RNN's weights with the wave operator Phi (C7-C10)")
     p.add_argument("dir", nargs="?", metavar="DIR", help="a training folder (weights.npz, metrics.json, task.json)")
-    p.add_argument("--weights", metavar="FILE", help="an .npz with W_hh (H x H), W_uh (H x d), W_hy (d x H)")
+    p.add_argument("--weights", metavar="FILE", help="an .npz with W_hh (H x H), W_uh (H x d), W_hy (d x H), "
+                   "or a GRU/LSTM's (cell, weight_ih_l0, weight_hh_l0, W_hy: read at its linearization)")
     add_task_args(p, required=False)
     p.add_argument("--road", choices=["readout", "input"], default="readout",
                    help="seed of the power-iteration basis: pinv(W_hy) (C8, default) or W_uh")
@@ -47,7 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_analyze)
 
 
-_OVERRIDES = ("hidden", "init", "steps", "threshold", "target", "batch", "lr", "checkpoint_every", "threads", "device")
+_OVERRIDES = ("hidden", "init", "cell", "steps", "threshold", "target", "batch", "lr", "checkpoint_every", "threads", "device")
 
 
 def cmd_train(args: argparse.Namespace) -> tuple[Any, str]:
@@ -103,7 +105,8 @@ def cmd_analyze(args: argparse.Namespace) -> tuple[Any, str]:
         summary["figures"] = save_figures(res, out, title=task.name, metrics=metrics)
     em = summary["eig_match"]
     lines = [
-        f"{weights}: H = {summary['hidden']}, task {task.name} (d = {task.d}, s = {task.s})",
+        f"{weights}: H = {summary['hidden']}, task {task.name} (d = {task.d}, s = {task.s})"
+        + (f", {summary['cell']} read at its linearization at 0 (C14)" if "cell" in summary else ""),
         f"eigenvalues (C7): match mean {em['mean']:.4f}, max {em['max']:.4f}; angle error max {em['angle_max']:.4f} rad; "
         f"matched |lambda| mean {em['modulus_mean']:.4f}; {summary['n_outside']} further outside radius {summary['radius']:.3f}",
         f"basis (C8, {summary['road']}{', aligned' if summary['aligned'] else ''}): phi_error {summary['phi_error']:.4g}  "
