@@ -21,16 +21,13 @@ Lags may be integer, rational, float (converted exactly) or SymPy symbols (charp
 
 from __future__ import annotations
 
-import functools
-import itertools
 from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
 import sympy as sp
-from sympy.polys.matrices import DomainMatrix
-from sympy.utilities.iterables import strongly_connected_components
 
+from .polymatrix import det_pieces, exact_roots, factor_det, rank_mod, smith_exponents
 from .tasks import LinearHDS
 
 __all__ = [
@@ -148,24 +145,6 @@ def block_polynomial_matrix(task: LinearHDS | Lags, lam: sp.Symbol = LAM) -> sp.
 # --------------------------------------------------------------------------- characteristic polynomial
 
 
-def _diagonal_blocks(M: sp.Matrix) -> list[list[int]]:
-    """Strongly connected components of the off-diagonal pattern of M (block triangular form)."""
-    d = M.rows
-    edges = [(i, j) for i in range(d) for j in range(d) if i != j and M[i, j] != 0]
-    return [sorted(c) for c in strongly_connected_components((list(range(d)), edges))]
-
-
-def _det_poly(M: sp.Matrix, lam: sp.Symbol) -> sp.Poly:
-    """det of a polynomial matrix by fraction-free Bareiss over its polynomial ring (DomainMatrix)."""
-    dm = DomainMatrix.from_Matrix(M)
-    return sp.Poly(dm.domain.to_sympy(dm.det()), lam)
-
-
-def _charpoly_pieces(M: sp.Matrix, lam: sp.Symbol) -> list[sp.Poly]:
-    """det M(lam) as the product of the dets of M's diagonal blocks (simultaneous permutation)."""
-    return [_det_poly(M.extract(c, c), lam) for c in _diagonal_blocks(M)]
-
-
 def symbolic_charpoly(task: LinearHDS | Lags, lam: sp.Symbol = LAM) -> sp.Poly:
     """det(lam I - Phi) through the block formula det(lam^s I - sum_k lam^(s-k) A_k) (C4).
 
@@ -175,7 +154,7 @@ def symbolic_charpoly(task: LinearHDS | Lags, lam: sp.Symbol = LAM) -> sp.Poly:
     >>> symbolic_charpoly(repeat_copy(2, 3)).as_expr()
     lam**6 - 2*lam**3 + 1
     """
-    pieces = _charpoly_pieces(block_polynomial_matrix(task, lam), lam)
+    pieces = det_pieces(block_polynomial_matrix(task, lam), lam)
     out = pieces[0]
     for p in pieces[1:]:
         out = out * p
@@ -187,40 +166,19 @@ def generic_charpoly(task: LinearHDS | Lags, lam: sp.Symbol = LAM) -> sp.Poly:
     return sp.Poly(symbolic_Phi(task).charpoly(lam).as_expr(), lam)
 
 
-def _sort_key(f: sp.Poly) -> tuple:
-    return (f.degree(), [str(c) for c in f.all_coeffs()])
-
-
 def factor_charpoly(task: LinearHDS | Lags, lam: sp.Symbol = LAM) -> tuple[sp.Expr, list[tuple[sp.Poly, int]]]:
     """Exact factorization of det(lam I - Phi) over Q (or Z[symbols]): (coefficient, [(factor, mult)]).
 
-    Each diagonal block of M is factored separately (SymPy ``factor_list``) and equal factors are
-    merged; for signed-selection tasks the blocks are cycles and factor into powers of lam and
-    cyclotomic polynomials (C4).
+    Each diagonal block of M is factored separately (``polymatrix.factor_over_Q``) and equal
+    factors are merged; for signed-selection tasks the blocks are cycles and factor into powers
+    of lam and cyclotomic polynomials (C4).
 
     >>> from wavetheory.tasks import repeat_copy
     >>> c, fs = factor_charpoly(repeat_copy(1, 4))
     >>> c, [(f.as_expr(), m) for f, m in fs]
     (1, [(lam - 1, 1), (lam + 1, 1), (lam**2 + 1, 1)])
     """
-    return _factor_M(block_polynomial_matrix(task, lam), lam)
-
-
-def _factor_M(M: sp.Matrix, lam: sp.Symbol) -> tuple[sp.Expr, list[tuple[sp.Poly, int]]]:
-    coeff: sp.Expr = sp.Integer(1)
-    merged: dict[sp.Poly, int] = {}
-    cache: dict[sp.Poly, tuple] = {}
-    for piece in _charpoly_pieces(M, lam):
-        if piece not in cache:
-            cache[piece] = piece.factor_list()
-        c, fl = cache[piece]
-        coeff = coeff * c
-        for f, m in fl:
-            if f.domain.is_Numerical and f.LC() != 1:  # monic over Q: move the leading coefficient into coeff
-                coeff, f = coeff * f.LC() ** m, f.monic()
-            f = f.retract() if f.domain.is_Numerical else f  # integer coefficients live in ZZ
-            merged[f] = merged.get(f, 0) + m
-    return coeff, sorted(merged.items(), key=lambda fm: _sort_key(fm[0]))
+    return factor_det(block_polynomial_matrix(task, lam), lam)
 
 
 # --------------------------------------------------------------------------- eigenvalues and Jordan structure
@@ -235,77 +193,6 @@ class Eigenvalue:
     algebraic: int
     geometric: int
     jordan: tuple[int, ...]
-
-
-@functools.lru_cache(maxsize=1024)
-def _cyclotomic_order(f: sp.Poly) -> int | None:
-    """m with f = Phi_m (the m-th cyclotomic polynomial), or None; uses phi(m) >= sqrt(m/2)."""
-    f = f.retract()
-    if f.LC() != 1 or not f.domain.is_ZZ or not f.is_cyclotomic:
-        return None
-    n = f.degree()
-    for m in range(1, 2 * n * n + 3):
-        if sp.totient(m) == n and sp.Poly(sp.cyclotomic_poly(m, f.gen), f.gen) == f:
-            return m
-    return None  # pragma: no cover - is_cyclotomic guarantees a hit
-
-
-@functools.lru_cache(maxsize=1024)
-def _roots(f: sp.Poly) -> list[sp.Expr]:
-    """All roots of the irreducible f in closed form: rationals, roots of unity, radicals, or CRootOf."""
-    if f.degree() == 1:
-        return [-f.nth(0) / f.nth(1)]
-    m = _cyclotomic_order(f)
-    if m is not None:
-        return [sp.exp(2 * sp.pi * sp.I * sp.Rational(k, m)) for k in range(m) if sp.gcd(k, m) == 1]
-    if f.degree() <= 2:
-        return sorted(sp.roots(f, multiple=True), key=sp.default_sort_key)
-    return [sp.CRootOf(f.as_expr(), i) for i in range(f.degree())]
-
-
-def _rank_mod(M: list[list[sp.Poly]], f: sp.Poly) -> int:
-    """Rank of the polynomial matrix M (Polys over Q) over the field Q[lam]/(f), f irreducible: elimination."""
-    f = f.set_domain(sp.QQ)
-    rows = [[v.rem(f) for v in row] for row in M]
-    rank, col, ncols = 0, 0, len(rows[0])
-    while rank < len(rows) and col < ncols:
-        piv = next((r for r in range(rank, len(rows)) if not rows[r][col].is_zero), None)
-        if piv is None:
-            col += 1
-            continue
-        rows[rank], rows[piv] = rows[piv], rows[rank]
-        inv = rows[rank][col].invert(f)
-        for r in range(rank + 1, len(rows)):
-            if not rows[r][col].is_zero:
-                c = (rows[r][col] * inv).rem(f)
-                rows[r] = [(a - c * b).rem(f) for a, b in zip(rows[r], rows[rank])]
-        rank, col = rank + 1, col + 1
-    return rank
-
-
-def _valuation(p: sp.Poly, f: sp.Poly) -> int:
-    """The largest e with f^e | p (p != 0)."""
-    e = 0
-    while True:
-        q, r = p.div(f)
-        if not r.is_zero:
-            return e
-        p, e = q, e + 1
-
-
-def _jordan_sizes(M: sp.Matrix, f: sp.Poly, minors: dict, lam: sp.Symbol) -> tuple[int, ...]:
-    """Exponents of f in the invariant factors of M: v_f(D_k) - v_f(D_{k-1}), D_k = gcd of k-minors."""
-    d, prev, sizes = M.rows, 0, []
-    for k in range(1, d + 1):
-        if k not in minors:
-            combos = itertools.combinations(range(d), k)
-            minors[k] = [p for R in combos for C in itertools.combinations(range(d), k)
-                         if not (p := _det_poly(M.extract(list(R), list(C)), lam)).is_zero]
-        v = min(_valuation(p.set_domain(sp.QQ), f.set_domain(sp.QQ)) for p in minors[k])
-        if v > prev:
-            sizes.append(v - prev)
-        prev = v
-    return tuple(sorted(sizes, reverse=True))
 
 
 def eigen_structure(task: LinearHDS | Lags, lam: sp.Symbol = LAM) -> list[Eigenvalue]:
@@ -324,16 +211,16 @@ def eigen_structure(task: LinearHDS | Lags, lam: sp.Symbol = LAM) -> list[Eigenv
         raise ValueError("task: eigen_structure needs numeric lags (got symbolic entries); use factor_charpoly")
     M = block_polynomial_matrix(A, lam)
     d = M.rows
-    _, factors = _factor_M(M, lam)
+    _, factors = factor_det(M, lam)
     Mp = [[sp.Poly(v, lam, domain=sp.QQ) for v in M.row(i)] for i in range(d)]
     minors: dict[int, list[sp.Poly]] = {}
     out = []
     for f, a in factors:
-        g = d - _rank_mod(Mp, f)
-        jordan = (1,) * a if g == a else (a,) if g == 1 else _jordan_sizes(M, f, minors, lam)
+        g = 1 if a == 1 else d - rank_mod(Mp, f)  # 1 <= g <= a
+        jordan = (1,) * a if g == a else (a,) if g == 1 else smith_exponents(M, f, lam, minors)
         if len(jordan) != g or sum(jordan) != a:  # the Smith-form lemma guarantees both
             raise RuntimeError(f"inconsistent Jordan structure for {f.as_expr()}: {jordan}, g = {g}, a = {a}")
-        out += [Eigenvalue(r, f, a, g, jordan) for r in _roots(f)]
+        out += [Eigenvalue(r, f, a, g, jordan) for r in exact_roots(f)]
     return out
 
 
@@ -487,8 +374,8 @@ def _tex(obj: Any) -> str:
 def to_latex(obj: Any) -> Any:
     """LaTeX of a derived object: Derivation -> dict of strings, Eigenvalue/Poly/Matrix/Expr -> str.
 
-    >>> to_latex(sp.Poly(LAM**2 - 1, LAM))
-    '\\lambda^{2} - 1'
+    >>> print(to_latex(sp.Poly(LAM**2 - 1, LAM)))
+    \\lambda^{2} - 1
     """
     if isinstance(obj, Derivation):
         return obj.to_latex()
