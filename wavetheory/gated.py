@@ -339,7 +339,8 @@ def amplitude_errors(
 
     Inputs eps * u (u the two-phase +-1 inputs), outputs read as y / eps against the targets:
     err(eps) = ||y / eps - x||_F / ||x||_F over the output phase. Returns (err (m,), accuracy (m,)).
-    Elman networks (LinearRNN) run with tanh (C11), gated ones with their cell.
+    Elman networks (LinearRNN) run with tanh (C11), gated ones with their cell. The error vanishes as
+    eps -> 0 only when the linearization realizes the task's two-phase map (C12: e.g. only A_s != 0).
     """
     from .tasks import two_phase_batch
 

@@ -78,12 +78,14 @@ def _r2(pred: np.ndarray, target: np.ndarray) -> float:
     return float(1.0 - np.sum((target - pred) ** 2) / np.sum((target - target.mean(axis=0)) ** 2))
 
 
-def lag_decoding(states: np.ndarray, x: np.ndarray, s: int, lags: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Held-out R^2 of the linear decoders D_k: h(t) -> x(t-k), k = 0..lags-1 (default lags = s) (C14).
+def lag_decoding(
+    states: np.ndarray, x: np.ndarray, s: int, lags: int | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Held-out R^2 and sign accuracy of the linear decoders D_k: h(t) -> x(t-k), k = 0..lags-1 (C14).
 
     Samples are the times t >= s - 1 of every sequence; D_k (d, H) is the least-squares fit on the
-    first half of the sequences, R^2 is scored on the second half. Shapes: states (B, T, H), x (B, T, d).
-    Returns (r2 (lags,), decoders (lags, d, H)).
+    first half of the sequences, scored on the second half (default lags = s). Shapes: states
+    (B, T, H), x (B, T, d). Returns (r2 (lags,), sign accuracy (lags,), decoders (lags, d, H)).
     """
     states, x = as_float_array(states, "states", ndim=3), as_float_array(x, "x", ndim=3)
     B, T, H = states.shape
@@ -94,53 +96,73 @@ def lag_decoding(states: np.ndarray, x: np.ndarray, s: int, lags: int | None = N
     if t0 >= T:
         raise ValueError(f"lags: expected max(s, lags) <= T = {T}, got s = {s}, lags = {lags}")
     half = B // 2
-    r2, dec = np.empty(lags), np.empty((lags, x.shape[2], H))
+    r2, acc, dec = np.empty(lags), np.empty(lags), np.empty((lags, x.shape[2], H))
     for k in range(lags):
         h_fit, h_test = states[:half, t0:].reshape(-1, H), states[half:, t0:].reshape(-1, H)
         x_fit = x[:half, t0 - k : T - k].reshape(-1, x.shape[2])
         x_test = x[half:, t0 - k : T - k].reshape(-1, x.shape[2])
         D = np.linalg.lstsq(h_fit, x_fit, rcond=None)[0].T  # (d, H)
-        dec[k], r2[k] = D, _r2(h_test @ D.T, x_test)
-    return r2, dec
+        pred = h_test @ D.T
+        dec[k], r2[k], acc[k] = D, _r2(pred, x_test), np.mean(np.sign(pred) == np.sign(x_test))
+    return r2, acc, dec
 
 
-def transport_decoding(states: np.ndarray, x: np.ndarray, s: int, W_hh: np.ndarray, decoders: np.ndarray) -> np.ndarray:
-    """R^2 of x(t+1-k) predicted by D_k W_hh h(t), k = 1..len(decoders)-1, over the output phase (C14).
+def transport_decoding(
+    states: np.ndarray, x: np.ndarray, s: int, W_hh: np.ndarray, decoders: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """R^2 and sign accuracy of x(t+1-k) predicted by D_k W_hh h(t), k = 1..len(decoders)-1 (C14).
 
     Near 1: the linear part of the dynamics carries column k-1 into column k (a linear wave);
     low while ``lag_decoding`` is high: the substrate is held but moved by the nonlinearity.
-    Uses the second half of the sequences (the decoders' test half), times s-1 <= t <= T-2.
+    Uses the second half of the sequences (the decoders' test half), output-phase times s-1 <= t <= T-2
+    (zero input, so W_hh h(t) is the whole linearized step). Returns (r2 (k,), sign accuracy (k,)).
     """
     states, x = as_float_array(states, "states", ndim=3), as_float_array(x, "x", ndim=3)
     W_hh = as_float_array(W_hh, "W_hh", ndim=2)
     B, T, H = states.shape
     half = B // 2
     moved = states[half:, s - 1 : T - 1] @ W_hh.T  # (B/2, T-s, H): W_hh h(t)
-    out = np.empty(len(decoders) - 1)
+    r2, acc = np.empty(len(decoders) - 1), np.empty(len(decoders) - 1)
     for k in range(1, len(decoders)):
         target = x[half:, s - k : T - k].reshape(-1, x.shape[2])  # x(t+1-k) for t = s-1..T-2
-        out[k - 1] = _r2(moved.reshape(-1, H) @ decoders[k].T, target)
-    return out
+        pred = moved.reshape(-1, H) @ decoders[k].T
+        r2[k - 1], acc[k - 1] = _r2(pred, target), np.mean(np.sign(pred) == np.sign(target))
+    return r2, acc
 
 
-def root_structure(W_hh: np.ndarray, d: int, s: int, radius: float = 0.15) -> dict:
+def _matched_angles(angles: np.ndarray, s: int, d: int) -> np.ndarray:
+    """|angle difference| of each angle to its root after the minimum-cost assignment to the s roots (d each)."""
+    from scipy.optimize import linear_sum_assignment
+
+    roots = np.repeat(2 * np.pi * np.arange(s) / s, d)
+    diff = np.abs(np.angle(np.exp(1j * (angles[:, None] - roots[None, :]))))  # wrapped to [0, pi]
+    rows, cols = linear_sum_assignment(diff)
+    return diff[rows, cols]
+
+
+def root_structure(W_hh: np.ndarray, d: int, s: int, radius: float = 0.15, null_draws: int = 256) -> dict:
     """How much of the repeat-copy spectrum (d eigenvalues at each s-th root of unity, C4) W_hh shows.
 
     ``counts``: eigenvalues within ``radius`` of each root (root k at angle 2 pi k / s; the radius is
     capped at half the root spacing, as in analysis.match_spectrum's clusters). Angles only, for
-    networks that run saturated (moduli far from 1): the s*d largest-modulus eigenvalues, the
-    distance of their angles to the nearest multiple of 2 pi / s, and its mean relative to the
-    mean for uniformly random angles, pi / (2 s) (``angle_ratio``: 0 = root angles exactly,
-    ~1 = no structure); ``angle_counts``: how many of them fall nearest to each root.
+    networks that run saturated (moduli far from 1): the s*d largest-modulus eigenvalues are assigned
+    to the roots (d each, minimum total angle difference); ``angle_error_mean`` is their mean angle
+    difference and ``angle_ratio`` divides it by the same number for s*d uniformly random angles
+    (mean over ``null_draws`` fixed draws): 0 = the roots' angles and multiplicities exactly, ~1 =
+    no structure. ``angle_fraction``: the fraction whose angle difference is below pi / (2 s), half
+    the way to the midpoint between roots (``angle_fraction_null`` for random angles); ``angle_counts``:
+    how many lie nearest to each root (multiplicities not enforced).
 
     >>> r = root_structure(np.diag([1.0, -1.0, 0.0]), d=1, s=2)
-    >>> r["counts"], r["angle_counts"], r["angle_ratio"]
-    ([1, 1], [1, 1], 0.0)
+    >>> r["counts"], r["angle_counts"], r["angle_ratio"], r["angle_fraction"]
+    ([1, 1], [1, 1], 0.0, 1.0)
     """
     from .analysis import _clusters, persistence_radius
     from .wave_operator import spectrum
 
     W_hh = as_float_array(W_hh, "W_hh", ndim=2)
+    if W_hh.shape[0] != W_hh.shape[1] or W_hh.shape[0] < s * d:
+        raise ValueError(f"W_hh: expected a square matrix with at least s*d = {s * d} rows, got {W_hh.shape}")
     eigs = np.linalg.eigvals(W_hh)
     theory = spectrum(repeat_copy(d, s))
     clusters = _clusters(theory, eigs, cap=radius)
@@ -148,12 +170,16 @@ def root_structure(W_hh: np.ndarray, d: int, s: int, radius: float = 0.15) -> di
     order = np.argsort([np.angle(z) % (2 * np.pi) for z in roots])
     counts = [clusters[i]["learned"] for i in order]
     top = eigs[np.argsort(-np.abs(eigs), kind="stable")[: s * d]]
-    phase = np.angle(top) / (2 * np.pi / s)  # in units of the root spacing
-    nearest = np.round(phase)
-    err = np.abs(phase - nearest) * (2 * np.pi / s)
+    band = np.pi / (2 * s)
+    err = _matched_angles(np.angle(top), s, d)
+    null_rng = np.random.default_rng(0)  # fixed draws: the null is a constant of (s, d)
+    null = np.array([_matched_angles(null_rng.uniform(-np.pi, np.pi, s * d), s, d) for _ in range(null_draws)])
+    nearest = np.round(np.angle(top) / (2 * np.pi / s)) % s
     return {"counts": counts, "total": int(sum(counts)), "expected_repeat_copy": d * s,
-            "angle_counts": [int(np.sum(nearest % s == k)) for k in range(s)],
-            "angle_error_mean": float(err.mean()), "angle_ratio": float(err.mean() / (np.pi / (2 * s))),
+            "angle_counts": [int(np.sum(nearest == k)) for k in range(s)],
+            "angle_error_mean": float(err.mean()), "angle_error_null": float(null.mean()),
+            "angle_ratio": float(err.mean() / null.mean()),
+            "angle_fraction": float(np.mean(err < band)), "angle_fraction_null": float(np.mean(null < band)),
             "top_modulus_mean": float(np.abs(top).mean()), "top_modulus_min": float(np.abs(top).min()),
             "n_outside": int(np.sum(np.abs(eigs) > persistence_radius(s))),
             "spectral_radius": float(np.abs(eigs).max())}
