@@ -57,6 +57,7 @@ _LAZY: dict[str, str] = {
     "wave_input_jacobians": "gradients", "compare_gradient_flow": "gradients", "boundary_gradients": "gradients", "decay_slope": "gradients",
     "SweepConfig": "sweep_config", "run_sweep": "sweep",
     "TrainConfig": "trainer", "train": "trainer", "analyze": "analysis", "load_weights": "analysis",
+    "GatedWeights": "gated", "compile_gated": "gated", "nonlinear_copy": "substrate", "c14_study": "c14",
 }
 
 
