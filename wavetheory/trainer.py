@@ -141,7 +141,23 @@ PRESETS: dict[str, dict[str, Any]] = {
 # --------------------------------------------------------------------------- model
 
 
-class ElmanRNN(torch.nn.Module):
+class _Recurrent(torch.nn.Module):
+    """A one-layer torch recurrent module ``rnn`` (batch_first) and a linear readout without bias."""
+
+    rnn: torch.nn.Module
+    readout: torch.nn.Linear
+
+    def forward(self, inputs: torch.Tensor, s: int) -> torch.Tensor:
+        """Outputs of the output phase: inputs (B, s + horizon, d) -> y (B, horizon, d)."""
+        hs, _ = self.rnn(inputs)  # (B, T, H)
+        return self.readout(hs[:, s:])  # (B, horizon, d)
+
+
+def _numpy(p: torch.Tensor) -> np.ndarray:
+    return p.detach().cpu().double().numpy()
+
+
+class ElmanRNN(_Recurrent):
     """tanh Elman RNN without biases and a linear readout without bias (THEORY.md section 5)."""
 
     def __init__(self, d: int, hidden: int) -> None:
@@ -149,18 +165,9 @@ class ElmanRNN(torch.nn.Module):
         self.rnn = torch.nn.RNN(d, hidden, nonlinearity="tanh", bias=False, batch_first=True)
         self.readout = torch.nn.Linear(hidden, d, bias=False)
 
-    def forward(self, inputs: torch.Tensor, s: int) -> torch.Tensor:
-        """Outputs of the output phase: inputs (B, s + horizon, d) -> y (B, horizon, d)."""
-        hs, _ = self.rnn(inputs)  # (B, T, H)
-        return self.readout(hs[:, s:])  # (B, horizon, d)
-
     def weights(self) -> dict[str, np.ndarray]:
         """W_hh (H, H), W_uh (H, d), W_hy (d, H) as float64 arrays (torch.nn.RNN conventions)."""
-        return {
-            "W_hh": self.rnn.weight_hh_l0.detach().cpu().double().numpy(),
-            "W_uh": self.rnn.weight_ih_l0.detach().cpu().double().numpy(),
-            "W_hy": self.readout.weight.detach().cpu().double().numpy(),
-        }
+        return {"W_hh": _numpy(self.rnn.weight_hh_l0), "W_uh": _numpy(self.rnn.weight_ih_l0), "W_hy": _numpy(self.readout.weight)}
 
     def set_weights(self, W_hh: np.ndarray, W_uh: np.ndarray, W_hy: np.ndarray) -> None:
         _copy((self.rnn.weight_hh_l0, W_hh), (self.rnn.weight_ih_l0, W_uh), (self.readout.weight, W_hy))
@@ -178,7 +185,7 @@ def _copy(*pairs: tuple[torch.nn.Parameter, np.ndarray]) -> None:
             p.copy_(torch.as_tensor(w, dtype=p.dtype))
 
 
-class GatedRNN(torch.nn.Module):
+class GatedRNN(_Recurrent):
     """A bias-free torch.nn.GRU or torch.nn.LSTM and a linear readout without bias (C14)."""
 
     def __init__(self, cell: str, d: int, hidden: int) -> None:
@@ -190,18 +197,10 @@ class GatedRNN(torch.nn.Module):
         self.rnn = module(d, hidden, bias=False, batch_first=True)
         self.readout = torch.nn.Linear(hidden, d, bias=False)
 
-    def forward(self, inputs: torch.Tensor, s: int) -> torch.Tensor:
-        """Outputs of the output phase: inputs (B, s + horizon, d) -> y (B, horizon, d)."""
-        hs, _ = self.rnn(inputs)  # (B, T, H)
-        return self.readout(hs[:, s:])  # (B, horizon, d)
-
     def weights(self) -> dict[str, np.ndarray]:
         """weight_ih_l0 (G H, d), weight_hh_l0 (G H, H) in torch's gate order, W_hy (d, H), float64."""
-        return {
-            "weight_ih_l0": self.rnn.weight_ih_l0.detach().cpu().double().numpy(),
-            "weight_hh_l0": self.rnn.weight_hh_l0.detach().cpu().double().numpy(),
-            "W_hy": self.readout.weight.detach().cpu().double().numpy(),
-        }
+        return {"weight_ih_l0": _numpy(self.rnn.weight_ih_l0), "weight_hh_l0": _numpy(self.rnn.weight_hh_l0),
+                "W_hy": _numpy(self.readout.weight)}
 
     def set_weights(self, weight_ih_l0: np.ndarray, weight_hh_l0: np.ndarray, W_hy: np.ndarray) -> None:
         _copy((self.rnn.weight_ih_l0, weight_ih_l0), (self.rnn.weight_hh_l0, weight_hh_l0), (self.readout.weight, W_hy))
