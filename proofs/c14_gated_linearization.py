@@ -27,7 +27,8 @@
 # 3. (LSTM spectrum) $\det(\lambda I_{2n} - J) = \lambda^n \det(\lambda I_n - M)$ with $M = BP = \tfrac12 I + \tfrac14 W_{hg}$:
 #    the non-zero spectrum of the LSTM Jacobian is that of $M$, the other $n$ eigenvalues are 0; every
 #    eigenvector of $M$ lifts to $(v/4, v/2)$ ($c = 2h$), and from $h = c = 0$ the linearized LSTM stays on
-#    $c = 2h$, where it is the Elman linear RNN $h(t) = M h(t-1) + \tfrac14 W_{ig} x(t)$.
+#    $c = 2h$, where it is the Elman linear RNN $h(t) = M h(t-1) + \tfrac14 W_{ig} x(t)$. With biases (fixed point iff
+#    $b_{ig} + b_{hg} = 0$) the gate values replace the halves: $W^{\rm eff} = \mathrm{diag}(f_0) + \mathrm{diag}(o_0 i_0) W_{hg}$.
 # 4. (compiled gated wave networks) With $W_{hn} = 4\Psi\Phi\Psi^{-1} - 2I$, $W_{in} = 2\Psi E_s$ (GRU), resp.
 #    $W_{hg} = 4\Psi\Phi\Psi^{-1} - 2I$, $W_{ig} = 4\Psi E_s$ (LSTM), and readout $E_s^\top\Psi^{-1}$, the linearization is
 #    the wave RNN of C3: $W_{hh}^{\rm eff} = \Psi\Phi\Psi^{-1}$, $W_{uh}^{\rm eff} = \Psi E_s$, so its characteristic
@@ -97,6 +98,18 @@ dC = {v: sp.simplify(sp.diff(C, v).subs(at0)) for v in (ai, af, ag, ao, ci)}
 dH = {v: sp.simplify(sp.diff(Hn, v).subs(at0)) for v in (ai, af, ag, ao, ci)}
 check(dC == {ai: 0, af: 0, ag: half, ao: 0, ci: half} and dH == {ai: 0, af: 0, ag: quarter, ao: 0, ci: quarter},
       "LSTM at 0: dc'/dh = W_hg/2, dc'/dc = I/2, dh'/dh = W_hg/4, dh'/dc = I/4 (only the g gate enters)")
+
+# with biases b_i, b_f, b_o and b_g = 0 (the zero fixed point): gate values i0, f0, o0 replace the halves
+bi_, bf_, bo_ = sp.symbols("b_i b_f b_o")
+atb = {ai: bi_, af: bf_, ag: 0, ao: bo_, ci: 0}
+i0, f0, o0 = sig(bi_), sig(bf_), sig(bo_)
+bg_ = sp.Symbol("b_g")
+check(C.subs(atb) == 0 and Hn.subs(atb) == 0 and zero(C.subs({**atb, ag: bg_}) - i0 * sp.tanh(bg_)),
+      "LSTM with biases: c'(0) = sig(b_i) tanh(b_g), so (h', c') = 0 at 0 iff the candidate's bias b_g = b_ig + b_hg vanishes")
+wantC = {ai: 0, af: 0, ag: i0, ao: 0, ci: f0}
+wantH = {ai: 0, af: 0, ag: o0 * i0, ao: 0, ci: o0 * f0}
+check(all(zero(sp.diff(C, v).subs(atb) - w) for v, w in wantC.items()) and all(zero(sp.diff(Hn, v).subs(atb) - w) for v, w in wantH.items()),
+      "LSTM with biases: J = [diag(o0); I] [diag(i0) W_hg, diag(f0)] -> on h = diag(o0) c: W_eff = diag(f0) + diag(o0 i0) W_hg")
 
 # %% [markdown]
 # ## 2. Full symbolic matrices (n <= 3, d <= 2), and the library's closed form against them

@@ -161,15 +161,34 @@ def test_compiled_gated_network_linearizes_to_phi_in_its_basis(task, cell, extra
     np.testing.assert_array_equal(lin.W_hy, g.W_hy)
 
 
-@given(st.integers(1, 6), st.integers(1, 3), seeds, st.sampled_from(CELLS))
-@settings(max_examples=20)
-def test_from_linear_then_linearize_is_the_identity(n, d, seed, cell):
+@given(st.integers(1, 6), st.integers(1, 3), seeds, st.sampled_from(CELLS), st.sampled_from([0.0, -1.5, 3.0]))
+@settings(max_examples=25)
+def test_from_linear_then_linearize_is_the_identity(n, d, seed, cell, gate_bias):
     rng = np.random.default_rng(seed)
     rnn = LinearRNN(rng.standard_normal((n, n)), rng.standard_normal((n, d)), rng.standard_normal((d, n)))
-    lin = linearize(from_linear(rnn, cell, gate_scale=0.5, rng=seed))
-    # W -> 4W - 2I -> I/2 + (4W - 2I)/4: two roundings of O(||W||) numbers
+    g = from_linear(rnn, cell, gate_scale=0.5, rng=seed, gate_bias=gate_bias)
+    assert (g.bias_ih is None) == (gate_bias == 0)
+    lin = linearize(g)
+    # W -> (W - leak I)/gain -> leak I + gain (.): a few roundings of O(||W|| / gain) numbers, gain >= sig(-3)^2 ~ 2e-3
     for a, b in ((lin.W_hh, rnn.W_hh), (lin.W_uh, rnn.W_uh), (lin.W_hy, rnn.W_hy)):
-        np.testing.assert_allclose(a, b, rtol=0, atol=1e-14 * max(1.0, np.abs(b).max()))
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12 * max(1.0, np.abs(b).max()))
+
+
+def test_closing_the_leak_with_gate_biases_restores_the_wave_at_unit_inputs():
+    """Bias-free gates sit at 1/2 and the candidate must cancel the leak z h (f c); saturation breaks that at
+    +-1 inputs. With gate bias 4 (leak 0.018) the same linearization keeps the signs at horizon 40.
+
+    H = 24 = 4 s d: a rotated basis spreads each wave coordinate over many units (small pre-activations);
+    in a tight basis (H = s d) tanh mixes coordinates and even the closed-leak LSTM loses signs (0.993
+    measured). Measured here: open 0.87 (GRU), 0.82 (LSTM); closed 1.0 and 1.0: bars 0.95 and 0.99
+    (the trainer's target) leave margins on both sides.
+    """
+    task = repeat_copy(2, 3)
+    Psi = make_basis("orthogonal", 24, 0)
+    for cell in CELLS:
+        open_leak = amplitude_errors(compile_gated(task, cell, Psi), task, np.ones(1), 40, 32)[1][0]
+        closed = amplitude_errors(compile_gated(task, cell, Psi, gate_bias=4.0), task, np.ones(1), 40, 32)[1][0]
+        assert open_leak < 0.95 and closed >= 0.99, (cell, open_leak, closed)
 
 
 @st.composite

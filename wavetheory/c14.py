@@ -8,7 +8,9 @@
 2. compiled networks (repeat copy d = 3, s = 4, orthogonal basis of size H): Elman tanh (C11), GRU and
    LSTM whose linearization is Psi Phi Psi^-1 (gated.compile_gated), also with random gate weights;
    the relative error of y/eps at input amplitude eps (slope on log-log, theory 2 for odd cells and
-   1 with gate weights) and the sign accuracy at the task's +-1 inputs (eps = 1) at horizon 100.
+   1 with gate weights) and the sign accuracy at the task's +-1 inputs (eps = 1) at horizon 100,
+   bias-free (gates at 1/2: the leak z * h, f * c must be cancelled by the candidate's -2 I, which
+   only the linear regime does) and with gate biases b that close the leak (same linearization).
 3. trained networks: Elman, GRU, LSTM trained on repeat copy (d = 3, s = 4, the default curriculum
    in full mode; a short curriculum in quick mode) and read through their linearization at 0
    (analysis.analyze: spectrum vs Phi, phi_error, robust reading, waves), plus the gap between the
@@ -39,6 +41,7 @@ D, S = 3, 4  # repeat copy d = 3, s = 4: the project's headline task
 HORIZON = 100  # the default curriculum's final horizon
 EPS_FIT = np.logspace(-3, -2, 5)  # asymptotic range: next-order terms are O(eps^2) <= 1e-4 relative here
 EPS_CURVE = np.array([0.01, 0.03, 0.1, 0.3, 1.0])
+GATE_BIASES = (0.0, 0.5, 1.0, 2.0, 4.0)  # gate biases b: GRU r0 = sig(b), z0 = sig(-b); LSTM i0 = o0 = sig(b), f0 = sig(-b)
 
 # Thresholds (each justified where it is used):
 THRESHOLDS = {
@@ -149,7 +152,10 @@ def compiled_part(hidden: int = 128, seed: int = 0, batch: int = 64) -> dict:
             err, acc = amplitude_errors(ident[name], task, np.array([1.0]), HORIZON, batch, rng=seed)
             out[name]["unit_accuracy_identity_basis"] = float(acc[0])
             out[name]["unit_error_identity_basis"] = float(err[0])
-    return {"hidden": hidden, "horizon_fit": 2 * S, "horizon_curve": HORIZON, "nets": out}
+    # same linearization, gates biased towards closing the leak (z, f -> 0): accuracy at the +-1 inputs
+    sweep = {cell: {str(b): float(amplitude_errors(compile_gated(task, cell, Psi, gate_bias=b), task, np.ones(1), HORIZON,
+                                                   batch, rng=seed)[1][0]) for b in GATE_BIASES} for cell in CELLS}
+    return {"hidden": hidden, "horizon_fit": 2 * S, "horizon_curve": HORIZON, "nets": out, "gate_bias_unit_accuracy": sweep}
 
 
 # --------------------------------------------------------------------------- 3. trained networks
@@ -303,6 +309,12 @@ def _checks(lin: dict, comp: dict, trained: dict, nonlin: dict) -> dict:
         c[f"compiled_{name}_solves_at_unit_inputs"] = _check(
             v, v >= T["solved"], T["solved"],
             f"compiled {name} at the task's +-1 inputs (eps = 1), horizon {HORIZON}: sign accuracy >= the trainer's target")
+    for name in CELLS:
+        v = comp["gate_bias_unit_accuracy"][name][str(GATE_BIASES[-1])]
+        c[f"compiled_{name}_with_closed_leak_solves_at_unit_inputs"] = _check(
+            v, v >= T["solved"], T["solved"],
+            f"compiled {name} with gate bias {GATE_BIASES[-1]} (leak gate sig(-b) ~ 0.02, same linearization Psi Phi Psi^-1) "
+            f"at the +-1 inputs, horizon {HORIZON}")
     for cell, r in trained.items():
         if r is None:
             continue

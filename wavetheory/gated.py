@@ -245,33 +245,47 @@ def linearize(w: GatedWeights) -> Linearization:
     return Linearization(W_hh, J_x[:H], w.W_hy, network=w)
 
 
-def from_linear(rnn: LinearRNN, cell: str, gate_scale: float = 0.0, rng: np.random.Generator | int | None = None) -> GatedWeights:
-    """A bias-free gated network whose linearization at 0 is ``rnn`` (C14).
+def from_linear(
+    rnn: LinearRNN, cell: str, gate_scale: float = 0.0, rng: np.random.Generator | int | None = None, gate_bias: float = 0.0,
+) -> GatedWeights:
+    """A gated network whose linearization at 0 is ``rnn`` (C14).
 
-    GRU: W_hn = 4 W_hh - 2 I, W_in = 2 W_uh; LSTM: W_hg = 4 W_hh - 2 I, W_ig = 4 W_uh; readout W_hy.
-    The other gates get N(0, gate_scale^2 / H) weights (they do not enter the linearization).
+    Bias-free (gate_bias = 0): GRU W_hn = 4 W_hh - 2 I, W_in = 2 W_uh; LSTM W_hg = 4 W_hh - 2 I, W_ig = 4 W_uh.
+    With gate_bias b the gates sit at g0 = sig(b) (GRU r, LSTM i and o) and sig(-b) (GRU z, LSTM f):
+    GRU W_hn = (W_hh - z0 I) / ((1 - z0) r0), W_in = W_uh / (1 - z0); LSTM W_hg = (W_hh - f0 I) / (o0 i0),
+    W_ig = W_uh / (o0 i0). Large b closes the leak (z, f -> 0) and opens the candidate: the GRU tends to the
+    tanh Elman cell h' = tanh(W_hh h + W_uh x). Readout W_hy. The other gates' weights get
+    N(0, gate_scale^2 / H) entries (they do not enter the linearization).
     """
     if cell not in CELLS:
         raise ValueError(f"cell: expected one of {', '.join(CELLS)}, got {cell!r}")
-    if not isinstance(gate_scale, (int, float)) or isinstance(gate_scale, bool) or not gate_scale >= 0:
-        raise ValueError(f"gate_scale: expected a number >= 0, got {gate_scale!r}")
+    for name, v, lo in (("gate_scale", gate_scale, 0.0), ("gate_bias", gate_bias, -np.inf)):
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or not lo <= v < np.inf:
+            raise ValueError(f"{name}: expected a finite number{' >= 0' if lo == 0 else ''}, got {v!r}")
     H, d = rnn.hidden, rnn.d
     rng = np.random.default_rng(rng)
     gates = GATES[cell]
     W_hh = rng.standard_normal((len(gates) * H, H)) * gate_scale / np.sqrt(H)
     W_ih = rng.standard_normal((len(gates) * H, d)) * gate_scale / np.sqrt(H)
+    on, off = float(sigmoid(np.array(gate_bias))), float(sigmoid(np.array(-gate_bias)))  # sig(b), sig(-b) = 1 - sig(b)
+    leak, gain = off, (1 - off) * on if cell == "gru" else on * on  # W_eff = leak I + gain W_cand
     k = gates.index("n" if cell == "gru" else "g")
-    W_hh[k * H : (k + 1) * H] = 4.0 * rnn.W_hh - 2.0 * np.eye(H)
-    W_ih[k * H : (k + 1) * H] = (2.0 if cell == "gru" else 4.0) * rnn.W_uh
-    return GatedWeights(cell, W_ih, W_hh, rnn.W_hy)
+    W_hh[k * H : (k + 1) * H] = (rnn.W_hh - leak * np.eye(H)) / gain
+    W_ih[k * H : (k + 1) * H] = rnn.W_uh / (1 - off if cell == "gru" else gain)
+    if gate_bias == 0:
+        return GatedWeights(cell, W_ih, W_hh, rnn.W_hy)
+    bias = np.zeros(len(gates) * H)
+    for q, b in (("r", gate_bias), ("z", -gate_bias)) if cell == "gru" else (("i", gate_bias), ("f", -gate_bias), ("o", gate_bias)):
+        bias[gates.index(q) * H : (gates.index(q) + 1) * H] = b
+    return GatedWeights(cell, W_ih, W_hh, rnn.W_hy, bias_ih=bias, bias_hh=np.zeros_like(bias))
 
 
 def compile_gated(
     task: LinearHDS, cell: str, Psi: np.ndarray | None = None, hidden: int | None = None,
-    gate_scale: float = 0.0, rng: np.random.Generator | int | None = None,
+    gate_scale: float = 0.0, rng: np.random.Generator | int | None = None, gate_bias: float = 0.0,
 ) -> GatedWeights:
     """The compiled gated wave network: linearization at 0 = (Psi Phi Psi^-1, Psi E_s, E_s^T Psi^-1) (C3, C14)."""
-    return from_linear(compile_rnn(task, Psi, hidden), cell, gate_scale, rng)
+    return from_linear(compile_rnn(task, Psi, hidden), cell, gate_scale, rng, gate_bias)
 
 
 def network_run(net: LinearRNN | GatedWeights, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
