@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from strategies import linear_tasks, seeds
 from wavetheory.analysis import analyze, load_weights
-from wavetheory.c14 import compiled_part, even_fraction, linearization_part
+from wavetheory.c14_parts import compiled_part, even_fraction, linearization_part
 from wavetheory.cli import main
 from wavetheory.gated import (CELLS, GATES, GatedWeights, Linearization, amplitude_errors, autograd_jacobian,
                               compile_gated, from_linear, jacobian, linearize, loglog_slope, network_run, step,

@@ -10,7 +10,9 @@ trained network:
   D_k W_hh h(t) predicts x(t+1-k) (the decoder of lag k one step later, pulled back through the
   linearization W_hh, equals the decoder of lag k-1 now: D_k W_hh ~ D_(k-1) on the visited states);
 * spectrum: how many eigenvalues of W_hh sit near the s-th roots of unity, and whether the
-  angles of the leading eigenvalues are multiples of 2 pi / s even when their moduli are not 1.
+  angles of the leading eigenvalues are multiples of 2 pi / s even when their moduli are not 1;
+  the same for the Jacobian averaged over the visited states (``mean_jacobian``): the operating
+  point's linearization instead of the one at 0.
 
 The task family is ``nonlinear_copy`` on +-1 values: products (XOR of two stored bits, parity of
 three) and majorities of past components. The best linear predictor of a product of independent
@@ -32,7 +34,7 @@ import numpy as np
 from .tasks import HDS, _positive_int, as_float_array, repeat_copy, two_phase_batch
 from .wave_operator import group_eigenvalues
 
-__all__ = ["KINDS", "nonlinear_copy", "trajectory", "lag_decoding", "transport_decoding", "root_structure"]
+__all__ = ["KINDS", "nonlinear_copy", "mean_jacobian", "trajectory", "lag_decoding", "transport_decoding", "root_structure"]
 
 
 def _boundary(past: np.ndarray, s: int, k: int, kind: str) -> np.ndarray:
@@ -183,3 +185,38 @@ def root_structure(W_hh: np.ndarray, d: int, s: int, radius: float = 0.15, null_
             "top_modulus_mean": float(np.abs(top).mean()), "top_modulus_min": float(np.abs(top).min()),
             "n_outside": int(np.sum(np.abs(eigs) > persistence_radius(s))),
             "spectral_radius": float(np.abs(eigs).max())}
+
+
+def mean_jacobian(net, inputs: np.ndarray, start: int) -> np.ndarray:
+    """The one-step Jacobian dF/dstate averaged over the states visited at steps t >= start (C11, C14).
+
+    Elman (LinearRNN, tanh): diag(1 - h(t)^2) W_hh; GRU: gated.jacobian at (h(t-1), u(t)); LSTM: on the state
+    (h, c), size 2H. inputs (B, T, d) from h(-1) = c(-1) = 0. In the linear regime this is the linearization
+    at 0; where the network runs saturated it is the linearization at its operating point.
+    """
+    from .gated import GatedWeights, jacobian, step
+    from .wave_operator import LinearRNN
+
+    inputs = as_float_array(inputs, "inputs", ndim=3)
+    net = getattr(net, "network", None) or net
+    if not isinstance(net, (LinearRNN, GatedWeights)):
+        raise TypeError(f"net: expected a LinearRNN or GatedWeights, got {type(net).__name__}")
+    B, T, _ = inputs.shape
+    if not 0 <= start < T:
+        raise ValueError(f"start: expected 0 <= start < T = {T}, got {start}")
+    H = net.hidden
+    total = np.zeros((2 * H, 2 * H) if getattr(net, "cell", None) == "lstm" else (H, H))
+    for b in range(B):
+        h, c = np.zeros(H), np.zeros(H)
+        for t in range(T):
+            x = inputs[b, t]
+            if isinstance(net, LinearRNN):
+                h_new, c_new = np.tanh(net.W_hh @ h + net.W_uh @ x), None
+                J = (1.0 - h_new**2)[:, None] * net.W_hh if t >= start else None
+            else:
+                J = jacobian(net, h, x, c if net.cell == "lstm" else None)[0] if t >= start else None
+                h_new, c_new = step(net, h, x, c if net.cell == "lstm" else None)
+            if J is not None:
+                total += J
+            h, c = h_new, c_new
+    return total / (B * (T - start))
