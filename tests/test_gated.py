@@ -295,6 +295,29 @@ def test_root_structure_of_a_compiled_repeat_copy_network(d, s, seed):
     assert r["angle_fraction"] == 1.0
 
 
+@given(gated_weights(biases=False), st.booleans())
+@settings(max_examples=15)
+def test_operating_point_jacobian_tends_to_the_linearization_at_small_amplitude(wr, elman):
+    """At input amplitude 1e-4 the visited states are small and the averaged Jacobian is the one at 0 up to
+    O(h^2) (Elman: tanh' = 1 - h^2) or O(h) (gated cells with gate weights)."""
+    from wavetheory.substrate import mean_jacobian
+
+    w, rng = wr
+    u = 1e-4 * rng.choice([-1.0, 1.0], size=(3, 6, w.d))
+    if elman:
+        net = LinearRNN(w.block(GATES[w.cell][-1])[1], w.weight_ih[: w.hidden], w.W_hy)
+        want = net.W_hh
+    else:
+        net, want = w, jacobian(w)[0]
+    J = mean_jacobian(net, u, start=2)
+    assert J.shape == want.shape
+    if elman:  # J - W_hh = -mean(h^2) W_hh row-wise, so |J - W_hh| <= max h^2 max |W_hh| (with rounding slack)
+        h2 = np.max(net.run(u, "tanh")[1] ** 2)
+        assert np.abs(J - want).max() <= h2 * np.abs(want).max() * (1 + 1e-6) + 1e-15
+    else:  # gate weights make the correction first order: O(1e-4) times O(1) gains
+        assert np.abs(J - want).max() < 1e-3
+
+
 # --------------------------------------------------------------------------- trainer, analysis, CLI
 
 
