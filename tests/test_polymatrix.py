@@ -1,4 +1,4 @@
-"""Tests of wavetheory.polymatrix: block determinants, factorization over Q (degree sieve), ranks mod f."""
+"""Tests of wavetheory.polymatrix: block determinants, factorization over Q, ranks mod f, exact roots."""
 
 import numpy as np
 import sympy as sp
@@ -6,18 +6,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wavetheory.polymatrix import (
-    _rootof, det_pieces, det_poly, exact_roots, factor_over_Q, irreducible_by_degree_sieve, rank_mod, smith_exponents,
+    _rootof, det_pieces, det_poly, exact_roots, factor_over_Q, rank_mod, smith_exponents,
 )
 
 x = sp.Symbol("x")
 int_polys = st.lists(st.integers(-3, 3), min_size=2, max_size=18).map(lambda c: sp.Poly([1] + c, x))
-
-
-@settings(max_examples=40)
-@given(int_polys)
-def test_degree_sieve_never_claims_a_reducible_polynomial(f):
-    if f.is_sqf and irreducible_by_degree_sieve(f):
-        assert len(f.factor_list()[1]) == 1 and f.factor_list()[1][0][1] == 1
 
 
 @settings(max_examples=25)
@@ -31,14 +24,6 @@ def test_factor_over_Q_matches_sympy(f, g, m):
     assert prod == p
     ref = {(h.monic().retract(), k) for h, k in p.factor_list()[1]}
     assert set(fl) == ref
-
-
-def test_degree_sieve_proves_a_large_irreducible_fast_path():
-    f = sp.Poly(x**40 - x - 1, x)  # Selmer: x^n - x - 1 is irreducible
-    assert irreducible_by_degree_sieve(f, primes=20)
-    c, fl = factor_over_Q(f)
-    assert c == 1 and fl == [(f, 1)]
-    assert not irreducible_by_degree_sieve(sp.Poly((x**20 - x - 1) * (x**21 + x + 3), x), primes=20)
 
 
 @settings(max_examples=25)

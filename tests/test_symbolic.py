@@ -254,6 +254,7 @@ def test_float_lags_are_converted_exactly_or_nsimplified():
         (lambda: exact_lags([[[1]], [[1, 2], [3, 4]]]), ValueError, "A_2"),
         (lambda: exact_lags([[[1]]], rationalize="round"), ValueError, "rationalize"),
         (lambda: eigen_structure(symbolic_lags(1, 2)), ValueError, "numeric"),
+        (lambda: derive(symbolic_lags(1, 2)), ValueError, "numeric"),
         (lambda: E_block(2, 3, 4), ValueError, "i"),
         (lambda: symbolic_lags(0, 2), ValueError, "d"),
     ],

@@ -6,8 +6,7 @@ proofs/lemma_geometric_multiplicity.py). This module holds the generic, task-fre
 * ``det_pieces``: det M as a product over the strongly connected diagonal blocks of M's
   off-diagonal pattern (a simultaneous permutation makes M block triangular), each by
   fraction-free Bareiss over the polynomial ring (SymPy DomainMatrix);
-* ``factor_over_Q``: square-free decomposition, then a degree sieve (degrees of the factors mod
-  several primes) that proves irreducibility cheaply; SymPy's ``factor_list`` otherwise;
+* ``factor_over_Q``: SymPy's ``factor_list`` with monic factors over Q;
 * ``rank_mod``: rank over the field Q[lam]/(f) for an irreducible f (all roots of f at once);
 * ``smith_exponents``: exponents of f in the invariant factors (Jordan block sizes);
 * ``exact_roots``: roots of an irreducible f in closed form (roots of unity, radicals, CRootOf).
@@ -19,13 +18,11 @@ import functools
 import itertools
 
 import sympy as sp
-from sympy.polys.domains import ZZ
-from sympy.polys.galoistools import gf_ddf_zassenhaus, gf_from_int_poly, gf_sqf_p
 from sympy.polys.matrices import DomainMatrix
 from sympy.utilities.iterables import strongly_connected_components
 
 __all__ = [
-    "diagonal_blocks", "det_poly", "det_pieces", "irreducible_by_degree_sieve", "factor_over_Q",
+    "diagonal_blocks", "det_poly", "det_pieces", "factor_over_Q",
     "factor_det", "rank_mod", "valuation", "smith_exponents", "cyclotomic_order", "exact_roots",
 ]
 
@@ -53,59 +50,24 @@ def det_pieces(M: sp.Matrix, lam: sp.Symbol) -> list[sp.Poly]:
     return [det_poly(M.extract(c, c), lam) for c in diagonal_blocks(M)]
 
 
-def irreducible_by_degree_sieve(f: sp.Poly, primes: int = 6) -> bool:
-    """True only if f (integer, square-free) is proved irreducible over Q by factor degrees mod p.
-
-    A factor of f over Q of degree e reduces mod p (p not dividing LC(f), f square-free mod p) to
-    a product of irreducible factors, so e is a subset sum of f's factor degrees mod p. If no
-    e in 1..n-1 is a subset sum for every one of the tried primes, f is irreducible. False means
-    "not proved" (f may still be irreducible).
-
-    >>> x = sp.Symbol("x")
-    >>> irreducible_by_degree_sieve(sp.Poly(x**4 + 1, x)), irreducible_by_degree_sieve(sp.Poly(x**4 - 1, x))
-    (False, False)
-    >>> irreducible_by_degree_sieve(sp.Poly(x**5 - x - 1, x))
-    True
-    """
-    coeffs = [int(c) for c in f.all_coeffs()]
-    n = f.degree()
-    proper = ((1 << n) - 1) ^ 1  # bits 1..n-1: the degrees a proper factor could have
-    possible, p, tried = proper, 2 * n + 1, 0
-    while tried < primes and possible:
-        p = int(sp.nextprime(p))
-        g = gf_from_int_poly(coeffs, p)
-        if coeffs[0] % p == 0 or not gf_sqf_p(g, p, ZZ):
-            continue
-        tried += 1
-        sums = 1  # bitmask of subset sums of the irreducible-factor degrees mod p
-        for h, e in gf_ddf_zassenhaus(g, p, ZZ):
-            for _ in range((len(h) - 1) // e):
-                sums |= sums << e
-        possible &= sums
-    return possible == 0
-
-
 def factor_over_Q(p: sp.Poly) -> tuple[sp.Expr, list[tuple[sp.Poly, int]]]:
     """(coefficient, [(irreducible factor, multiplicity)]) of p over Q, or over Z[symbols] if symbolic.
 
-    Numeric factors are monic with integer coefficients in ZZ when they have them.
+    SymPy's ``factor_list`` (Zassenhaus); numeric factors are made monic, with integer
+    coefficients in ZZ when they have them.
+
+    >>> x = sp.Symbol("x")
+    >>> factor_over_Q(sp.Poly(x**3 - x / 4, x))
+    (1, [(Poly(x, x, domain='ZZ'), 1), (Poly(x - 1/2, x, domain='QQ'), 1), (Poly(x + 1/2, x, domain='QQ'), 1)])
     """
+    coeff, fl = p.factor_list()
     if not p.domain.is_Numerical:
-        return p.factor_list()
-    coeff, out = sp.Integer(1), []
-    c0, sqf = p.sqf_list()
-    coeff *= c0
-    for g, m in sqf:
-        _, gz = g.clear_denoms(convert=True)  # same roots, integer coefficients
-        if gz.degree() >= 12 and irreducible_by_degree_sieve(gz):  # SymPy's Zassenhaus is slow there
-            fl = [(g, 1)]
-        else:
-            c1, fl = g.factor_list()
-            coeff *= c1**m
-        for f, k in fl:
-            if f.LC() != 1:  # monic over Q: move the leading coefficient into coeff
-                coeff, f = coeff * f.LC() ** (m * k), f.monic()
-            out.append((f.retract(), m * k))
+        return coeff, fl
+    out = []
+    for f, m in fl:
+        if f.LC() != 1:  # monic over Q: move the leading coefficient into coeff
+            coeff, f = coeff * f.LC() ** m, f.monic()
+        out.append((f.retract(), m))
     return coeff, out
 
 
@@ -113,12 +75,15 @@ def _sort_key(f: sp.Poly) -> tuple:
     return (f.degree(), [str(c) for c in f.all_coeffs()])
 
 
-def factor_det(M: sp.Matrix, lam: sp.Symbol) -> tuple[sp.Expr, list[tuple[sp.Poly, int]]]:
-    """Exact factorization of det M: each diagonal block factored once, equal factors merged, sorted."""
+def factor_det(M: sp.Matrix, lam: sp.Symbol, pieces: list[sp.Poly] | None = None) -> tuple[sp.Expr, list[tuple[sp.Poly, int]]]:
+    """Exact factorization of det M: each diagonal block factored once, equal factors merged, sorted.
+
+    ``pieces`` (the output of ``det_pieces(M, lam)``) may be passed to avoid recomputing them.
+    """
     coeff: sp.Expr = sp.Integer(1)
     merged: dict[sp.Poly, int] = {}
     cache: dict[sp.Poly, tuple] = {}
-    for piece in det_pieces(M, lam):
+    for piece in det_pieces(M, lam) if pieces is None else pieces:
         if piece not in cache:
             cache[piece] = factor_over_Q(piece)
         c, fl = cache[piece]

@@ -21,6 +21,7 @@ Lags may be integer, rational, float (converted exactly) or SymPy symbols (charp
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -210,8 +211,11 @@ def eigen_structure(task: LinearHDS | Lags, lam: sp.Symbol = LAM) -> list[Eigenv
     if any(a.free_symbols for a in A):
         raise ValueError("task: eigen_structure needs numeric lags (got symbolic entries); use factor_charpoly")
     M = block_polynomial_matrix(A, lam)
+    return _eigen_structure(M, factor_det(M, lam)[1], lam)
+
+
+def _eigen_structure(M: sp.Matrix, factors: list[tuple[sp.Poly, int]], lam: sp.Symbol) -> list[Eigenvalue]:
     d = M.rows
-    _, factors = factor_det(M, lam)
     Mp = [[sp.Poly(v, lam, domain=sp.QQ) for v in M.row(i)] for i in range(d)]
     minors: dict[int, list[sp.Poly]] = {}
     out = []
@@ -273,9 +277,13 @@ def derive(task: LinearHDS | Lags, lam: sp.Symbol = LAM) -> Derivation:
     [['lam - 1', 1], ['lam + 1', 1]]
     """
     A = _lags(task)
-    coeff, factors = factor_charpoly(A, lam)
-    cp = symbolic_charpoly(A, lam)
-    return Derivation(A[0].rows, len(A), cp, coeff, tuple(factors), tuple(eigen_structure(A, lam)))
+    if any(a.free_symbols for a in A):
+        raise ValueError("task: derive needs numeric lags (got symbolic entries); use factor_charpoly")
+    M = block_polynomial_matrix(A, lam)
+    pieces = det_pieces(M, lam)
+    cp = functools.reduce(lambda p, q: p * q, pieces)
+    coeff, factors = factor_det(M, lam, pieces)
+    return Derivation(M.rows, len(A), cp, coeff, tuple(factors), tuple(_eigen_structure(M, factors, lam)))
 
 
 # --------------------------------------------------------------------------- Jacobian products (C3, C5, C11)
