@@ -40,6 +40,17 @@ def mat_zero(M: sp.MatrixBase) -> bool:
     return all(sp.expand(v) == 0 for v in M)
 
 
+def all_selection_tasks(d: int, s: int):
+    """Every signed-selection task with d components and history s: (2 d s)^d tasks (C4, C12 checks)."""
+    import itertools
+
+    from wavetheory.tasks import Binding, signed_selection
+
+    choices = [Binding(c, lag, sign) for c in range(d) for lag in range(1, s + 1) for sign in (1, -1)]
+    for bs in itertools.product(choices, repeat=d):
+        yield signed_selection(list(bs), s=s)
+
+
 def done(name: str) -> None:
     """Final line: how many steps were checked."""
     print(f"{name}: all {_count} checks passed")

@@ -26,7 +26,7 @@ import itertools
 import numpy as np
 import sympy as sp
 
-from _common import check, done, mat_zero, zero
+from _common import check, done, zero
 from wavetheory.symbolic import symbolic_charpoly, symbolic_Phi, tanh_jacobian_at_zero
 from wavetheory.tasks import LinearHDS
 from wavetheory.wave_operator import compile_rnn

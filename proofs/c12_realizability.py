@@ -56,10 +56,10 @@ import itertools
 import numpy as np
 import sympy as sp
 
-from _common import check, done, mat_zero, zero
+from _common import all_selection_tasks, check, done, mat_zero, zero
 from wavetheory.realizability import required_map, selection_realizable, toeplitz_fit, violations
 from wavetheory.symbolic import E_block, markov_parameters, symbolic_lags, symbolic_Phi
-from wavetheory.tasks import Binding, LinearHDS, signed_selection
+from wavetheory.tasks import LinearHDS, signed_selection
 
 t, tau, s, m, j, n = sp.symbols("t tau s m j n", integer=True)
 
@@ -126,12 +126,6 @@ def toeplitz_exact(K: np.ndarray) -> bool:
     """K[t-s, tau] constant along t - tau (exact integers/Fractions)."""
     H, s_ = K.shape[:2]
     return all(np.array_equal(K[a + 1, b + 1], K[a, b]) for a in range(H - 1) for b in range(s_ - 1))
-
-
-def all_selection_tasks(d_, s_):
-    choices = [Binding(c, l, g) for c in range(d_) for l in range(1, s_ + 1) for g in (1, -1)]
-    for bs in itertools.product(choices, repeat=d_):
-        yield signed_selection(list(bs), s=s_)
 
 
 n_tasks = n_real = 0

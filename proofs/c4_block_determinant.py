@@ -37,11 +37,11 @@ import itertools
 import numpy as np
 import sympy as sp
 
-from _common import check, done, mat_zero, zero
+from _common import all_selection_tasks, check, done, mat_zero, zero
 from wavetheory.symbolic import (
-    E_block, LAM, block_polynomial_matrix, factor_charpoly, generic_charpoly, symbolic_charpoly, symbolic_lags, symbolic_Phi,
+    LAM, block_polynomial_matrix, factor_charpoly, generic_charpoly, symbolic_charpoly, symbolic_lags, symbolic_Phi,
 )
-from wavetheory.tasks import Binding, fibonacci, repeat_copy, signed_selection
+from wavetheory.tasks import fibonacci, repeat_copy
 
 lam = LAM
 i, j, k, s, d, m = sp.symbols("i j k s d m", integer=True, positive=True)
@@ -154,12 +154,6 @@ def cycle_formula(task) -> sp.Expr:
             out, used = out * (lam**Lc - sg), used + Lc
         seen.update(path)
     return sp.expand(out * lam ** (task.s * task.d - used))
-
-
-def all_selection_tasks(d_, s_):
-    choices = [Binding(c, l, g) for c in range(d_) for l in range(1, s_ + 1) for g in (1, -1)]
-    for bs in itertools.product(choices, repeat=d_):
-        yield signed_selection(list(bs), s=s_)
 
 
 count = 0

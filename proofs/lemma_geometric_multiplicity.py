@@ -44,9 +44,9 @@ import numpy as np
 import sympy as sp
 from sympy.polys.matrices import DomainMatrix
 
-from _common import check, done, mat_zero, zero
+from _common import all_selection_tasks, check, done, mat_zero, zero
 from wavetheory.symbolic import LAM, block_polynomial_matrix, eigen_structure, factor_charpoly, symbolic_lags, symbolic_Phi
-from wavetheory.tasks import Binding, LinearHDS, signed_selection
+from wavetheory.tasks import LinearHDS
 
 lam = LAM
 i, k, s = sp.symbols("i k s", integer=True, positive=True)
@@ -136,12 +136,6 @@ def library(task):
     for e in eigen_structure(task):
         seen[e.factor] = (e.geometric, e.jordan)
     return [(f, g, j) for f, (g, j) in seen.items()]
-
-
-def all_selection_tasks(d_, s_):
-    choices = [Binding(c, l, g) for c in range(d_) for l in range(1, s_ + 1) for g in (1, -1)]
-    for bs in itertools.product(choices, repeat=d_):
-        yield signed_selection(list(bs), s=s_)
 
 
 n_checked = 0

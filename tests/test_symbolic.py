@@ -20,7 +20,7 @@ from wavetheory.symbolic import (
     c5_bound_without_waves, c5_with_waves, derive, eigen_structure, exact_lags, factor_charpoly,
     generic_charpoly, markov_parameters, symbolic_charpoly, symbolic_lags, symbolic_Phi, tanh_jacobian_at_zero, to_latex,
 )
-from wavetheory.tasks import LinearHDS, fibonacci, random_signed_selection, repeat_copy, signed_selection
+from wavetheory.tasks import LinearHDS, fibonacci, random_signed_selection, repeat_copy
 from wavetheory.wave_operator import Phi, charpoly, compile_rnn, make_basis
 
 lam = LAM
