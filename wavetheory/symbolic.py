@@ -83,10 +83,7 @@ def exact_lags(task: LinearHDS | Sequence[Any], rationalize: str = "exact") -> l
     return out
 
 
-def _lags(task: LinearHDS | Sequence[Any]) -> list[sp.Matrix]:
-    if isinstance(task, (list, tuple)) and task and all(isinstance(a, sp.MatrixBase) for a in task):
-        return exact_lags(list(task))
-    return exact_lags(task)
+_lags = exact_lags  # every public function accepts a LinearHDS, nested lists, arrays or SymPy matrices
 
 
 def symbolic_lags(d: int, s: int, name: str = "a") -> list[sp.Matrix]:
