@@ -196,18 +196,22 @@ def _figures(comp: dict, trained: dict, nonlin: dict, out: Path) -> list[str]:
     fig, axes = plt.subplots(1, 1 + len(trained), figsize=(4 * (1 + len(trained)), 4))
     t = np.linspace(0, 2 * np.pi, 400)
     roots = np.exp(2j * np.pi * np.arange(S) / S)
-    panels = [(f"{cell} on repeat copy (linearization at 0)", r) for cell, r in trained.items() if r is not None]
-    panels.append(("rnn on majority (W_hh)", nonlin["majority"]))
+    panels = [(f"{cell} on repeat copy", r) for cell, r in trained.items() if r is not None]
+    panels.append(("rnn on majority", nonlin["majority"]))
+
+    def points(top: dict) -> np.ndarray:
+        return np.array(top["modulus"]) * np.exp(1j * np.array(top["angle_over_root_spacing"]) * 2 * np.pi / S)
+
     for ax, (title, r) in zip(np.atleast_1d(axes), panels):
-        top = r["top_eigenvalues"]
-        ev = np.array(top["modulus"]) * np.exp(1j * np.array(top["angle_over_root_spacing"]) * 2 * np.pi / S)
+        ev, op = points(r["top_eigenvalues"]), points(r["operating_point"]["top_eigenvalues"])
         ax.plot(np.cos(t), np.sin(t), color="0.75", lw=1)
-        ax.scatter(roots.real, roots.imag, s=90, facecolors="none", edgecolors="C0", label="s-th roots of unity")
-        ax.scatter(ev.real, ev.imag, s=20, color="C1", label="leading s*d eigenvalues")
+        ax.scatter(roots.real, roots.imag, s=110, facecolors="none", edgecolors="C0", label="s-th roots of unity")
+        ax.scatter(ev.real, ev.imag, s=22, color="C1", label="linearization at 0")
+        ax.scatter(op.real, op.imag, s=30, marker="x", color="C2", label="Jacobian at the visited states")
         ax.set_aspect("equal")
-        ax.set_title(f"{title}\nangle ratio {r['roots']['angle_ratio']:.2f}, mean |lambda| {r['roots']['top_modulus_mean']:.2f}",
-                     fontsize=9)
-        ax.legend(fontsize=7)
+        ax.set_title(f"{title}: leading s*d eigenvalues\nangle split at 0 {r['roots']['angle_counts']}, "
+                     f"visited {r['operating_point']['angle_counts']}", fontsize=8)
+        ax.legend(fontsize=6, loc="best")
     paths.append(save(fig, out / "c14_trained_spectra.png"))
     fig, ax = plt.subplots(figsize=(5, 3.5))
     for name, r in [(f"{c} repeat copy", v) for c, v in trained.items() if v is not None] + [("rnn majority", nonlin["majority"]),
