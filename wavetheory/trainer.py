@@ -62,7 +62,8 @@ class TrainConfig:
 
     ``steps`` bounds the number of optimizer steps; training stops earlier once the curriculum
     is at its last horizon and the accuracy on ``eval_batch`` fresh sequences reaches ``target``
-    (``target=None`` always runs ``steps``).
+    (``target=None`` always runs ``steps``). ``cell`` picks the recurrent cell: "rnn" (tanh Elman,
+    the default), "gru" or "lstm" (bias-free torch.nn.GRU / torch.nn.LSTM, C14).
     """
 
     hidden: int = 128

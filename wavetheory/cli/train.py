@@ -42,7 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rcond", type=float, default=1e-10, metavar="X", help="relative SVD cut-off of the pseudo-inverses")
     p.add_argument("--normalize", choices=["scalar", "columns"], default="scalar",
                    help="basis normalization: one scalar (default) or unit columns (the authors')")
-    p.add_argument("--nonlinearity", choices=["tanh", "linear"], default="tanh", help="activation for the waves (default tanh)")
+    p.add_argument("--nonlinearity", choices=["tanh", "linear"], default="tanh",
+                   help="activation for the waves (default tanh; GRU/LSTM files use their own cell)")
     p.add_argument("--out", metavar="DIR", help="figure folder (default DIR/analysis or FILE's folder)")
     p.add_argument("--no-figures", action="store_true", help="do not draw figures")
     add_json_flag(p)
