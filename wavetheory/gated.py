@@ -24,7 +24,15 @@ proofs/c14_gated_linearization.py; closed forms are tested against torch.autogra
 Compiling (``from_linear``, ``compile_gated``): a gated network whose linearization is a given
 linear RNN (W_hh, W_uh, W_hy) -- in particular the wave RNN Psi Phi Psi^-1 (C3) -- has
 GRU W_hn = 4 W_hh - 2 I, W_in = 2 W_uh; LSTM W_hg = 4 W_hh - 2 I, W_ig = 4 W_uh; the other gate
-weights do not enter the linearization (zero by default, random with ``gate_scale``).
+weights do not enter the linearization (zero by default, random with ``gate_scale``); gate biases
+(``gate_bias``) move the gate values and the formulas with them.
+
+Where the linearization holds (``amplitude_errors``): driven at input amplitude eps, a compiled network
+outputs eps y_lin + O(eps^3) when its cell map is odd (zero gate weights: gates are constants), so
+y/eps has relative error O(eps^2); gate weights add a quadratic term (gate deviation x signal): O(eps).
+At eps = 1 the bias-free compiled cells lose signs: with the leak z = f = 1/2 the old slot content
+z * h (f * c) is cancelled by the candidate's -2 I only in the linear regime. Biases that close the
+leak (z0, f0 -> 0) keep the same linearization and restore the wave at +-1 inputs (c14_parts).
 """
 
 from __future__ import annotations
