@@ -562,7 +562,50 @@ def claim_c13(ctx: Context) -> ClaimResult:
 
 
 def claim_c14(ctx: Context) -> ClaimResult:
-    return ClaimResult("C14", [], summary="Not studied yet: LSTM/GRU linearizations and nonlinear boundaries are open.")
+    from .c14 import c14_study
+
+    ctx.note("C14: gated networks and nonlinear boundaries")
+    r = c14_study(quick=ctx.quick, seed=ctx.seed, out=ctx.out / "c14")
+    c = r["checks"]
+
+    def chk(key: str, kind: str, scope: str = "stated", negate: bool = False, name: str | None = None) -> Check:
+        v = c[key]
+        passed = (not v["passed"]) if negate else v["passed"]
+        desc = name or v["description"]
+        val = v["value"] if isinstance(v["value"], (int, float, bool, type(None))) else "see numbers"
+        return Check(desc, kind, passed, f"{key} = {val} (threshold {v['threshold']})", scope=scope)
+
+    checks = [chk(k, "numeric") for k in (
+        "gru_linearization_matches_closed_form", "lstm_linearization_matches_closed_form",
+        "lstm_nonzero_spectrum_is_half_plus_quarter_W_hg", "compiled_gru_linearization_is_phi",
+        "compiled_lstm_linearization_is_phi", "compiled_elman_small_eps_error_slope", "compiled_gru_small_eps_error_slope",
+        "compiled_lstm_small_eps_error_slope", "compiled_elman_solves_at_unit_inputs",
+        "compiled_gru_with_closed_leak_solves_at_unit_inputs", "compiled_lstm_with_closed_leak_solves_at_unit_inputs")]
+    checks += [chk(k, "training") for k in ("trained_rnn_angles_match", "trained_rnn_substrate_decodable",
+                                            "trained_rnn_linear_transport")]
+    checks += [
+        chk("compiled_gru_solves_at_unit_inputs", "numeric", "limit", negate=True,
+            name="limit: a bias-free compiled GRU (gates at 1/2) loses the wave at the task's +-1 inputs"),
+        chk("compiled_lstm_solves_at_unit_inputs", "numeric", "limit", negate=True,
+            name="limit: a bias-free compiled LSTM loses the wave at the task's +-1 inputs"),
+        chk("trained_gru_angles_match", "training", "limit", negate=True,
+            name="limit: a trained GRU stores the past without the wave operator at its linearization"),
+        chk("trained_lstm_angles_match", "training", "limit", negate=True,
+            name="limit: a trained LSTM stores the past without the wave operator at its linearization"),
+        chk("nonlinear_task_roots_on_unit_circle", "training", "limit", negate=True,
+            name="limit: on a nonlinear (majority) boundary the root angles survive but the moduli leave the unit circle"),
+        chk("even_task_bounded_for_odd_network", "training", "limit",
+            name="limit: a bias-free tanh RNN is odd and cannot realize an even boundary (two-bit product)"),
+    ]
+    figs = [(f"C14: {Path(p).stem.replace('_', ' ')}", Path(p)) for p in r.get("figures", [])]
+    ctx.cache.setdefault("figures", []).extend(figs)
+    numbers = {"c14_" + k: v["value"] for k, v in c.items() if isinstance(v["value"], (int, float, bool))}
+    checks[0] = Check(checks[0].name, checks[0].kind, checks[0].passed, checks[0].detail, numbers=numbers)
+    return ClaimResult("C14", checks + _proof_checks(ctx, "C14"), summary=(
+        "The wave picture holds for the linearizations of GRU and LSTM (exactly: I/2 + W/4) and for gated networks "
+        "compiled from Phi at small input amplitude (error O(eps^2)); it breaks for bias-free gates at +-1 inputs "
+        "(closing the leak with a gate bias restores it), trained GRUs/LSTMs store the past without it, and odd "
+        "(bias-free) tanh RNNs cannot realize even nonlinear boundaries. Training: " + str(r.get("training", ""))))
 
 
 CLAIMS: dict[str, Callable[[Context], ClaimResult]] = {
