@@ -3,7 +3,6 @@
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from wavetheory.claims import STATUSES, Check, ClaimResult, decide

@@ -14,10 +14,22 @@ of a computation that can fail. The status is *derived* from them, never written
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Callable
 
-__all__ = ["STATUSES", "KINDS", "SCOPES", "Check", "ClaimResult", "decide", "CLAIM_TITLES"]
+import numpy as np
+
+from . import wave_operator
+
+__all__ = [
+    "STATUSES", "KINDS", "SCOPES", "Check", "ClaimResult", "decide", "CLAIM_TITLES", "Context", "PROOFS_DIR",
+    "run_proofs", "proof_checks",
+]
 
 STATUSES = ("proved", "verified", "reproduced", "refined", "refuted", "open")
 KINDS = ("symbolic", "numeric", "training")
@@ -137,3 +149,63 @@ class ClaimResult:
             "figures": self.figures,
             "checks": [asdict(c) for c in self.checks],
         }
+
+
+# --------------------------------------------------------------------------- the context of a run
+
+PROOFS_DIR = Path(__file__).resolve().parents[1] / "proofs"
+
+
+@dataclass
+class Context:
+    """What every claim check reads: output folder, size of the run, seed, and the Phi under test."""
+
+    out: Path
+    quick: bool = True
+    seed: int = 0
+    Phi: Callable[[Any], np.ndarray] = wave_operator.Phi
+    proofs: dict[str, list[tuple[str, bool, float, str]]] = field(default_factory=dict)
+    cache: dict[str, Any] = field(default_factory=dict)
+    progress: Any = None
+
+    def note(self, msg: str) -> None:
+        if self.progress is not None:
+            self.progress.set_postfix_str(msg[:60])
+
+
+# --------------------------------------------------------------------------- proofs
+
+
+def _proof_claims(path: Path) -> list[str]:
+    """Claims a proof file serves: its name (c4_... -> C4) or the first claim IDs named in its title."""
+    m = re.match(r"c(\d+)_", path.name)
+    if m:
+        return [f"C{m.group(1)}"]
+    head = path.read_text().split("\n# %%", 3)[:3]
+    return sorted(set(re.findall(r"\((C\d+)\)", "".join(head))))
+
+
+def run_proofs(proofs_dir: Path = PROOFS_DIR, timeout: float = 600) -> dict[str, list[tuple[str, bool, float, str]]]:
+    """Run every ``proofs/*.py`` (not ``_*.py``) as a script; map claim ID -> [(name, passed, seconds, last line)]."""
+    out: dict[str, list[tuple[str, bool, float, str]]] = {}
+    if not proofs_dir.is_dir():
+        return out
+    for path in sorted(proofs_dir.glob("[!_]*.py")):
+        t0 = time.perf_counter()
+        try:
+            r = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=timeout, cwd=proofs_dir)
+            ok, last = r.returncode == 0, (r.stdout.strip().splitlines() or [""])[-1]
+            if not ok:
+                last = (r.stdout + r.stderr).strip().splitlines()[-1] if (r.stdout + r.stderr).strip() else "failed"
+        except subprocess.TimeoutExpired:
+            ok, last = False, f"timed out after {timeout:g} s"
+        for cid in _proof_claims(path):
+            out.setdefault(cid, []).append((path.stem, ok, time.perf_counter() - t0, last))
+    return out
+
+
+def proof_checks(ctx: Context, cid: str) -> list[Check]:
+    return [
+        Check(f"proofs/{name}.py", "symbolic", ok, f"{last} ({sec:.1f} s)", numbers={f"proof_{name}_seconds": round(sec, 2)})
+        for name, ok, sec, last in ctx.proofs.get(cid, [])
+    ]

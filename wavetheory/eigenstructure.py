@@ -34,7 +34,7 @@ from fractions import Fraction
 import numpy as np
 
 from .tasks import LinearHDS, as_float_array
-from .wave_operator import Phi, boundary_row
+from .wave_operator import boundary_row
 
 __all__ = [
     "EigenvalueMatch",
