@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .tasks import _positive_int, as_float_array
+from .tasks import positive_int, as_float_array
 from .wave_memory import WaveMemory
 
 if TYPE_CHECKING:  # torch is imported inside the functions that need it
@@ -233,7 +233,7 @@ def sbc_rollout(params: SBCParams, history: np.ndarray, steps: int) -> tuple[np.
     Column s after each step is the generated token (C1 with the SBC, C6); the weights are those
     the boundary used for that token (which columns it read).
     """
-    steps = _positive_int(steps, "steps", minimum=0)
+    steps = positive_int(steps, "steps", minimum=0)
     history = as_float_array(history, "history", ndim=3)
     B, s, d = history.shape
     if d != params.d:
@@ -266,9 +266,9 @@ def random_sbc(
     (a convex combination), and generated sequences stay bounded; with ``residual`` the scale
     is 0.3 so that ||h_s + attention|| grows at most by 1.3x per step.
     """
-    d, n_heads = _positive_int(d, "d"), _positive_int(n_heads, "n_heads")
-    d_k = d if d_k is None else _positive_int(d_k, "d_k")
-    d_v = d if d_v is None else _positive_int(d_v, "d_v")
+    d, n_heads = positive_int(d, "d"), positive_int(n_heads, "n_heads")
+    d_k = d if d_k is None else positive_int(d_k, "d_k")
+    d_v = d if d_v is None else positive_int(d_v, "d_v")
     rng = np.random.default_rng(seed)
     Q = rng.standard_normal((n_heads, d_k, d)) / np.sqrt(d)
     K = rng.standard_normal((n_heads, d_k, d)) / np.sqrt(d)
@@ -290,7 +290,7 @@ def repeat_copy_sbc(d: int, s: int, logit: float = 40.0) -> SBCParams:
     >>> float(p.boundary(np.array([[[1.0], [2.0], [3.0]]]))[0, 0])
     1.0
     """
-    d, s = _positive_int(d, "d"), _positive_int(s, "s")
+    d, s = positive_int(d, "d"), positive_int(s, "s")
     d_in = d + s
     Q = np.zeros((s, d_in))
     Q[0, d + s - 1] = logit  # Q z_s = logit * e_1 (reads p_s = e_s)
@@ -312,7 +312,7 @@ def anti_similarity_sbc(d: int, logit: float = 40.0) -> SBCParams:
     >>> p.boundary(np.array([[[1.0, -1.0], [1.0, 1.0]]])).tolist()
     [[1.0, -1.0]]
     """
-    d = _positive_int(d, "d")
+    d = positive_int(d, "d")
     return SBCParams(Q=-logit * np.eye(d), K=np.eye(d), V=np.eye(d))
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .tasks import LinearHDS, _positive_int, as_float_array
+from .tasks import LinearHDS, positive_int, as_float_array
 from .wave_memory import WaveMemory
 
 __all__ = ["shift_matrix", "reversal_permutation", "ShiftSSM", "wave_memory_outputs"]
@@ -39,7 +39,7 @@ def shift_matrix(m: int) -> np.ndarray:
     >>> shift_matrix(3).astype(int).tolist()
     [[0, 0, 0], [1, 0, 0], [0, 1, 0]]
     """
-    return np.eye(_positive_int(m, "m"), k=-1)
+    return np.eye(positive_int(m, "m"), k=-1)
 
 
 def reversal_permutation(d: int, s: int) -> np.ndarray:
@@ -48,7 +48,7 @@ def reversal_permutation(d: int, s: int) -> np.ndarray:
     >>> reversal_permutation(1, 3).astype(int).tolist()
     [[0, 0, 1], [0, 1, 0], [1, 0, 0]]
     """
-    d, s = _positive_int(d, "d"), _positive_int(s, "s")
+    d, s = positive_int(d, "d"), positive_int(s, "s")
     return np.kron(np.eye(s)[::-1], np.eye(d))
 
 

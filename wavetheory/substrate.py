@@ -31,7 +31,7 @@ from functools import partial
 
 import numpy as np
 
-from .tasks import HDS, _positive_int, as_float_array, repeat_copy, two_phase_batch
+from .tasks import HDS, positive_int, as_float_array, repeat_copy, two_phase_batch
 from .wave_operator import group_eigenvalues
 
 __all__ = ["KINDS", "nonlinear_copy", "mean_jacobian", "trajectory", "lag_decoding", "transport_decoding", "root_structure"]
@@ -62,7 +62,7 @@ def nonlinear_copy(d: int, s: int, k: int = 1, kind: str = "product") -> HDS:
     >>> task.f(past).tolist()  # x_0 = x_0(t-3) * x_1(t-1), x_1 = x_1(t-3) * x_0(t-1)
     [[1.0, 1.0]]
     """
-    d, s = _positive_int(d, "d"), _positive_int(s, "s")
+    d, s = positive_int(d, "d"), positive_int(s, "s")
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= s:
         raise ValueError(f"k: expected an integer 1 <= k <= s = {s}, got {k!r}")
     if kind not in KINDS:
@@ -93,7 +93,7 @@ def lag_decoding(
     B, T, H = states.shape
     if x.shape[:2] != (B, T) or B < 2:
         raise ValueError(f"x: expected shape ({B}, {T}, d) matching states (B >= 2), got {x.shape}")
-    lags = s if lags is None else _positive_int(lags, "lags")
+    lags = s if lags is None else positive_int(lags, "lags")
     t0 = max(s - 1, lags - 1)  # first time at which every lag is defined
     if t0 >= T:
         raise ValueError(f"lags: expected max(s, lags) <= T = {T}, got s = {s}, lags = {lags}")

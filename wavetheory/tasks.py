@@ -43,6 +43,7 @@ __all__ = [
     "rollout",
     "two_phase_batch",
     "as_float_array",
+    "positive_int",
 ]
 
 
@@ -69,7 +70,12 @@ def as_float_array(value: object, name: str, ndim: int | None = None) -> np.ndar
     return arr
 
 
-def _positive_int(value: object, name: str, minimum: int = 1) -> int:
+def positive_int(value: object, name: str, minimum: int = 1) -> int:
+    """``value`` as an int >= ``minimum``, or a TypeError/ValueError naming ``name``.
+
+    >>> positive_int(3, "s")
+    3
+    """
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name}: expected an integer >= {minimum}, got {value!r}")
     if value < minimum:
@@ -94,8 +100,8 @@ class HDS:
     name: str = "hds"
 
     def __post_init__(self) -> None:
-        _positive_int(self.d, "d")
-        _positive_int(self.s, "s")
+        positive_int(self.d, "d")
+        positive_int(self.s, "s")
         if not callable(self.f):
             raise TypeError(f"f: expected a callable past (..., s, d) -> (..., d), got {self.f!r}")
 
@@ -216,7 +222,7 @@ def repeat_copy(d: int, s: int) -> LinearHDS:
     >>> repeat_copy(1, 2).lags[:, 0, 0].tolist()
     [0.0, 1.0]
     """
-    d, s = _positive_int(d, "d"), _positive_int(s, "s")
+    d, s = positive_int(d, "d"), positive_int(s, "s")
     lags = np.zeros((s, d, d))
     lags[s - 1] = np.eye(d)
     return LinearHDS(lags, name="repeat-copy")
@@ -224,7 +230,7 @@ def repeat_copy(d: int, s: int) -> LinearHDS:
 
 def fibonacci(d: int, s: int) -> LinearHDS:
     """Generalized Fibonacci x(t) = sum_{k=1..s} x(t-k): A_1 = ... = A_s = I (C2)."""
-    d, s = _positive_int(d, "d"), _positive_int(s, "s")
+    d, s = positive_int(d, "d"), positive_int(s, "s")
     return LinearHDS(np.broadcast_to(np.eye(d), (s, d, d)).copy(), name="fibonacci")
 
 
@@ -239,7 +245,7 @@ class Binding:
     def __post_init__(self) -> None:
         if isinstance(self.component, bool) or not isinstance(self.component, (int, np.integer)) or self.component < 0:
             raise ValueError(f"component: expected an integer >= 0, got {self.component!r}")
-        _positive_int(self.lag, "lag")
+        positive_int(self.lag, "lag")
         if self.sign not in (1, -1):
             raise ValueError(f"sign: expected +1 or -1, got {self.sign!r}")
 
@@ -287,7 +293,7 @@ def signed_selection(bindings: Iterable[Binding] | str, s: int | None = None) ->
             raise TypeError(f"bindings: expected Binding objects, got {type(b).__name__}")
     d = len(bs)
     max_lag = max(b.lag for b in bs)
-    s = max_lag if s is None else _positive_int(s, "s")
+    s = max_lag if s is None else positive_int(s, "s")
     if max_lag > s:
         raise ValueError(f"s: a binding uses lag {max_lag} > s = {s}")
     lags = np.zeros((s, d, d))
@@ -304,7 +310,7 @@ def random_signed_selection(d: int, s: int, seed: int = 0) -> LinearHDS:
     Components, lags in 1..s and signs are drawn uniformly; one component is forced to use
     lag s so that the task needs its whole history.
     """
-    d, s = _positive_int(d, "d"), _positive_int(s, "s")
+    d, s = positive_int(d, "d"), positive_int(s, "s")
     rng = np.random.default_rng(seed)
     comps = rng.integers(0, d, size=d)
     lag = rng.integers(1, s + 1, size=d)
@@ -320,7 +326,7 @@ def random_linear(d: int, s: int, seed: int = 0, radius: float = 0.9) -> LinearH
     because det(lam^s I - sum lam^(s-k) c^k A_k) = c^(sd) det((lam/c)^s I - sum (lam/c)^(s-k) A_k).
     ``radius < 1`` gives a stable task, ``radius > 1`` an unstable one.
     """
-    d, s = _positive_int(d, "d"), _positive_int(s, "s")
+    d, s = positive_int(d, "d"), positive_int(s, "s")
     if not (isinstance(radius, (int, float)) and math.isfinite(radius) and radius > 0):
         raise ValueError(f"radius: expected a positive finite number, got {radius!r}")
     rng = np.random.default_rng(seed)
@@ -407,7 +413,7 @@ def rollout(task: HDS | LinearHDS, history: np.ndarray, steps: int) -> np.ndarra
 
     Shapes: history (..., s, d) -> trajectory (..., steps, d).
     """
-    steps = _positive_int(steps, "steps", minimum=0)
+    steps = positive_int(steps, "steps", minimum=0)
     history = as_float_array(history, "history")
     if history.ndim < 2 or history.shape[-2:] != (task.s, task.d):
         raise ValueError(f"history: expected shape (..., s={task.s}, d={task.d}), got {history.shape}")
@@ -439,8 +445,8 @@ def two_phase_batch(
     """
     from .wave_memory import simulate  # local import: wave_memory imports this module
 
-    batch = _positive_int(batch, "batch")
-    horizon = _positive_int(horizon, "horizon", minimum=0)
+    batch = positive_int(batch, "batch")
+    horizon = positive_int(horizon, "horizon", minimum=0)
     rng = np.random.default_rng(rng)
     history = rng.choice(np.array([-1.0, 1.0]), size=(batch, task.s, task.d))
     targets = simulate(task.boundary, history, horizon)
