@@ -30,10 +30,9 @@ def _trained(ctx: Context, key: str, task: LinearHDS, **config: Any) -> dict[str
 
     run = ctx.out / "runs" / key
     ctx.note(f"training {key}")
-    if (run / "checkpoint.pt").exists():  # a previous reproduce in the same folder: continue it
-        metrics = train(task, TrainConfig(**config), run, resume=True, progress=ctx.progress is not None and None)
-    else:
-        metrics = train(task, TrainConfig(**config), run, progress=ctx.progress is not None and None)
+    # resume=True continues a run a previous reproduce left in this folder, and starts fresh otherwise;
+    # the trainer's own bar shows when reproduce shows one (None = tqdm's automatic choice)
+    metrics = train(task, TrainConfig(**config), run, resume=True, progress=None if ctx.progress is not None else False)
     rnn, init = load_weights(run / "weights.npz")
     result = analyze(rnn, task, init, seed=ctx.seed)
     result_init = analyze(init, task, None, seed=ctx.seed)["summary"] if init is not None else None

@@ -50,7 +50,7 @@ def reproduce(out: str | Path, quick: bool = True, seed: int = 0, claims: list[s
             raise ValueError(f"claims: unknown claim {cid!r}; expected IDs C1..C14")
     ctx = Context(Path(out), quick=quick, seed=seed, Phi=Phi or wave_operator.Phi)
     ctx.out.mkdir(parents=True, exist_ok=True)
-    bar = tqdm(total=len(ids) + int(proofs), desc="reproduce", disable=progress is False or None)
+    bar = tqdm(total=len(ids) + int(proofs), desc="reproduce", disable=True if progress is False else None)
     ctx.progress = bar
     if proofs:
         bar.set_postfix_str("running proofs/")

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .tasks import LinearHDS, positive_int, as_float_array
+from .tasks import LinearHDS, as_batch, as_float_array, positive_int
 from .wave_memory import WaveMemory
 
 __all__ = ["shift_matrix", "reversal_permutation", "ShiftSSM", "wave_memory_outputs"]
@@ -50,16 +50,6 @@ def reversal_permutation(d: int, s: int) -> np.ndarray:
     """
     d, s = positive_int(d, "d"), positive_int(s, "s")
     return np.kron(np.eye(s)[::-1], np.eye(d))
-
-
-def _inputs(u: object) -> tuple[np.ndarray, bool]:
-    u = as_float_array(u, "u")
-    single = u.ndim == 2
-    if single:
-        u = u[None]
-    if u.ndim != 3:
-        raise ValueError(f"u: expected shape (T, d) or (B, T, d), got {u.shape}")
-    return u, single
 
 
 @dataclass(frozen=True)
@@ -103,7 +93,7 @@ class ShiftSSM:
 
     def run(self, u: np.ndarray) -> np.ndarray:
         """Recurrent view: x_t = A x_{t-1} + B u_t, y_t = C x_t + D u_t; u (B, T, d) or (T, d) -> y alike."""
-        u, single = _inputs(u)
+        u, single = as_batch(u, "u", "(T, d)")
         if u.shape[-1] != self.d:
             raise ValueError(f"u: expected last dimension d = {self.d}, got {u.shape[-1]}")
         A, B = self.A, self.B
@@ -125,7 +115,7 @@ class ShiftSSM:
 
     def convolve(self, u: np.ndarray) -> np.ndarray:
         """Convolutional view: y_t = sum_k K_k u_{t-k} + D u_t (causal, zero initial state)."""
-        u, single = _inputs(u)
+        u, single = as_batch(u, "u", "(T, d)")
         if u.shape[-1] != self.d:
             raise ValueError(f"u: expected last dimension d = {self.d}, got {u.shape[-1]}")
         K = self.kernel()
@@ -152,7 +142,7 @@ def wave_memory_outputs(
     d, s = C_wave.shape
     if 0 in (d, s):
         raise ValueError(f"C_wave: expected a non-empty (d, s) array, got shape {C_wave.shape}")
-    u, single = _inputs(u)
+    u, single = as_batch(u, "u", "(T, d)")
     if u.shape[-1] != d:
         raise ValueError(f"u: expected last dimension d = {d}, got {u.shape[-1]}")
     D = np.zeros(d) if D is None else as_float_array(D, "D", ndim=1)

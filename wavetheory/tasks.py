@@ -43,6 +43,7 @@ __all__ = [
     "rollout",
     "two_phase_batch",
     "as_float_array",
+    "as_batch",
     "positive_int",
 ]
 
@@ -68,6 +69,22 @@ def as_float_array(value: object, name: str, ndim: int | None = None) -> np.ndar
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name}: contains NaN or infinite values")
     return arr
+
+
+def as_batch(value: object, name: str, shape: str) -> tuple[np.ndarray, bool]:
+    """A finite float array of shape (B, *shape) from one of shape ``shape`` or a batch; (array, was_single).
+
+    >>> a, single = as_batch([[1, 2], [3, 4]], "history", "(s, d)")
+    >>> a.shape, single
+    ((1, 2, 2), True)
+    """
+    arr = as_float_array(value, name)
+    single = arr.ndim == 2
+    if single:
+        arr = arr[None]
+    if arr.ndim != 3:
+        raise ValueError(f"{name}: expected shape {shape} or (B, {shape[1:]}, got {arr.shape}")
+    return arr, single
 
 
 def positive_int(value: object, name: str, minimum: int = 1) -> int:

@@ -23,7 +23,7 @@ from typing import Callable
 
 import numpy as np
 
-from .tasks import as_float_array
+from .tasks import as_batch, as_float_array, positive_int
 
 __all__ = ["WaveMemory", "simulate", "run_two_phase"]
 
@@ -101,14 +101,8 @@ def simulate(boundary: Boundary, history: np.ndarray, steps: int) -> np.ndarray:
 
     Shapes: history (s, d) or (B, s, d) -> trajectory (steps, d) or (B, steps, d).
     """
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"steps: expected an integer >= 0, got {steps!r}")
-    history = as_float_array(history, "history")
-    single = history.ndim == 2
-    if single:
-        history = history[None]
-    if history.ndim != 3:
-        raise ValueError(f"history: expected shape (s, d) or (B, s, d), got {history.shape}")
+    steps = positive_int(steps, "steps", minimum=0)
+    history, single = as_batch(history, "history", "(s, d)")
     B, s, d = history.shape
     wm = WaveMemory(boundary, d=d, s=s, batch=B)
     wm.load(history)

@@ -98,12 +98,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         result, text = func(args)
         _print_result(args, result, text)
         return 0
-    except CliError as exc:
-        msg = str(exc)
-    except (ValueError, TypeError, OSError) as exc:
-        msg = f"wavetheory: error: {exc}"
+    except (CliError, ValueError, TypeError, OSError) as exc:
+        msg = " ".join(str(exc).split())  # one line, whatever the message holds
+        # argparse errors already name the command ("wavetheory spectrum: ..."); the rest get a prefix
+        print(msg if msg.startswith("wavetheory") else f"wavetheory: error: {msg}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("wavetheory: interrupted", file=sys.stderr)
         return 130
-    print(" ".join(msg.split("\n")) if msg.startswith("wavetheory") else f"wavetheory: error: {msg}", file=sys.stderr)
-    return 2
