@@ -29,8 +29,8 @@ CHILD = r"""
 import json, sys, time
 import numpy as np, sympy as sp
 sys.path.insert(0, sys.argv[2])
-from wavetheory.tasks import LinearHDS
-from wavetheory.symbolic import LAM, symbolic_Phi
+from wavetheory.theory.tasks import LinearHDS
+from wavetheory.theory.symbolic import LAM, symbolic_Phi
 P = symbolic_Phi(LinearHDS(np.array(json.loads(sys.argv[1]), dtype=float)))
 sp.Poly(sp.Matrix([[1, 2], [3, 4]]).charpoly(LAM).as_expr(), LAM).factor_list()  # one-time initialization, untimed
 t0 = time.perf_counter(); cp = P.charpoly(LAM); t1 = time.perf_counter()
@@ -43,7 +43,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def tasks(dense: bool):
-    from wavetheory.tasks import LinearHDS, random_signed_selection, repeat_copy
+    from wavetheory.theory.tasks import LinearHDS, random_signed_selection, repeat_copy
 
     for d in (1, 2, 4):
         for s in (8, 16, 32, 64):
@@ -59,7 +59,7 @@ def cold() -> None:
     generic road does in its fresh subprocess)."""
     from sympy.core.cache import clear_cache
 
-    from wavetheory.polymatrix import cyclotomic_order, exact_roots
+    from wavetheory.theory.polymatrix import cyclotomic_order, exact_roots
 
     clear_cache()
     cyclotomic_order.cache_clear()
@@ -108,7 +108,7 @@ def main() -> None:
     ap.add_argument("--cap", type=float, default=60.0, help="seconds per generic stage (default 60)")
     ap.add_argument("--no-dense", action="store_true", help="skip the dense random integer tasks")
     args = ap.parse_args()
-    from wavetheory.symbolic import derive, factor_charpoly, symbolic_charpoly
+    from wavetheory.theory.symbolic import derive, factor_charpoly, symbolic_charpoly
 
     print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores)")
     rows = []

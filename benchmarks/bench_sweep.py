@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from wavetheory.sweep import NONDETERMINISTIC_FIELDS, SweepConfig, read_results, run_sweep
+from wavetheory.sweeps.run import NONDETERMINISTIC_FIELDS, SweepConfig, read_results, run_sweep
 
 
 def config(steps: int) -> SweepConfig:

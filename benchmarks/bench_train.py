@@ -39,8 +39,9 @@ import numpy as np
 import torch
 
 from wavetheory.io import write_json
-from wavetheory.tasks import repeat_copy, two_phase_batch
-from wavetheory.trainer import ElmanRNN, TrainConfig, TwoPhaseData, train
+from wavetheory.theory.tasks import repeat_copy
+from wavetheory.theory.two_phase import two_phase_batch
+from wavetheory.learning.trainer import ElmanRNN, TrainConfig, TwoPhaseData, train
 
 ANCHOR = {"wall": 1500.0, "steps": 1399, "levels": {10: 405.0, 20: 596.0, 40: 738.0, 60: 842.0}, "final_accuracy": 0.946}
 
@@ -182,8 +183,8 @@ def authors_rank_reduction(Phi_: np.ndarray, threshold: float = 0.8) -> list[int
 
 def network_report(weights: Path, label: str) -> dict:
     """Everything the issue asks about a trained repeat-copy d = 8, s = 10 network (C7-C9)."""
-    from wavetheory.analysis import analyze, load_weights
-    from wavetheory.wave_operator import Phi
+    from wavetheory.learning.analysis import analyze, load_weights
+    from wavetheory.theory.wave_operator import Phi
 
     task = repeat_copy(8, 10)
     rnn, init = load_weights(weights)

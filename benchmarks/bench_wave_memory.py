@@ -18,9 +18,9 @@ import time
 
 import numpy as np
 
-from wavetheory.tasks import fibonacci, random_signed_selection
-from wavetheory.wave_memory import WaveMemory
-from wavetheory.wave_operator import Phi
+from wavetheory.theory.tasks import fibonacci, random_signed_selection
+from wavetheory.theory.wave_memory import WaveMemory
+from wavetheory.theory.wave_operator import Phi
 
 
 def best_time(fn, repeats: int, inner: int) -> float:

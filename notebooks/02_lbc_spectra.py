@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -19,7 +21,7 @@
 # a block companion matrix: a nilpotent shift ($S^s = 0$) plus a boundary of rank $\le d$ (C3).
 # **C4.** Its characteristic polynomial needs only a $d \times d$ determinant:
 # $$\det(\lambda I - \Phi) = \det\!\Big(\lambda^s I_d - \sum_{k=1}^s \lambda^{s-k} A_k\Big).$$
-# We derive it exactly with SymPy (`wavetheory.symbolic`), then compare with NumPy.
+# We derive it exactly with SymPy (`wavetheory.theory.symbolic`), then compare with NumPy.
 
 # %%
 import matplotlib
@@ -30,7 +32,7 @@ import sympy as sp
 
 import wavetheory as wt
 from wavetheory.plots import plot_matrix, plot_spectrum
-from wavetheory.symbolic import LAM, derive, generic_charpoly, symbolic_charpoly, symbolic_lags, symbolic_Phi
+from wavetheory.theory.symbolic import LAM, derive, generic_charpoly, symbolic_charpoly, symbolic_lags, symbolic_Phi
 
 # %% [markdown]
 # ## The block formula with symbolic lags
@@ -99,7 +101,7 @@ assert np.abs(np.abs(on_circle) - 1).max() < 1e-12  # semisimple unit-circle eig
 # $i \le s$, $k < s$ (whatever a short lag writes is never read). Proof: `proofs/c12_realizability.py`.
 
 # %%
-from wavetheory.realizability import is_realizable
+from wavetheory.theory.realizability import is_realizable
 
 for spec in ("x0(t-2)", "x0(t-1), x0(t-2)", "x1(t-1), x1(t-2)"):
     t = wt.signed_selection(spec, s=2)

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -29,7 +31,7 @@ matplotlib.use("Agg")
 import numpy as np
 
 import wavetheory as wt
-from wavetheory.gradients import (
+from wavetheory.theory.gradients import (
     compare_gradient_flow,
     decay_slope,
     input_jacobians,
@@ -91,7 +93,7 @@ assert abs(tail - np.log(rho)) < 0.02  # Gelfand convergence at k ~ 100-200 for 
 # linear ones as $O(\varepsilon^2)$.
 
 # %%
-from wavetheory.gradients import trajectory_preactivations
+from wavetheory.theory.gradients import trajectory_preactivations
 
 for eps in (1e-1, 1e-2, 1e-3):
     x = np.zeros((11, task.d)); x[0] = eps * np.ones(task.d)

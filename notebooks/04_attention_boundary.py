@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -37,7 +39,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import wavetheory as wt
-from wavetheory.attention import anti_similarity_sbc, random_sbc, repeat_copy_sbc, sbc_rollout
+from wavetheory.theory.attention import anti_similarity_sbc, random_sbc, repeat_copy_sbc, sbc_rollout
 
 # %% [markdown]
 # ## The two implementations agree

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -31,7 +33,7 @@ matplotlib.use("Agg")
 import numpy as np
 
 import wavetheory as wt
-from wavetheory.analysis import analyze, load_weights, save_figures
+from wavetheory.learning.analysis import analyze, load_weights, save_figures
 
 DATA = Path(wt.__file__).resolve().parents[1] / "notebooks" / "data"
 task = wt.repeat_copy(3, 4)

@@ -27,9 +27,9 @@ import numpy as np
 import sympy as sp
 
 from _common import check, done, zero
-from wavetheory.symbolic import symbolic_charpoly, symbolic_Phi, tanh_jacobian_at_zero
-from wavetheory.tasks import LinearHDS
-from wavetheory.wave_operator import compile_rnn
+from wavetheory.theory.symbolic import symbolic_charpoly, symbolic_Phi, tanh_jacobian_at_zero
+from wavetheory.theory.tasks import LinearHDS
+from wavetheory.theory.wave_operator import compile_rnn
 
 i, j, l, mm, n = sp.symbols("i j l m n", integer=True, positive=True)
 r = sp.Symbol("r", integer=True, nonnegative=True)

@@ -57,9 +57,9 @@ import numpy as np
 import sympy as sp
 
 from _common import all_selection_tasks, check, done, mat_zero, zero
-from wavetheory.realizability import required_map, selection_realizable, toeplitz_fit, violations
-from wavetheory.symbolic import E_block, markov_parameters, symbolic_lags, symbolic_Phi
-from wavetheory.tasks import LinearHDS, signed_selection
+from wavetheory.theory.realizability import required_map, selection_realizable, toeplitz_fit, violations
+from wavetheory.theory.symbolic import E_block, markov_parameters, symbolic_lags, symbolic_Phi
+from wavetheory.theory.tasks import LinearHDS, signed_selection
 
 t, tau, s, m, j, n = sp.symbols("t tau s m j n", integer=True)
 
@@ -191,7 +191,7 @@ for d_, s_ in [(1, 1), (1, 2), (1, 3), (1, 4), (2, 1), (2, 2)]:
               + (" <=> only A_s != 0" if d_ == 1 else "") + f" ({n_real} realizable)")
 
 # THEORY.md's examples
-from wavetheory.tasks import fibonacci, repeat_copy  # noqa: E402
+from wavetheory.theory.tasks import fibonacci, repeat_copy
 
 check(all(violations(signed_selection("x0(t-1)", s=s_)) != [] for s_ in range(2, 6)), "x(t) = x(t-1) with s >= 2 is not realizable")
 check(all(violations(fibonacci(d_, s_)) != [] and violations(repeat_copy(d_, s_)) == [] for d_ in (1, 2, 3) for s_ in range(2, 6)),

@@ -43,10 +43,9 @@ import numpy as np
 import sympy as sp
 
 from _common import check, done, mat_zero, zero
-from wavetheory.gated import GatedWeights, compile_gated, jacobian, linearize
-from wavetheory.symbolic import symbolic_charpoly, symbolic_Phi
-from wavetheory.tasks import LinearHDS, repeat_copy
-
+from wavetheory.theory.gated import GatedWeights, compile_gated, jacobian, linearize
+from wavetheory.theory.symbolic import symbolic_charpoly, symbolic_Phi
+from wavetheory.theory.tasks import LinearHDS, repeat_copy
 sig = lambda a: 1 / (1 + sp.exp(-a))  # noqa: E731
 half, quarter = sp.Rational(1, 2), sp.Rational(1, 4)
 

@@ -90,8 +90,8 @@ for d_, s_ in itertools.product((1, 2), (1, 2, 3, 4)):
 # and small sums of integers are exact in float64), against a plain Python recursion.
 
 # %%
-from wavetheory.tasks import HDS, rollout  # noqa: E402
-from wavetheory.wave_memory import simulate  # noqa: E402
+from wavetheory.theory.tasks import HDS, rollout
+from wavetheory.theory.wave_memory import simulate  # noqa: E402
 
 rng = np.random.default_rng(0)
 for d_, s_ in itertools.product((1, 2, 3), (1, 2, 3, 5)):

@@ -33,9 +33,9 @@ import numpy as np
 import sympy as sp
 
 from _common import check, done, mat_zero, zero
-from wavetheory.symbolic import E_block, symbolic_lags, symbolic_Phi
-from wavetheory.wave_operator import Phi as Phi_numeric, block_shift, compile_rnn
-from wavetheory.tasks import LinearHDS
+from wavetheory.theory.symbolic import E_block, symbolic_lags, symbolic_Phi
+from wavetheory.theory.wave_operator import Phi as Phi_numeric, block_shift, compile_rnn
+from wavetheory.theory.tasks import LinearHDS
 
 i, j, k, s, n = sp.symbols("i j k s n", integer=True, positive=True)
 

@@ -38,10 +38,10 @@ import numpy as np
 import sympy as sp
 
 from _common import all_selection_tasks, check, done, mat_zero, zero
-from wavetheory.symbolic import (
+from wavetheory.theory.symbolic import (
     LAM, block_polynomial_matrix, factor_charpoly, generic_charpoly, symbolic_charpoly, symbolic_lags, symbolic_Phi,
 )
-from wavetheory.tasks import fibonacci, repeat_copy
+from wavetheory.theory.tasks import fibonacci, repeat_copy
 
 lam = LAM
 i, j, k, s, d, m = sp.symbols("i j k s d m", integer=True, positive=True)
@@ -90,7 +90,7 @@ for d_, s_ in [(1, 1), (1, 2), (1, 3), (1, 4), (1, 6), (2, 1), (2, 2), (2, 3), (
 
 rng = np.random.default_rng(4)
 for d_, s_ in [(2, 5), (3, 4), (4, 3), (2, 6)]:
-    from wavetheory.tasks import LinearHDS
+    from wavetheory.theory.tasks import LinearHDS
     task = LinearHDS(rng.integers(-2, 3, size=(s_, d_, d_)).astype(float))
     check(symbolic_charpoly(task) == generic_charpoly(task), f"random integer task, s = {s_}, d = {d_}: block formula == generic")
 
@@ -168,7 +168,7 @@ for d_, s_ in itertools.product((1, 2), (1, 2, 3)):
         count += 1
     check(ok, f"every signed-selection task with d = {d_}, s = {s_}: cycle formula == block formula == generic; factors lam or cyclotomic")
 rng = np.random.default_rng(7)
-from wavetheory.tasks import random_signed_selection  # noqa: E402
+from wavetheory.theory.tasks import random_signed_selection
 
 for d_, s_ in [(3, 5), (4, 8), (4, 16)]:
     for seed in range(5):

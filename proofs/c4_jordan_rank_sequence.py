@@ -18,7 +18,7 @@
 # over the blocks at $\lambda$ (rank $\max(m - k, 0)$) and of invertible blocks elsewhere. So
 # $r_{k-1} - r_k = \sum_m [\max(m-k+1, 0) - \max(m-k, 0)] = \#\{m \ge k\}$. $\square$
 #
-# `wavetheory.eigenstructure.rank_sequence` computes the $r_k$ without powers: with $B = M - \lambda I$,
+# `wavetheory.theory.eigenstructure.rank_sequence` computes the $r_k$ without powers: with $B = M - \lambda I$,
 # $x \in \ker B^k \iff Bx \in \ker B^{k-1} \iff (I - P_{k-1}) B x = 0$, $P_{k-1}$ the orthogonal
 # projector on $\ker B^{k-1}$ (immediate from the definitions).
 #
@@ -57,9 +57,9 @@ import numpy as np
 import sympy as sp
 from sympy.polys.matrices import DomainMatrix
 
-from wavetheory.eigenstructure import jordan_blocks, selection_jordan_structure, selection_map
-from wavetheory.tasks import LinearHDS
-from wavetheory.wave_operator import Phi
+from wavetheory.theory.eigenstructure import jordan_blocks, selection_jordan_structure, selection_map
+from wavetheory.theory.tasks import LinearHDS
+from wavetheory.theory.wave_operator import Phi
 
 FAILED: list[str] = []
 LAM = sp.Symbol("lam")

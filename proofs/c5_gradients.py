@@ -35,12 +35,12 @@ import numpy as np
 import sympy as sp
 
 from _common import check, done, mat_zero, zero
-from wavetheory.symbolic import (
+from wavetheory.theory.symbolic import (
     E_block, boundary_jacobian, boundary_jacobian_closed_form, c5_bound_without_waves, c5_with_waves,
     markov_parameters, symbolic_lags, symbolic_Phi,
 )
-from wavetheory.gradients import input_jacobians
-from wavetheory.tasks import LinearHDS
+from wavetheory.theory.gradients import input_jacobians
+from wavetheory.theory.tasks import LinearHDS
 
 i, j, k, m, s = sp.symbols("i j k m s", integer=True)
 

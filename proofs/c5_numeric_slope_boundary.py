@@ -10,7 +10,7 @@
 # %% [markdown]
 # # C5, numeric side: fitted decay slopes and the boundary gradient
 #
-# Three lemmas behind the measurements of `wavetheory.gradients` (the exact Jacobian algebra of
+# Three lemmas behind the measurements of `wavetheory.theory.gradients` (the exact Jacobian algebra of
 # C5 is in the symbolic module's proof; this file covers what the numeric tests rely on).
 #
 # **Lemma A (a fitted slope never beats the worst step).** For $y_1, \dots, y_K$ at $x = 1..K$
@@ -58,7 +58,7 @@ import sys
 import numpy as np
 import sympy as sp
 
-from wavetheory.gradients import boundary_gradients, decay_slope
+from wavetheory.theory.gradients import boundary_gradients, decay_slope
 
 FAILED: list[str] = []
 

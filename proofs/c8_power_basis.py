@@ -34,7 +34,7 @@ import itertools
 import sympy as sp
 
 from _common import check, done, mat_zero
-from wavetheory.symbolic import E_block, symbolic_lags, symbolic_Phi
+from wavetheory.theory.symbolic import E_block, symbolic_lags, symbolic_Phi
 
 
 def krylov(W: sp.Matrix, seed: sp.Matrix, s: int) -> sp.Matrix:

@@ -10,7 +10,7 @@
 # %% [markdown]
 # # Lemma: geometric multiplicities and Jordan structure of Phi come from the d x d matrix M
 #
-# Used by `wavetheory.symbolic.eigen_structure` to avoid every sd x sd computation (C4).
+# Used by `wavetheory.theory.symbolic.eigen_structure` to avoid every sd x sd computation (C4).
 #
 # **Lemma 1 (kernels).** For every $\lambda_0 \in \mathbb{C}$ the map $\iota(v) = (v, \lambda_0 v, \dots, \lambda_0^{s-1} v)$ is an
 # isomorphism $\ker M(\lambda_0) \to \ker(\lambda_0 I - \Phi)$ with inverse $h \mapsto h_1$. Hence the geometric
@@ -45,8 +45,8 @@ import sympy as sp
 from sympy.polys.matrices import DomainMatrix
 
 from _common import all_selection_tasks, check, done, mat_zero, zero
-from wavetheory.symbolic import LAM, block_polynomial_matrix, eigen_structure, factor_charpoly, symbolic_lags, symbolic_Phi
-from wavetheory.tasks import LinearHDS
+from wavetheory.theory.symbolic import LAM, block_polynomial_matrix, eigen_structure, factor_charpoly, symbolic_lags, symbolic_Phi
+from wavetheory.theory.tasks import LinearHDS
 
 lam = LAM
 i, k, s = sp.symbols("i k s", integer=True, positive=True)

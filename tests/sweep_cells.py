@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from wavetheory.sweep import Cell, SweepConfig, TaskSpec
+from wavetheory.sweeps.run import Cell, SweepConfig, TaskSpec
 
 UNLUCKY, KILLER, NESTED = 13, 666, 7
 

@@ -11,25 +11,23 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .tasks import (
+from .theory.task_library import TASKS, make_task, random_linear
+from .theory.tasks import (
     HDS,
-    TASKS,
     Binding,
     LinearHDS,
     fibonacci,
     from_lags,
     load_task,
-    make_task,
     parse_bindings,
-    random_linear,
     random_signed_selection,
     repeat_copy,
     rollout,
     signed_selection,
-    two_phase_batch,
 )
-from .wave_memory import WaveMemory, run_two_phase, simulate
-from .wave_operator import (
+from .theory.two_phase import two_phase_batch
+from .theory.wave_memory import WaveMemory, run_two_phase, simulate
+from .theory.wave_operator import (
     E,
     LinearRNN,
     Phi,
@@ -48,16 +46,16 @@ __version__ = "0.1.0"
 
 # heavy modules (SymPy, torch), loaded on first use: attribute name -> module
 _LAZY: dict[str, str] = {
-    "SBCParams": "attention", "sbc_boundary": "attention", "random_sbc": "attention", "repeat_copy_sbc": "attention",
-    "ShiftSSM": "ssm", "AttentionOnlyTransformer": "transformer",
-    "symbolic_charpoly": "symbolic", "factor_charpoly": "symbolic", "eigen_structure": "symbolic",
-    "derive": "symbolic", "symbolic_Phi": "symbolic", "exact_lags": "symbolic",
-    "is_realizable": "realizability", "realizability_report": "realizability",
-    "match_eigenvalues": "eigenstructure", "jordan_structure": "eigenstructure", "selection_jordan_structure": "eigenstructure",
-    "wave_input_jacobians": "gradients", "compare_gradient_flow": "gradients", "boundary_gradients": "gradients", "decay_slope": "gradients",
-    "SweepConfig": "sweep_config", "run_sweep": "sweep",
-    "TrainConfig": "trainer", "train": "trainer", "analyze": "analysis", "load_weights": "analysis",
-    "GatedWeights": "gated", "compile_gated": "gated", "nonlinear_copy": "substrate", "c14_study": "c14",
+    "SBCParams": "theory.attention", "sbc_boundary": "theory.attention", "random_sbc": "theory.attention", "repeat_copy_sbc": "theory.attention",
+    "ShiftSSM": "theory.ssm", "AttentionOnlyTransformer": "learning.transformer",
+    "symbolic_charpoly": "theory.symbolic", "factor_charpoly": "theory.symbolic", "eigen_structure": "theory.symbolic",
+    "derive": "theory.symbolic", "symbolic_Phi": "theory.symbolic", "exact_lags": "theory.symbolic",
+    "is_realizable": "theory.realizability", "realizability_report": "theory.realizability",
+    "match_eigenvalues": "theory.eigenstructure", "jordan_structure": "theory.eigenstructure", "selection_jordan_structure": "theory.eigenstructure",
+    "wave_input_jacobians": "theory.gradients", "compare_gradient_flow": "theory.gradients", "boundary_gradients": "theory.gradients", "decay_slope": "theory.gradients",
+    "SweepConfig": "sweeps.config", "run_sweep": "sweeps.run",
+    "TrainConfig": "learning.trainer", "train": "learning.trainer", "analyze": "learning.analysis", "load_weights": "learning.analysis",
+    "GatedWeights": "theory.gated", "compile_gated": "theory.gated", "nonlinear_copy": "learning.substrate", "c14_study": "claims.gated_study",
 }
 
 

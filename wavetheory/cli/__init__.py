@@ -44,7 +44,8 @@ def add_task_args(p: argparse.ArgumentParser, required: bool = True) -> None:
 
 def task_from_args(args: argparse.Namespace):
     """Build the LinearHDS named by the task arguments, or raise CliError."""
-    from ..tasks import load_task, make_task
+    from ..theory.tasks import load_task
+    from ..theory.task_library import make_task
 
     if args.lags is not None:
         if args.task is not None:

@@ -46,7 +46,7 @@ def _generate(params: Any, history: Any, steps: int) -> Any:
     """The transformer side (float64, one intra-op thread): generated tokens (B, steps, d) as numpy."""
     import torch
 
-    from ..transformer import AttentionOnlyTransformer, generate
+    from ..learning.transformer import AttentionOnlyTransformer, generate
 
     torch.set_num_threads(1)
     model = AttentionOnlyTransformer.from_sbc(params)
@@ -56,8 +56,8 @@ def _generate(params: Any, history: Any, steps: int) -> Any:
 def cmd_sbc(args: argparse.Namespace) -> tuple[Any, str]:
     import numpy as np
 
-    from ..attention import random_sbc
-    from ..wave_memory import simulate
+    from ..theory.attention import random_sbc
+    from ..theory.wave_memory import simulate
 
     _check_sizes(args)
     rng = np.random.default_rng(args.seed)
@@ -77,8 +77,8 @@ def cmd_sbc(args: argparse.Namespace) -> tuple[Any, str]:
 def cmd_sbc_copy(args: argparse.Namespace) -> tuple[Any, str]:
     import numpy as np
 
-    from ..attention import anti_similarity_sbc, repeat_copy_sbc, sbc_rollout
-    from ..tasks import repeat_copy, rollout
+    from ..theory.attention import anti_similarity_sbc, repeat_copy_sbc, sbc_rollout
+    from ..theory.tasks import repeat_copy, rollout
 
     _check_sizes(args)
     params = repeat_copy_sbc(args.d, args.s)

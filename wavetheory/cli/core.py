@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_tasks(args: argparse.Namespace) -> tuple[Any, str]:
-    from ..tasks import TASKS
+    from ..theory.task_library import TASKS
 
     text = "\n".join(f"{name:18s} {desc}" for name, desc in TASKS.items())
     return {"tasks": [{"name": n, "description": d} for n, d in TASKS.items()]}, text
@@ -45,7 +45,7 @@ def _format_complex(z: complex) -> str:
 
 
 def cmd_spectrum(args: argparse.Namespace) -> tuple[Any, str]:
-    from ..wave_operator import charpoly, group_eigenvalues, spectrum
+    from ..theory.wave_operator import charpoly, group_eigenvalues, spectrum
 
     task = task_from_args(args)
     ev = spectrum(task)
@@ -66,7 +66,7 @@ def cmd_spectrum(args: argparse.Namespace) -> tuple[Any, str]:
 
 def _load_history(path: str, task) -> "Any":
     from ..io import read_json
-    from ..tasks import as_float_array
+    from .._validate import as_float_array
 
     obj = read_json(path)
     if not isinstance(obj, dict) or "history" not in obj:
@@ -78,7 +78,7 @@ def _load_history(path: str, task) -> "Any":
 
 
 def cmd_simulate(args: argparse.Namespace) -> tuple[Any, str]:
-    from ..wave_memory import simulate
+    from ..theory.wave_memory import simulate
 
     if args.steps < 0:
         raise CliError(f"--steps must be >= 0, got {args.steps}")
@@ -93,9 +93,9 @@ def cmd_demo(args: argparse.Namespace) -> tuple[Any, str]:
     import numpy as np
 
     from ..plots import plot_spectrum, plot_trajectory
-    from ..tasks import repeat_copy, rollout
-    from ..wave_memory import simulate
-    from ..wave_operator import charpoly, group_eigenvalues, spectrum
+    from ..theory.tasks import repeat_copy, rollout
+    from ..theory.wave_memory import simulate
+    from ..theory.wave_operator import charpoly, group_eigenvalues, spectrum
 
     task = repeat_copy(3, 4) if args.task is None and args.lags is None else task_from_args(args)
     out = Path(args.out)

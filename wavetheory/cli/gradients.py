@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_gradients(args: argparse.Namespace) -> tuple[Any, str]:
-    from ..gradients import compare_gradient_flow
+    from ..theory.gradients import compare_gradient_flow
 
     if not (math.isfinite(args.gain) and args.gain > 0):
         raise CliError(f"--gain must be a positive finite number, got {args.gain}")

@@ -8,12 +8,12 @@ from typing import Any
 
 from . import add_json_flag
 
-BACKENDS = ("local", "dask")  # mirrors wavetheory.sweep.BACKENDS (not imported: it pulls numpy)
+BACKENDS = ("local", "dask")  # mirrors wavetheory.sweeps.run.BACKENDS (not imported: it pulls numpy)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sweep", help="train and analyze a grid of RNNs (tasks x seeds x sizes x inits); resumable")
-    p.add_argument("config", metavar="CONFIG", help="sweep config, .toml or .json (see wavetheory.sweep)")
+    p.add_argument("config", metavar="CONFIG", help="sweep config, .toml or .json (see wavetheory.sweeps.run)")
     p.add_argument("--out", required=True, metavar="DIR", help="results folder: results.csv, results.jsonl, cells/<id>/")
     p.add_argument("--backend", choices=BACKENDS, default="local", help="local process pool (default) or dask")
     p.add_argument("--scheduler", metavar="ADDR", help="dask scheduler to join, e.g. tcp://host:8786 (default: a LocalCluster)")
@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_sweep(args: argparse.Namespace) -> tuple[Any, str]:
-    from ..sweep import load_config, run_sweep
+    from ..sweeps.run import load_config, run_sweep
 
     config = load_config(args.config)
     result = run_sweep(config, args.out, backend=args.backend, workers=args.workers, scheduler=args.scheduler,
@@ -47,8 +47,8 @@ def cmd_sweep(args: argparse.Namespace) -> tuple[Any, str]:
 
 def cmd_sweep_report(args: argparse.Namespace) -> tuple[Any, str]:
     from ..io import write_json
-    from ..sweep import read_results
-    from ..sweep_report import format_summary, save_report_figures, summarize
+    from ..sweeps.run import read_results
+    from ..sweeps.report import format_summary, save_report_figures, summarize
 
     for name in ("acc_threshold", "eig_threshold"):
         v = getattr(args, name)

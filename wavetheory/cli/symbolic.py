@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_derive(args: argparse.Namespace) -> tuple[Any, str]:
-    from ..symbolic import derive, exact_lags
+    from ..theory.symbolic import derive, exact_lags
 
     task = task_from_args(args)
     lags = exact_lags(task, rationalize=args.rationalize)
@@ -55,7 +55,7 @@ def cmd_derive(args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def cmd_realizable(args: argparse.Namespace) -> tuple[Any, str]:
-    from ..realizability import realizability_report
+    from ..theory.realizability import realizability_report
 
     if args.horizon is not None and args.horizon < 1:
         raise CliError(f"--horizon must be >= 1, got {args.horizon}")

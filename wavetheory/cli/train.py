@@ -54,7 +54,7 @@ _OVERRIDES = ("hidden", "init", "cell", "steps", "threshold", "target", "batch",
 
 
 def cmd_train(args: argparse.Namespace) -> tuple[Any, str]:
-    from ..trainer import TrainConfig, train
+    from ..learning.trainer import TrainConfig, train
 
     task = task_from_args(args)
     overrides = {k: getattr(args, k) for k in _OVERRIDES if getattr(args, k) is not None}
@@ -77,10 +77,9 @@ def cmd_train(args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def cmd_analyze(args: argparse.Namespace) -> tuple[Any, str]:
-    from ..analysis import analyze, load_weights, save_figures
+    from ..learning.analysis import analyze, load_weights, save_figures
     from ..io import read_json
-    from ..tasks import load_task
-
+    from ..theory.tasks import load_task
     if (args.dir is None) == (args.weights is None):
         raise CliError("give either a training folder DIR or --weights FILE.npz (one of them)")
     weights = Path(args.weights) if args.weights else Path(args.dir) / "weights.npz"

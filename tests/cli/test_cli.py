@@ -1,0 +1,141 @@
+"""Tests of the core CLI commands (tasks, spectrum, simulate, demo) and of the set-up contract."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from wavetheory.cli import main
+from wavetheory.theory.tasks import fibonacci, rollout
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(capsys, *argv):
+    rc = main(list(argv))
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def run_json(capsys, *argv):
+    rc, out, err = run(capsys, *argv, "--json")
+    assert rc == 0, err
+    return json.loads(out)
+
+
+def test_tasks_lists_the_library(capsys):
+    names = [t["name"] for t in run_json(capsys, "tasks")["tasks"]]
+    assert {"repeat-copy", "fibonacci", "signed-selection", "random-stable", "random-unstable"} <= set(names)
+    rc, out, _ = run(capsys, "tasks")
+    assert rc == 0 and "repeat-copy" in out
+
+
+def test_spectrum_json(capsys):
+    res = run_json(capsys, "spectrum", "--task", "repeat-copy", "--d", "2", "--s", "3")
+    assert res["d"] == 2 and res["s"] == 3
+    assert res["charpoly"] == [1, 0, 0, -2, 0, 0, 1]  # (lam^3 - 1)^2
+    ev = np.array([complex(*z) for z in res["eigenvalues"]])
+    assert ev.size == 6
+    np.testing.assert_allclose(ev**3, 1, atol=1e-12)  # permutation matrix: eigenvalues to ~eps
+
+
+def test_spectrum_from_lags_file(capsys, tmp_path):
+    p = tmp_path / "fib.json"
+    p.write_text(json.dumps({"lags": [[[1]], [[1]]]}))
+    res = run_json(capsys, "spectrum", "--lags", str(p))
+    assert res["charpoly"] == [1, -1, -1]
+    golden = (1 + 5**0.5) / 2
+    assert max(z[0] for z in res["eigenvalues"]) == pytest.approx(golden, rel=1e-12)
+
+
+def test_simulate_json(capsys, tmp_path):
+    p = tmp_path / "h.json"
+    hist = [[1, 0], [0, 1], [1, 1]]
+    p.write_text(json.dumps({"history": hist}))
+    res = run_json(capsys, "simulate", "--task", "fibonacci", "--d", "2", "--s", "3", "--history", str(p), "--steps", "6")
+    expect = rollout(fibonacci(2, 3), np.array(hist, float), 6)
+    np.testing.assert_array_equal(np.array(res["trajectory"]), expect)
+    rc, out, _ = run(capsys, "simulate", "--task", "fibonacci", "--d", "2", "--s", "3", "--history", str(p), "--steps", "2")
+    assert rc == 0 and out.startswith("x(3) = 2 2")
+
+
+def _write(tmp_path, name, content):
+    p = tmp_path / name
+    p.write_text(content)
+    return str(p)
+
+
+BAD = [
+    (["spectrum", "--lags", "/no/such/file.json"], "cannot read"),
+    (["spectrum", "--lags", "RAGGED"], "rectangular"),
+    (["spectrum", "--lags", "NONSQUARE"], "square"),
+    (["spectrum", "--lags", "NAN"], "NaN"),
+    (["spectrum", "--lags", "TEXT"], "not valid JSON"),
+    (["spectrum", "--task", "repeat-copy", "--d", "2", "--s", "0"], "s: expected an integer >= 1"),
+    (["spectrum", "--task", "repeat-copy", "--d", "two", "--s", "3"], "invalid int"),
+    (["spectrum", "--task", "nope", "--d", "2", "--s", "3"], "unknown task"),
+    (["spectrum", "--task", "repeat-copy", "--d", "2"], "needs --d D and --s S"),
+    (["spectrum"], "a task is required"),
+    (["spectrum", "--lags", "GOOD", "--d", "3"], "does not match"),
+    (["simulate", "--lags", "GOOD", "--history", "HIST_WRONG_D", "--steps", "3"], "history must be s x d"),
+    (["simulate", "--lags", "GOOD", "--history", "HIST_OK", "--steps", "-1"], "--steps must be >= 0"),
+    (["simulate", "--lags", "GOOD", "--history", "HIST_NAN", "--steps", "3"], "NaN"),
+    (["simulate", "--lags", "GOOD", "--history", "NOHIST", "--steps", "3"], "expected an object"),
+    (["bogus-command"], "invalid choice"),
+]
+
+
+@pytest.mark.parametrize("argv, message", BAD)
+def test_bad_input_exits_2_with_one_line(capsys, tmp_path, argv, message):
+    files = {
+        "RAGGED": '{"lags": [[[1, 2], [3]]]}',
+        "NONSQUARE": '{"lags": [[[1, 2, 3], [4, 5, 6]]]}',
+        "NAN": '{"lags": [[[NaN]]]}',
+        "TEXT": "this is not json",
+        "GOOD": '{"lags": [[[0, 0], [0, 0]], [[1, 0], [0, 1]]]}',
+        "HIST_WRONG_D": '{"history": [[1, 2, 3], [4, 5, 6]]}',
+        "HIST_OK": '{"history": [[1, 2], [3, 4]]}',
+        "HIST_NAN": '{"history": [[1, NaN], [3, 4]]}',
+        "NOHIST": '{"hist": [[1, 2], [3, 4]]}',
+    }
+    argv = [_write(tmp_path, a + ".json", files[a]) if a in files else a for a in argv]
+    rc, out, err = run(capsys, *argv)
+    assert rc == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert message in lines[0] and "Traceback" not in err
+
+
+def test_demo_writes_figures(capsys, tmp_path):
+    res = run_json(capsys, "demo", "--out", str(tmp_path / "demo"))
+    assert res["max_abs_diff_wave_vs_recursion"] == 0.0
+    for f in res["figures"]:
+        data = Path(f).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 1000
+
+
+def test_console_entry_points_start_without_torch():
+    code = (
+        "import sys; from wavetheory.cli import main; "
+        "rc = main(['spectrum', '--task', 'fibonacci', '--d', '1', '--s', '2']); "
+        "assert rc == 0; assert 'torch' not in sys.modules, 'torch imported'; "
+        "assert 'sympy' not in sys.modules, 'sympy imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+    out = subprocess.run([sys.executable, "-m", "wavetheory", "tasks", "--json"], check=True, capture_output=True, text=True)
+    assert "repeat-copy" in out.stdout
+
+
+def test_ci_runs_the_readme_test_command():
+    """The README's test command appears verbatim in .ci/run (the guide's contract)."""
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```(?:bash|sh)\n(.*?)```", readme, flags=re.S)
+    commands = [line.strip() for b in blocks for line in b.splitlines() if line.strip() and not line.startswith("#")]
+    test_cmds = [c for c in commands if "pytest" in c]
+    assert len(test_cmds) == 1, test_cmds
+    assert test_cmds[0] in (ROOT / ".ci" / "run").read_text()
+    assert "torch==2.13.0" in (ROOT / "constraints.txt").read_text()

@@ -1,0 +1,305 @@
+"""Tests of the learned-weight analysis (C7-C10): exact recovery on compiled networks, failure on
+random ones, the ordering convention and basis roads of C8, and bad input."""
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from wavetheory.strategies import linear_tasks, seeds
+from wavetheory.learning.analysis import (
+    analyze,
+    check_task,
+    krylov_alignment,
+    load_weights,
+    match_spectrum,
+    phi_error,
+    power_basis,
+    truncated_pinv,
+    wave_decoding,
+)
+from wavetheory.cli import main
+from wavetheory.io import save_npz
+from wavetheory.theory.tasks import fibonacci, random_signed_selection, repeat_copy
+from wavetheory.theory.wave_operator import LinearRNN, Phi, compile_rnn, make_basis
+
+# Recovery tolerance: pinv(Psi) W_hh Psi costs a few matrix products and one SVD, each with
+# relative error ~ eps * cond; with cond(Psi) <= 1e3 (make_basis) and cond(U) <= 1e2 for these
+# small tasks, the error stays below eps * 1e5 ~ 2e-11, so 1e-8 has a 500x margin.
+EXACT = 1e-8
+
+
+def compiled(task, kind="orthogonal", extra=5, seed=0):
+    """The wave RNN of ``task`` in a random basis of size s*d + extra (padding dims, zero dynamics)."""
+    return compile_rnn(task, Psi=make_basis(kind, task.s * task.d + extra, seed))
+
+
+def last_lag_tasks():
+    """Tasks whose only non-zero lag is A_s (C8's power iteration is then the wave basis itself)."""
+    return linear_tasks(only_last_lag=True, max_d=3, max_s=5)
+
+
+# --------------------------------------------------------------------------- C8 on compiled networks
+
+
+@given(last_lag_tasks(), seeds, st.integers(0, 6))
+def test_both_roads_recover_phi_in_orthogonal_bases(task, seed, extra):
+    rnn = compiled(task, "orthogonal", extra, seed)
+    s = analyze(rnn, task, nonlinearity="linear")["summary"]
+    assert s["bases"]["readout"]["phi_error"] < EXACT
+    assert s["bases"]["input"]["phi_error"] < EXACT
+    assert s["phi_error"] == s["bases"]["readout"]["phi_error"]
+    # inverse-free check W_hh K = K Phi: products only, error ~ eps * ||W_hh||^s (< 1e-12 here)
+    assert max(s["bases"][r]["intertwining"] for r in ("readout", "input")) < EXACT
+
+
+@given(last_lag_tasks(), seeds, st.integers(0, 6))
+def test_input_road_recovers_phi_in_any_basis(task, seed, extra):
+    """W_uh = Psi E_s exactly, so W_hh^k W_uh = Psi E_{s-k} for every invertible Psi."""
+    rnn = compiled(task, "invertible", extra, seed)
+    assert analyze(rnn, task, road="input", nonlinearity="linear")["summary"]["phi_error"] < EXACT
+
+
+def test_readout_road_is_exact_only_in_orthogonal_bases():
+    """pinv(E_s^T Psi^-1) = Psi E_s needs Psi^T Psi block-diagonal: a general basis breaks C8's road."""
+    task = repeat_copy(3, 4)
+    s = analyze(compiled(task, "invertible", 5, 1), task, nonlinearity="linear")["summary"]
+    assert s["bases"]["readout"]["phi_error"] > 0.1  # O(1): the seed mixes blocks and padding
+    assert s["bases"]["input"]["phi_error"] < EXACT
+
+
+def test_ordering_convention_block_s_is_the_readout():
+    """Block s of the basis is pinv(W_hy) (newest column); reversing the blocks (THEORY.md's k order
+    read as block k) gives Phi^T-like structure, not Phi."""
+    task = repeat_copy(2, 3)
+    rnn = compiled(task)
+    P = truncated_pinv(rnn.W_hy)[0]
+    Psi = power_basis(rnn.W_hh, P, task.s)
+    np.testing.assert_allclose(Psi[:, -task.d :], P / np.max(np.linalg.norm(P, axis=0)), atol=1e-15)
+    reversed_blocks = np.concatenate([Psi[:, i * 2 : (i + 1) * 2] for i in reversed(range(task.s))], axis=1)
+    assert phi_error(rnn.W_hh, Psi, task)[0] < EXACT
+    assert phi_error(rnn.W_hh, reversed_blocks, task)[0] > 0.5
+
+
+@given(linear_tasks(max_d=3, max_s=4), seeds)
+def test_aligned_basis_recovers_phi_for_every_linear_task(task, seed):
+    """With lags A_k, k < s, the power basis is Psi U (U block unitriangular); K U^-1 = Psi."""
+    rnn = compiled(task, "invertible", 3, seed)
+    s = analyze(rnn, task, road="input", align=True, nonlinearity="linear")["summary"]
+    assert s["phi_error"] < EXACT
+
+
+def test_plain_power_basis_misses_phi_when_lower_lags_feed_back():
+    task = fibonacci(2, 3)
+    s = analyze(compiled(task), task, nonlinearity="linear")["summary"]
+    assert s["bases"]["readout"]["phi_error"] > 0.5  # U^-1 Phi U != Phi
+    assert s["bases"]["readout"]["phi_error_aligned"] < EXACT
+
+
+@given(linear_tasks(max_d=3, max_s=4))
+def test_krylov_alignment_is_block_unitriangular(task):
+    U, d = krylov_alignment(task), task.d
+    for i in range(task.s):
+        np.testing.assert_array_equal(U[i * d : (i + 1) * d, i * d : (i + 1) * d], np.eye(d))
+        assert np.all(U[: i * d, i * d : (i + 1) * d] == 0)  # block lower unitriangular
+    assert np.array_equal(U, np.eye(task.s * d)) == (task.active_lags in ((), (task.s,)))
+
+
+def test_random_rnn_gives_a_large_error():
+    """A random network is no wave operator: O(1) relative error on every road, spectrum far off."""
+    rng = np.random.default_rng(0)
+    task = repeat_copy(3, 4)
+    for _ in range(5):
+        H = 20
+        rnn = LinearRNN(rng.standard_normal((H, H)) / np.sqrt(H), rng.standard_normal((H, 3)), rng.standard_normal((3, H)))
+        s = analyze(rnn, task)["summary"]
+        assert min(v["phi_error"] for v in s["bases"].values()) > 0.5
+        assert min(v["intertwining"] for v in s["bases"].values()) > 0.5
+        assert s["eig_match"]["mean"] > 0.1
+
+
+# --------------------------------------------------------------------------- C7, C9, C10
+
+
+@given(st.integers(1, 4), st.integers(1, 6), seeds)
+def test_spectrum_matches_exactly_on_compiled_repeat_copy(d, s, seed):
+    task = repeat_copy(d, s)
+    m = match_spectrum(compiled(task, "orthogonal", 4, seed).W_hh, task)
+    # Phi is orthogonal (a permutation): eigenvalues are perfectly conditioned, error ~ eps * ||W||
+    assert m.summary()["max"] < 1e-10
+    assert m.n_outside == 0  # the padding has zero dynamics
+    assert all(c["learned"] >= c["multiplicity"] for c in m.clusters)
+
+
+def test_cluster_counts_and_outside_count():
+    """One extra long-lived padding mode (0.9): counted outside the radius and in the cluster at 1."""
+    task = repeat_copy(2, 4)
+    Q = make_basis("orthogonal", 11, 0)
+    P = np.zeros((11, 11))
+    P[:8, :8] = Phi(task)
+    P[9, 9] = 0.9
+    m = match_spectrum(Q @ P @ Q.T, task)
+    assert m.n_outside == 1  # 0.9 > 0.01^(1/4) = 0.316; the other two padding modes are 0
+    counts = {tuple(c["value"]): c["learned"] for c in m.clusters}
+    assert counts[(1.0, 0.0)] == 2 + 1  # within 0.15 of the root 1
+    assert counts[(-1.0, 0.0)] == 2 and counts[(0.0, 1.0)] == 2
+
+
+def test_waves_decode_exactly_in_a_linear_compiled_network():
+    task = repeat_copy(3, 4)
+    rnn = compiled(task)
+    Psi = power_basis(rnn.W_hh, truncated_pinv(rnn.W_hy)[0], task.s)
+    r2, r2_free, waves, sub = wave_decoding(rnn, Psi, task, "linear", batch=32)
+    assert r2 > 1 - 1e-12 and r2_free > 1 - 1e-12  # exact up to rounding
+    np.testing.assert_allclose(waves, sub, atol=1e-12)  # diagonal stripes: block i = x(t-s+i)
+
+
+def test_gradients_before_and_after():
+    task = repeat_copy(2, 3)
+    rnn = compiled(task)
+    init = LinearRNN(0.1 * np.eye(rnn.hidden), rnn.W_uh, rnn.W_hy)
+    s = analyze(rnn, task, init, nonlinearity="linear")["summary"]
+    np.testing.assert_allclose(s["grad_after"], np.ones(2 * task.s), atol=1e-12)  # orthogonal wave
+    np.testing.assert_allclose(s["grad_before"], 0.1 ** np.arange(1, 2 * task.s + 1), rtol=1e-12)
+    assert analyze(rnn, task)["summary"]["grad_before"] is None
+
+
+@given(last_lag_tasks(), seeds)
+def test_intertwining_residual_is_the_return_of_the_readout_after_s_steps(task, seed):
+    """Two roads: for only-A_s tasks all blocks of W K - K Phi but the first vanish by construction,
+    so the residual is ||W^s P - P A_s|| / ||K Phi|| for ANY W (here a perturbed wave RNN)."""
+    from wavetheory.learning.analysis import intertwining_residual
+
+    rnn = compiled(task, "orthogonal", 2, seed)
+    W = rnn.W_hh + 0.05 * np.random.default_rng(seed).standard_normal(rnn.W_hh.shape)
+    P = truncated_pinv(rnn.W_hy)[0]
+    K = power_basis(W, P, task.s)
+    Pn = K[:, -task.d :]
+    direct = np.linalg.norm(np.linalg.matrix_power(W, task.s) @ Pn - Pn @ task.A(task.s)) / np.linalg.norm(K @ Phi(task))
+    assert intertwining_residual(W, K, task) == pytest.approx(direct, rel=1e-9, abs=1e-14)
+
+
+def test_robust_reading_of_a_network_that_holds_only_some_components():
+    """Repeat copy d = 3, s = 4 with component 0 never stored (its waves absent, readout row 0 = 0):
+    8 of 12 wave dims. The plain C8 error is the floor sqrt(4/12) (four unit entries of Phi have no
+    counterpart); truncated to the effective rank 8, the error on the held subspace vanishes."""
+    task = repeat_copy(3, 4)
+    rnn = compiled(task, "orthogonal", 5, 3)
+    Q = make_basis("orthogonal", 17, 3)
+    keep = np.array([i % 3 != 0 for i in range(12)] + [False] * 5)
+    P = np.zeros((17, 17))
+    P[:12, :12] = Phi(task)
+    P[~keep] = 0
+    P[:, ~keep] = 0
+    W_hy = rnn.W_hy.copy()
+    W_hy[0] = 0
+    net = LinearRNN(Q @ P @ Q.T, rnn.W_uh, W_hy)
+    s = analyze(net, task, nonlinearity="linear")["summary"]
+    assert s["effective_rank"] == 8 and [c["learned"] for c in s["clusters"]] == [2, 2, 2, 2]
+    assert s["robust"]["rank"] == 8
+    assert s["robust"]["phi_error"] == pytest.approx(np.sqrt(4 / 12), rel=1e-9)
+    assert s["robust"]["phi_error_restricted"] < EXACT
+
+
+def test_effective_rank_option_truncates():
+    task = repeat_copy(2, 3)
+    s = analyze(compiled(task), task, rank=4, nonlinearity="linear")["summary"]
+    assert s["bases"]["readout"]["rank"] == 4
+    assert s["phi_error"] > 0.1  # a rank-4 operator cannot equal the rank-6 permutation Phi
+
+
+def test_truncated_pinv_matches_numpy_when_well_conditioned():
+    M = np.random.default_rng(1).standard_normal((7, 4))
+    P, cond, r = truncated_pinv(M)
+    np.testing.assert_allclose(P, np.linalg.pinv(M), atol=1e-12)
+    assert r == 4 and np.isclose(cond, np.linalg.cond(M))
+
+
+# --------------------------------------------------------------------------- input validation
+
+
+def _npz(tmp_path, name="w.npz", **arrays):
+    return save_npz(tmp_path / name, **arrays)
+
+
+@pytest.mark.parametrize(
+    "arrays, message",
+    [
+        ({"W_uh": np.zeros((4, 2)), "W_hy": np.zeros((2, 4))}, "'W_hh'"),
+        ({"W_hh": np.zeros((4, 4)), "W_hy": np.zeros((2, 4))}, "'W_uh'"),
+        ({"W_hh": np.zeros((4, 3)), "W_uh": np.zeros((4, 2)), "W_hy": np.zeros((2, 4))}, "W_hh"),
+        ({"W_hh": np.zeros((4, 4)), "W_uh": np.zeros((3, 2)), "W_hy": np.zeros((2, 4))}, "W_uh"),
+        ({"W_hh": np.zeros((4, 4)), "W_uh": np.zeros((4, 2)), "W_hy": np.zeros((3, 4))}, "W_hy"),
+        ({"W_hh": np.zeros((4, 4)), "W_uh": np.zeros((4, 2)), "W_hy": np.zeros((2, 4)), "W_hh_init": np.zeros((3, 3)),
+          "W_uh_init": np.zeros((3, 2)), "W_hy_init": np.zeros((2, 3))}, "W_hh_init"),
+    ],
+)
+def test_bad_npz_raises_naming_the_key(tmp_path, arrays, message):
+    path = _npz(tmp_path, **arrays)
+    with pytest.raises(ValueError, match=message):
+        load_weights(path)
+
+
+def test_unreadable_file_and_mismatched_d(tmp_path):
+    (tmp_path / "junk.npz").write_text("not a zip")
+    with pytest.raises(ValueError, match="junk.npz"):
+        load_weights(tmp_path / "junk.npz")
+    rnn = compiled(repeat_copy(2, 3))
+    with pytest.raises(ValueError, match="W_uh.*d = 2.*d = 3"):
+        check_task(rnn, repeat_copy(3, 3))
+    with pytest.raises(ValueError, match="W_hh"):
+        match_spectrum(np.eye(3), repeat_copy(2, 3))  # fewer than s*d hidden units
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def run(capsys, *argv):
+    rc = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_cli_analyze_recovers_phi_and_draws_figures(capsys, tmp_path):
+    task = random_signed_selection(2, 3, seed=4)
+    rnn = compiled(task, "orthogonal", 4, 2)
+    path = _npz(tmp_path, W_hh=rnn.W_hh, W_uh=rnn.W_uh, W_hy=rnn.W_hy)
+    (tmp_path / "task.json").write_text(json.dumps(task.to_json()))
+    rc, out, err = run(capsys, "analyze", "--weights", path, "--lags", tmp_path / "task.json", "--align",
+                       "--nonlinearity", "linear", "--json")
+    assert rc == 0, err
+    res = json.loads(out)
+    assert set(res) >= {"eig_match", "n_outside", "phi_error", "wave_r2", "grad_before", "grad_after"}
+    assert res["phi_error"] < EXACT and res["grad_before"] is None
+    for f in res["figures"]:
+        with open(f, "rb") as fh:
+            assert fh.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("missing_key", "missing key 'W_hy'"),
+        ("wrong_d", "W_uh: the network has d = 2"),
+        ("no_task", "a task is required"),
+        ("both", "either a training folder"),
+        ("bad_rank", "--rank must be an integer >= 1"),
+    ],
+)
+def test_cli_analyze_bad_input_exits_2_with_one_line(capsys, tmp_path, case, message):
+    rnn = compiled(repeat_copy(2, 3))
+    good = _npz(tmp_path, "good.npz", W_hh=rnn.W_hh, W_uh=rnn.W_uh, W_hy=rnn.W_hy)
+    bad = _npz(tmp_path, "bad.npz", W_hh=rnn.W_hh, W_uh=rnn.W_uh)
+    argv = {
+        "missing_key": ["--weights", bad, "--task", "repeat-copy", "--d", "2", "--s", "3"],
+        "wrong_d": ["--weights", good, "--task", "repeat-copy", "--d", "3", "--s", "2"],
+        "no_task": ["--weights", good],
+        "both": [tmp_path, "--weights", good, "--task", "repeat-copy", "--d", "2", "--s", "3"],
+        "bad_rank": ["--weights", good, "--task", "repeat-copy", "--d", "2", "--s", "3", "--rank", "0"],
+    }[case]
+    rc, out, err = run(capsys, "analyze", *argv, "--no-figures")
+    assert rc == 2 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], err

@@ -1,0 +1,296 @@
+"""Tests of the torch trainer: config validation, data, determinism, bit-exact resume, initializations,
+outputs, the CLI, and (slow) a real training run on repeat copy d = 3, s = 4 (C7, C9, C10, C13)."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+
+from wavetheory.strategies import linear_tasks, seeds
+from wavetheory.learning.analysis import analyze, load_weights, match_spectrum
+from wavetheory.cli import main
+from wavetheory.theory.tasks import HDS, fibonacci, load_task, repeat_copy, rollout
+from wavetheory.learning.trainer import (
+    PRESETS,
+    ElmanRNN,
+    TrainConfig,
+    TwoPhaseData,
+    evaluate,
+    initialize,
+    sign_accuracy,
+    train,
+)
+
+torch.set_num_threads(1)  # measured fastest for these small matmuls (see benchmarks/bench_train.py)
+
+
+def tiny(**overrides) -> TrainConfig:
+    """A config that trains in well under a second (a few steps, small model)."""
+    base = {"hidden": 16, "batch": 8, "horizons": (3, 6), "steps": 30, "eval_every": 10, "eval_batch": 16,
+            "checkpoint_every": 7, "log_every": 5, "target": None}
+    return TrainConfig(**{**base, **overrides})
+
+
+# --------------------------------------------------------------------------- config
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"hidden": 0}, "hidden"),
+        ({"batch": 1.5}, "batch"),
+        ({"lr": -1.0}, "lr"),
+        ({"clip": float("nan")}, "clip"),
+        ({"horizons": (10, 5)}, "horizons"),
+        ({"horizons": ()}, "horizons"),
+        ({"threshold": 1.5}, "threshold"),
+        ({"target": 0.0}, "target"),
+        ({"init": "xavier"}, "init"),
+        ({"device": "tpu"}, "device"),
+        ({"seed": -1}, "seed"),
+        ({"steps": True}, "steps"),
+    ],
+)
+def test_config_rejects_bad_values_naming_the_field(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(**overrides)
+
+
+def test_presets_are_data_and_the_default_is_the_authors_configuration():
+    c = TrainConfig.preset("authors")
+    assert (c.hidden, c.batch, c.lr, c.clip, c.horizons, c.threshold) == (128, 64, 1e-3, 1.0, (10, 20, 40, 60, 100), 0.96)
+    assert c.target is None and TrainConfig.preset("default") == TrainConfig()
+    assert all(isinstance(v, dict) for v in PRESETS.values())
+    with pytest.raises(ValueError, match="preset"):
+        TrainConfig.preset("nope")
+    assert TrainConfig(horizons=[1, 2]).horizons == (1, 2)  # lists are frozen into tuples
+
+
+# --------------------------------------------------------------------------- data
+
+
+@given(linear_tasks(max_d=3, max_s=4), seeds)
+@settings(max_examples=25)
+def test_torch_data_equal_the_direct_recursion(task, seed):
+    """targets = history @ G_h (impulse responses) equals the HDS recursion (float64, ~1e-12)."""
+    data = TwoPhaseData(task, torch.device("cpu"), torch.float64)
+    gen = torch.Generator().manual_seed(seed % 2**63)
+    u, y = data.batch(5, 7, gen, np.random.default_rng(0))
+    hist = u[:, : task.s].numpy()
+    assert set(np.unique(hist)) <= {-1.0, 1.0} and np.all(u[:, task.s :].numpy() == 0)
+    ref = rollout(task, hist, 7)
+    np.testing.assert_allclose(y.numpy(), ref, rtol=1e-10, atol=1e-10 * max(1.0, np.abs(ref).max()))
+
+
+def test_general_hds_uses_the_numpy_path():
+    task = HDS(2, 3, lambda past: np.tanh(past[..., 0, :] + past[..., 2, :]))
+    data = TwoPhaseData(task, torch.device("cpu"), torch.float64)
+    u, y = data.batch(4, 5, torch.Generator(), np.random.default_rng(1))
+    np.testing.assert_allclose(y.numpy(), rollout(task, u[:, :3].numpy(), 5), atol=1e-12)
+
+
+def test_sign_accuracy_ignores_zero_targets():
+    y = torch.tensor([[1.0, -2.0, 0.5, 3.0]])
+    t = torch.tensor([[1.0, 1.0, 0.0, 2.0]])
+    assert sign_accuracy(y, t) == pytest.approx(2 / 3)
+    assert sign_accuracy(y, torch.zeros_like(t)) == 1.0
+
+
+# --------------------------------------------------------------------------- determinism, resume
+
+
+def weights(path):
+    with np.load(path / "weights.npz") as z:
+        return {k: z[k] for k in z.files}
+
+
+def test_same_seed_same_weights_different_seed_different_weights(tmp_path):
+    task = repeat_copy(2, 2)
+    train(task, tiny(), tmp_path / "a", progress=False)
+    train(task, tiny(), tmp_path / "b", progress=False)
+    train(task, tiny(seed=1), tmp_path / "c", progress=False)
+    a, b, c = weights(tmp_path / "a"), weights(tmp_path / "b"), weights(tmp_path / "c")
+    assert all(np.array_equal(a[k], b[k]) for k in a)  # bit-identical on CPU
+    assert not np.array_equal(a["W_hh"], c["W_hh"])
+    assert not np.array_equal(a["W_hh"], a["W_hh_init"])  # it did train
+
+
+class Killed(Exception):
+    pass
+
+
+@pytest.mark.parametrize("init", ["default", "shift"])
+def test_resume_after_a_kill_gives_bit_identical_weights(tmp_path, init):
+    """Kill at step 17 (last checkpoint at 14): the resumed run redoes 15..17 and ends identical."""
+    task = repeat_copy(2, 2)
+    config = tiny(init=init, target=0.99, horizons=(2, 4))
+    ref = train(task, config, tmp_path / "ref", progress=False)
+
+    def kill(step, _):
+        if step == 17:
+            raise Killed
+
+    with pytest.raises(Killed):
+        train(task, config, tmp_path / "run", progress=False, callback=kill)
+    assert not (tmp_path / "run" / "weights.npz").exists()
+    resumed = train(task, config, tmp_path / "run", resume=True, progress=False)
+    a, b = weights(tmp_path / "ref"), weights(tmp_path / "run")
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    for key in ("steps", "accuracy", "target_step"):
+        assert resumed[key] == ref[key]
+    strip = lambda levels: [{k: v for k, v in lv.items() if "wall" not in k} for lv in levels]  # noqa: E731
+    assert strip(resumed["curriculum"]) == strip(ref["curriculum"])
+    assert resumed["history"]["loss"] == ref["history"]["loss"]
+    assert resumed["eig_history"]["mean"] == ref["eig_history"]["mean"]
+
+
+def test_resume_checks_the_configuration_and_refuses_to_overwrite(tmp_path):
+    task = repeat_copy(2, 2)
+    train(task, tiny(steps=7), tmp_path / "r", progress=False)
+    with pytest.raises(ValueError, match="already holds a run"):
+        train(task, tiny(steps=7), tmp_path / "r", progress=False)
+    with pytest.raises(ValueError, match="lr"):
+        train(task, tiny(steps=7, lr=0.5), tmp_path / "r", resume=True, progress=False)
+    with pytest.raises(ValueError, match="another task"):
+        train(repeat_copy(2, 3), tiny(steps=7), tmp_path / "r", resume=True, progress=False)
+    more = train(task, tiny(steps=12), tmp_path / "r", resume=True, progress=False)  # steps may grow
+    assert more["steps"] == 12
+    train(task, tiny(steps=12), tmp_path / "straight", progress=False)
+    a, b = weights(tmp_path / "r"), weights(tmp_path / "straight")
+    assert all(np.array_equal(a[k], b[k]) for k in a)  # extending a run == running it longer
+
+
+# --------------------------------------------------------------------------- initializations (C13)
+
+
+def test_wave_init_is_the_compiled_solution():
+    task = repeat_copy(3, 4)
+    torch.manual_seed(0)
+    model = ElmanRNN(3, 20).double()
+    initialize(model, task, "wave", np.random.default_rng(0))
+    W = model.weights()
+    assert match_spectrum(W["W_hh"], task).summary()["max"] < 1e-10  # Phi orthogonal: exact to rounding
+    assert analyze(load_weights_from(W), task, nonlinearity="linear")["summary"]["phi_error"] < 1e-8
+
+
+def test_compiled_tanh_network_in_the_wave_basis_keeps_every_sign():
+    """With Psi = I, tanh acts on each wave coordinate and sign(tanh(x)) = sign(x), so the tanh wave
+    RNN solves repeat copy at any horizon (amplitudes shrink, signs never flip). In a rotated basis
+    tanh mixes coordinates and this argument does not hold (measured: 0.998 at H = 20)."""
+    from wavetheory.theory.wave_operator import compile_rnn
+
+    task = repeat_copy(3, 4)
+    rnn = compile_rnn(task)
+    model = ElmanRNN(3, 12).double()
+    model.set_weights(rnn.W_hh, rnn.W_uh, rnn.W_hy)
+    data = TwoPhaseData(task, torch.device("cpu"), torch.float64)
+    assert evaluate(model, data, horizon=40, batch=64, seed=0)[1] == 1.0
+
+
+def load_weights_from(W):
+    from wavetheory.theory.wave_operator import LinearRNN
+
+    return LinearRNN(W["W_hh"], W["W_uh"], W["W_hy"])
+
+
+def test_shift_init_is_nilpotent_and_wave_init_needs_room():
+    task = repeat_copy(2, 3)
+    model = ElmanRNN(2, 10).double()
+    initialize(model, task, "shift", np.random.default_rng(0))
+    W = model.weights()["W_hh"]
+    # S^s = 0 and ||S^(s-1)||_2 = 1, preserved by the orthogonal change of basis (rounding ~1e-15)
+    assert np.linalg.norm(np.linalg.matrix_power(W, 3), 2) < 1e-12
+    assert np.linalg.norm(np.linalg.matrix_power(W, 2), 2) == pytest.approx(1.0, abs=1e-12)
+    with pytest.raises(ValueError, match="hidden >= s\\*d = 6"):
+        initialize(ElmanRNN(2, 5), task, "wave", np.random.default_rng(0))
+
+
+# --------------------------------------------------------------------------- outputs and CLI
+
+
+def test_outputs_have_the_documented_keys_and_shapes(tmp_path):
+    task = fibonacci(2, 2)
+    m = train(task, tiny(steps=10), tmp_path, progress=False)
+    w = weights(tmp_path)
+    assert w["W_hh"].shape == (16, 16) and w["W_uh"].shape == (16, 2) and w["W_hy"].shape == (2, 16)
+    assert {k + "_init" for k in ("W_hh", "W_uh", "W_hy")} <= set(w)
+    disk = json.loads((tmp_path / "metrics.json").read_text())
+    assert disk["steps"] == m["steps"] == 10 and 0 <= disk["accuracy"] <= 1
+    assert {"accuracy", "steps", "wall_seconds", "curriculum", "history", "eig_history"} <= set(disk)
+    assert disk["eig_history"]["step"][0] == 0 and disk["eig_history"]["step"][-1] == 10
+    assert load_task(tmp_path / "task.json") == task
+    rnn, init = load_weights(tmp_path / "weights.npz")
+    assert init is not None and rnn.hidden == 16
+
+
+def run(capsys, *argv):
+    rc = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_cli_train_then_analyze(capsys, tmp_path):
+    out = tmp_path / "run"
+    rc, stdout, err = run(capsys, "train", "--task", "repeat-copy", "--d", "2", "--s", "2", "--preset", "smoke",
+                          "--steps", "12", "--out", out, "--json")
+    assert rc == 0, err
+    res = json.loads(stdout)
+    assert res["steps"] == 12 and "history" not in res
+    rc, stdout, err = run(capsys, "analyze", out, "--json")
+    assert rc == 0, err
+    res = json.loads(stdout)
+    assert len(res["grad_before"]) == len(res["grad_after"]) == 4
+    assert (out / "analysis" / "training.png").exists()
+    rc, stdout, err = run(capsys, "train", "--task", "repeat-copy", "--d", "2", "--s", "2", "--preset", "smoke",
+                          "--steps", "14", "--out", out, "--resume")
+    assert rc == 0 and "14 steps" in stdout
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--steps", "0"], "steps: expected an integer >= 1"),
+        (["--init", "bogus"], "invalid choice"),
+        (["--preset", "bogus"], "preset"),
+        (["--horizons", "5", "3"], "horizons"),
+        (["--init", "wave", "--hidden", "3"], "hidden >= s*d"),
+    ],
+)
+def test_cli_train_bad_input_exits_2_with_one_line(capsys, tmp_path, extra, message):
+    rc, out, err = run(capsys, "train", "--task", "repeat-copy", "--d", "2", "--s", "2", "--preset", "smoke",
+                       "--out", tmp_path / "x", *extra)
+    assert rc == 2 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], err
+
+
+def test_cli_refuses_to_overwrite_a_run(capsys, tmp_path):
+    argv = ["train", "--task", "repeat-copy", "--d", "1", "--s", "2", "--preset", "smoke", "--steps", "3", "--out", tmp_path]
+    assert run(capsys, *argv)[0] == 0
+    rc, out, err = run(capsys, *argv)
+    assert rc == 2 and "already holds a run" in err and len(err.strip().splitlines()) == 1
+
+
+# --------------------------------------------------------------------------- slow: a real run
+
+
+@pytest.mark.slow
+def test_default_training_solves_repeat_copy_and_the_spectrum_has_the_roots_of_unity(tmp_path):
+    """Repeat copy d = 3, s = 4, default config: all curriculum levels and 0.99 fresh accuracy (C7, C9, C10)."""
+    task = repeat_copy(3, 4)
+    config = TrainConfig(steps=3000)
+    m = train(task, config, tmp_path, progress=False)
+    assert m["final_horizon_reached"] and all("step_cleared" in lv for lv in m["curriculum"])
+    assert m["target_step"] is not None and m["accuracy"] >= 0.99  # final batch is fresh, not the stopping one
+    rnn, init = load_weights(tmp_path / "weights.npz")
+    s = analyze(rnn, task, init)["summary"]
+    # C7 (angles): at horizon h the outputs stay right only while the accumulated phase error of
+    # each wave mode, h * |angle error|, stays below pi/2; the solved task bounds the angle error.
+    assert s["eig_match"]["angle_max"] < math.pi / (2 * config.horizons[-1])
+    # C10: at the substrate length the input's influence is larger than at initialization.
+    assert s["grad_after"][task.s - 1] > s["grad_before"][task.s - 1]
+    # C9: the projected waves carry most of the variance of the stored inputs.
+    assert s["wave_r2"] > 0.5

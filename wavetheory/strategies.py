@@ -1,0 +1,130 @@
+"""Hypothesis strategies for the domain: sizes, lag operators, tasks, bases, histories, boundaries."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as st
+
+from wavetheory.theory.tasks import Binding, LinearHDS, signed_selection
+from wavetheory.theory.wave_operator import make_basis
+
+# small sizes keep dense sd x sd checks cheap while covering d = 1 and s = 1 edge cases
+ds = st.integers(min_value=1, max_value=4)
+ss = st.integers(min_value=1, max_value=6)
+seeds = st.integers(min_value=0, max_value=2**32 - 1)
+
+
+@st.composite
+def lag_stacks(draw, d=None, s=None, integer: bool = False, scale: float = 1.0):
+    """An (s, d, d) array of lag operators; integer entries in [-2, 2] or floats in [-scale, scale]."""
+    d = draw(ds) if d is None else d
+    s = draw(ss) if s is None else s
+    seed = draw(seeds)
+    rng = np.random.default_rng(seed)
+    if integer:
+        lags = rng.integers(-2, 3, size=(s, d, d)).astype(float)
+        # sparsify so that many lags are exactly zero (the structured paths skip them)
+        lags *= rng.random((s, 1, 1)) < 0.6
+    else:
+        lags = rng.uniform(-scale, scale, size=(s, d, d)) / np.sqrt(d * s)
+    return lags
+
+
+@st.composite
+def linear_tasks(draw, integer: bool = False, only_last_lag: bool = False, max_d: int = 4, max_s: int = 6):
+    """A LinearHDS with random lags (optionally only A_s non-zero, the C3/C12 case)."""
+    d = draw(st.integers(1, max_d))
+    s = draw(st.integers(1, max_s))
+    lags = draw(lag_stacks(d=d, s=s, integer=integer))
+    if only_last_lag:
+        lags[:-1] = 0
+    return LinearHDS(lags)
+
+
+@st.composite
+def signed_selection_tasks(draw, max_d: int = 4, max_s: int = 6):
+    """A random variable-binding task (signed partial selection lags)."""
+    d = draw(st.integers(1, max_d))
+    s = draw(st.integers(1, max_s))
+    bindings = [
+        Binding(draw(st.integers(0, d - 1)), draw(st.integers(1, s)), draw(st.sampled_from([-1, 1])))
+        for _ in range(d)
+    ]
+    return signed_selection(bindings, s=s)
+
+
+@st.composite
+def bases(draw, n: int, kinds=("identity", "orthogonal", "invertible")):
+    """A change of basis Psi (n x n) of one of the given kinds."""
+    return make_basis(draw(st.sampled_from(kinds)), n, rng=draw(seeds))
+
+
+@st.composite
+def histories(draw, d: int, s: int, batch: int | None = None, pm_one: bool = False):
+    """An initial history (B, s, d): random +-1 (the task's inputs) or Gaussian."""
+    b = draw(st.integers(1, 4)) if batch is None else batch
+    rng = np.random.default_rng(draw(seeds))
+    if pm_one:
+        return rng.choice([-1.0, 1.0], size=(b, s, d))
+    return rng.standard_normal((b, s, d))
+
+
+@st.composite
+def tanh_boundaries(draw, d: int, s: int):
+    """A random nonlinear HDS map in lag order: f(past) = tanh(W vec(past) + b), W (d, s*d)."""
+    rng = np.random.default_rng(draw(seeds))
+    W = rng.standard_normal((d, s * d)) / np.sqrt(s * d)
+    b = rng.standard_normal(d) * 0.1
+
+    def f(past: np.ndarray) -> np.ndarray:  # past (..., s, d) -> (..., d)
+        return np.tanh(past.reshape(past.shape[:-2] + (s * d,)) @ W.T + b)
+
+    return f
+
+
+@st.composite
+def sbc_params(draw, s: int, residual=None, layernorm=None, positional=None, max_d: int = 5, max_heads: int = 3):
+    """Random self-attention boundary weights (C6) for a window of s columns.
+
+    Sizes d, n_heads, d_k, d_v and the variant flags are drawn (or fixed when given); weights from
+    ``random_sbc`` (bounded generation), plus a random window-relative positional code when
+    ``positional``.
+    """
+    from wavetheory.theory.attention import SBCParams, random_sbc
+
+    d = draw(st.integers(1, max_d))
+    nh = draw(st.integers(1, max_heads))
+    d_k, d_v = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    flags = {
+        name: draw(st.booleans()) if value is None else value
+        for name, value in (("residual", residual), ("layernorm", layernorm), ("positional", positional))
+    }
+    seed = draw(seeds)
+    p = random_sbc(d, nh, d_k, d_v, seed=seed, residual=flags["residual"], layernorm=flags["layernorm"])
+    if not flags["positional"]:
+        return p
+    rng = np.random.default_rng(seed + 1)
+    d_p = draw(st.integers(1, 3))
+    pos = rng.standard_normal((s, d_p))
+    # Q, K, V now read [h_i; p_i]: extend them with random position columns of the same scale
+    ext = [np.concatenate([W, rng.standard_normal(W.shape[:2] + (d_p,)) * np.std(W)], axis=2) for W in (p.Q, p.K, p.V)]
+    return SBCParams(Q=ext[0], K=ext[1], V=ext[2], W_O=p.W_O, pos=pos, residual=p.residual, layernorm=p.layernorm)
+
+
+@st.composite
+def realizable_tasks(draw, max_d: int = 4, max_s: int = 5):
+    """An integer task satisfying C12's condition A_i A_k = 0 (k < s) with short lags possibly non-zero.
+
+    Construction: a non-empty set L of "leaf" components is never read (zero columns in every A_k);
+    short lags A_k, k < s, write only into L (non-zero rows only in L); A_s is free elsewhere.
+    Then Im A_k is in span(e_L), which every A_i annihilates.
+    """
+    d = draw(st.integers(1, max_d))
+    s = draw(st.integers(1, max_s))
+    rng = np.random.default_rng(draw(seeds))
+    leaf = rng.random(d) < 0.5
+    leaf[rng.integers(d)] = True
+    lags = rng.integers(-2, 3, size=(s, d, d)).astype(float)
+    lags[:, :, leaf] = 0.0  # nobody reads a leaf
+    lags[:-1, ~leaf, :] = 0.0  # short lags write only into leaves
+    return LinearHDS(lags)

@@ -1,0 +1,1 @@
+"""The sweeps wing: grids of training runs (config, results journal, executors, report)."""

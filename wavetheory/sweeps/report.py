@@ -1,0 +1,221 @@
+"""Statistics of a sweep: distributions per task, convergence to the wave solution, C12 split.
+
+A run (cell) *converges to the wave solution* when it solves the task and its recurrent
+spectrum is that of Phi (C7):
+
+    converged  <=>  accuracy >= 0.99  and  eig_match_mean <= 0.05,
+
+the acceptance numbers of the trainer issue (a run "reaches accuracy >= 0.99" and "analyze gives
+eig_match mean <= 0.05"); both thresholds and the spectrum column are arguments (e.g.
+``eig_match_angle_max``: trained tanh networks tend to push the moduli of the wave eigenvalues
+above those of Phi while keeping their angles). The spectrum test is basis invariant;
+phi_error (C8) depends on the basis recovery and is reported as a distribution, not used for
+convergence.
+
+Intervals (95% by default): a fraction k/n gets the Wilson score interval
+
+    p in (p_hat + z^2/(2n) +- z sqrt(p_hat (1 - p_hat)/n + z^2/(4n^2))) / (1 + z^2/n),
+
+the set of p that a two-sided z-test of p_hat would not reject (exact endpoints, correct at k = 0
+and k = n where the Wald interval collapses); a mean gets the Student t interval
+mean +- t_{n-1} sd / sqrt(n). Tasks are split by C12 (``realizability.is_realizable``: can a
+linear RNN realize the two-phase task exactly?) to show what trained tanh networks do on the
+tasks no linear RNN can solve.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+__all__ = ["wilson_interval", "t_interval", "is_converged", "summarize", "save_report_figures", "format_summary"]
+
+
+def wilson_interval(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson score interval of a fraction k/n (z = 1.96: 95%); (nan, nan) when n = 0.
+
+    >>> [round(v, 4) for v in wilson_interval(0, 10)]
+    [0.0, 0.2775]
+    """
+    if n == 0:
+        return float("nan"), float("nan")
+    p = k / n
+    centre = p + z * z / (2 * n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    den = 1 + z * z / n
+    # at k = 0 (k = n) the lower (upper) root is exactly 0 (1); say so instead of rounding to it
+    lo = 0.0 if k == 0 else max(0.0, (centre - half) / den)
+    hi = 1.0 if k == n else min(1.0, (centre + half) / den)
+    return lo, hi
+
+
+def t_interval(x: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
+    """(mean, low, high): Student t interval of the mean; the bounds are nan for fewer than 2 values.
+
+    >>> [round(v, 4) for v in t_interval([1.0, 2.0, 3.0])]
+    [2.0, -0.4841, 4.4841]
+    """
+    from scipy.stats import t
+
+    a = np.asarray([v for v in x if v is not None and np.isfinite(v)], dtype=float)
+    if a.size == 0:
+        return float("nan"), float("nan"), float("nan")
+    m = float(a.mean())
+    if a.size < 2:
+        return m, float("nan"), float("nan")
+    half = float(t.ppf(0.5 + level / 2, a.size - 1) * a.std(ddof=1) / math.sqrt(a.size))
+    return m, m - half, m + half
+
+
+def is_converged(record: dict, acc_threshold: float = 0.99, eig_threshold: float = 0.05,
+                 eig_column: str = "eig_match_mean") -> bool:
+    """accuracy >= acc_threshold and record[eig_column] <= eig_threshold (missing numbers: not converged)."""
+    acc, eig = record.get("accuracy"), record.get(eig_column)
+    return acc is not None and eig is not None and acc >= acc_threshold and eig <= eig_threshold
+
+
+# natural range of each reported metric (R^2 is at most 1; it can be very negative)
+_RANGES = {"accuracy": (0.0, 1.0), "eig_match_mean": (0.0, np.inf), "phi_error": (0.0, np.inf), "wave_r2": (-np.inf, 1.0)}
+
+
+def _median(rows: list[dict], key: str) -> float | None:
+    vals = [r[key] for r in rows if r.get(key) is not None and np.isfinite(r[key])]
+    return float(np.median(vals)) if vals else None
+
+
+def _stats(rows: list[dict], acc_threshold: float, eig_threshold: float, eig_column: str) -> dict:
+    ok = [r for r in rows if r.get("status") == "ok"]
+    k = sum(is_converged(r, acc_threshold, eig_threshold, eig_column) for r in ok)
+    out = {"n": len(rows), "n_ok": len(ok), "n_error": len(rows) - len(ok),
+           "converged": k, "converged_fraction": k / len(ok) if ok else None,
+           "converged_ci": list(wilson_interval(k, len(ok)))}
+    for key, (low, high) in _RANGES.items():
+        m, lo, hi = t_interval([r.get(key) for r in ok])
+        # the mean lies in the metric's range, so cutting the interval to it keeps its coverage
+        out[key] = {"mean": m, "ci": [max(lo, low), min(hi, high)], "median": _median(ok, key)}
+    for key in ("rho_W_hh", "rho_Phi", "eig_match_angle_mean", "eig_match_modulus_mean"):
+        out[f"{key}_median"] = _median(ok, key)
+    return out
+
+
+def summarize(
+    records: list[dict], by: Sequence[str] = ("task",), acc_threshold: float = 0.99, eig_threshold: float = 0.05,
+    eig_column: str = "eig_match_mean",
+) -> dict:
+    """Per-group statistics (groups = distinct values of the ``by`` columns), the C12 split and errors."""
+    if not records:
+        raise ValueError("results: the table holds no records")
+    columns = {k for r in records for k in r}  # failed cells lack the metric columns
+    missing = [b for b in (*by, eig_column) if b not in columns]
+    if missing:
+        which = "eig_column" if missing[0] == eig_column and eig_column not in by else "by"
+        raise ValueError(f"{which}: unknown column {missing[0]!r}; columns are {', '.join(sorted(columns))}")
+    groups: dict[tuple, list[dict]] = {}
+    for r in sorted(records, key=lambda r: (r.get("index") is None, r.get("index") or 0)):
+        groups.setdefault(tuple(r.get(b) for b in by), []).append(r)
+    per_group = []
+    for key, rows in groups.items():
+        real = {r.get("realizable") for r in rows}
+        per_group.append({**dict(zip(by, key)), "realizable": real.pop() if len(real) == 1 else None,
+                          **_stats(rows, acc_threshold, eig_threshold, eig_column)})
+    split = {}
+    for flag, name in ((True, "realizable"), (False, "not_realizable")):
+        rows = [r for r in records if r.get("realizable") is flag]
+        if rows:
+            split[name] = {"tasks": sorted({str(r.get("task")) for r in rows}),
+                           **_stats(rows, acc_threshold, eig_threshold, eig_column)}
+    errors: dict[str, int] = {}
+    for r in records:
+        if r.get("status") != "ok":
+            msg = f"{r.get('error_type')}: {r.get('error')}"
+            errors[msg] = errors.get(msg, 0) + 1
+    return {"by": list(by), "thresholds": {"accuracy": acc_threshold, eig_column: eig_threshold},
+            "groups": per_group, "c12": split, "errors": errors,
+            "overall": _stats(records, acc_threshold, eig_threshold, eig_column)}
+
+
+def _fmt(v: float | None, spec: str = ".3f") -> str:
+    return "-" if v is None or not np.isfinite(v) else format(v, spec)
+
+
+def _fmt_ci(s: dict, spec: str = ".3f") -> str:
+    lo, hi = s["ci"]
+    return f"{_fmt(s['mean'], spec)} [{_fmt(lo, spec)}, {_fmt(hi, spec)}]"
+
+
+def _fmt_frac(s: dict) -> str:
+    lo, hi = s["converged_ci"]
+    return f"{s['converged']}/{s['n_ok']} [{_fmt(lo, '.2f')}, {_fmt(hi, '.2f')}]"
+
+
+def format_summary(summary: dict) -> str:
+    """The summary as a text table (one line per group), the C12 split and the errors."""
+    by, th = summary["by"], summary["thresholds"]
+    names = [" ".join(str(g[b]) for b in by) for g in summary["groups"]]
+    w = max([len(n) for n in names] + [len(" ".join(by))])
+    eig_column, eig_threshold = [(k, v) for k, v in th.items() if k != "accuracy"][0]
+    lines = [f"converged = accuracy >= {th['accuracy']} and {eig_column} <= {eig_threshold}; "
+             "intervals 95% (t for means, Wilson for fractions)",
+             f"{' '.join(by):{w}s} {'C12':4s} {'n':>3s} {'err':>3s}  {'accuracy mean [CI]':24s} {'eig_match mean [CI]':24s}"
+             f" {'phi_err med':>11s}  converged [CI]"]
+    for name, g in zip(names, summary["groups"]):
+        c12 = {True: "yes", False: "no"}.get(g["realizable"], "?")
+        lines.append(f"{name:{w}s} {c12:4s} {g['n']:3d} {g['n_error']:3d}  {_fmt_ci(g['accuracy']):24s} "
+                     f"{_fmt_ci(g['eig_match_mean']):24s} {_fmt(g['phi_error']['median']):>11s}  {_fmt_frac(g)}")
+    for name, s in summary["c12"].items():
+        label = "realizable by a linear RNN (C12)" if name == "realizable" else "NOT realizable by a linear RNN (C12)"
+        lines.append(f"{label}: {len(s['tasks'])} tasks, {s['n_ok']} runs: accuracy {_fmt_ci(s['accuracy'])}, "
+                     f"eig_match {_fmt_ci(s['eig_match_mean'])}, converged {_fmt_frac(s)}, "
+                     f"median spectral radius of W_hh {_fmt(s['rho_W_hh_median'])} (Phi: {_fmt(s['rho_Phi_median'])})")
+    for msg, n in summary["errors"].items():
+        lines.append(f"failed x{n}: {msg}")
+    return "\n".join(lines)
+
+
+def save_report_figures(records: list[dict], summary: dict, out: str | Path) -> list[str]:
+    """distributions.png (accuracy, eig match, phi error per group) and converged.png (fractions, Wilson CIs)."""
+    import matplotlib.pyplot as plt
+
+    from ..plots import save
+
+    out = Path(out)
+    by = summary["by"]
+    groups = summary["groups"]
+    names = [" ".join(str(g[b]) for b in by) for g in groups]
+    rows = {n: [r for r in records if r.get("status") == "ok" and all(r.get(b) == g[b] for b in by)]
+            for n, g in zip(names, groups)}
+    colors = ["C0" if g["realizable"] else "C3" for g in groups]
+    x = np.arange(len(groups))
+    rng = np.random.default_rng(0)  # horizontal jitter of the points only
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2 + 0.1 * max(map(len, names), default=0)))
+    for ax, key, log in zip(axes, ("accuracy", "eig_match_mean", "phi_error"), (False, True, True)):
+        for i, n in enumerate(names):
+            v = np.array([r[key] for r in rows[n] if r.get(key) is not None], dtype=float)
+            v = v[np.isfinite(v) & ((v > 0) if log else True)]
+            ax.scatter(i + rng.uniform(-0.15, 0.15, v.size), v, s=14, color=colors[i], alpha=0.7)
+            if v.size:
+                ax.hlines(np.median(v), i - 0.3, i + 0.3, color="k", lw=1.5)
+        if log:
+            ax.set_yscale("log")
+        ax.set_title(key + (" (log)" if log else "") + ", median = bar")
+        ax.set_xticks(x, names, rotation=60, ha="right", fontsize=7)
+    axes[0].axhline(summary["thresholds"]["accuracy"], color="0.6", ls=":")
+    if "eig_match_mean" in summary["thresholds"]:
+        axes[1].axhline(summary["thresholds"]["eig_match_mean"], color="0.6", ls=":")
+    fig.suptitle("per-run distributions (blue: realizable by a linear RNN, red: not, C12)")
+    paths = [save(fig, out / "distributions.png")]
+    fig, ax = plt.subplots(figsize=(max(5.0, 0.5 * len(groups) + 2), 4.2 + 0.1 * max(map(len, names), default=0)))
+    frac = np.array([np.nan if g["converged_fraction"] is None else g["converged_fraction"] for g in groups])
+    lo = np.array([g["converged_ci"][0] for g in groups])
+    hi = np.array([g["converged_ci"][1] for g in groups])
+    ax.bar(x, np.nan_to_num(frac), color=colors)
+    ax.errorbar(x, frac, yerr=[frac - lo, hi - frac], fmt="none", color="k", capsize=3)
+    ax.set_ylim(0, 1.05)
+    ax.set_xticks(x, names, rotation=60, ha="right", fontsize=7)
+    ax.set_ylabel("fraction converged to the wave solution")
+    ax.set_title("converged runs (Wilson 95% intervals)")
+    paths.append(save(fig, out / "converged.png"))
+    return [str(p) for p in paths]
