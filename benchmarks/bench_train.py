@@ -41,7 +41,10 @@ import torch
 from wavetheory.io import write_json
 from wavetheory.theory.tasks import repeat_copy
 from wavetheory.theory.two_phase import two_phase_batch
-from wavetheory.learning.trainer import ElmanRNN, TrainConfig, TwoPhaseData, train
+from wavetheory.learning.config import TrainConfig
+from wavetheory.learning.data import TwoPhaseData
+from wavetheory.learning.models import ElmanRNN
+from wavetheory.learning.trainer import train
 
 ANCHOR = {"wall": 1500.0, "steps": 1399, "levels": {10: 405.0, 20: 596.0, 40: 738.0, 60: 842.0}, "final_accuracy": 0.946}
 
@@ -108,7 +111,7 @@ def authors(seed: int, steps: int, out: Path) -> dict:
     run = out / f"authors-seed{seed}"
     shutil.rmtree(run, ignore_errors=True)
     config = TrainConfig(seed=seed, steps=steps, target=0.99, checkpoint_every=1000)
-    m = train(repeat_copy(8, 10), config, run, progress=None)
+    m = train(repeat_copy(8, 10), config, run, progress=None).to_json()
     h = m["history"]
     per_level = []
     for lv in m["curriculum"]:
@@ -149,7 +152,7 @@ def init_table(s_values: list[int], seeds: list[int], steps: int, d: int, out: P
                 shutil.rmtree(run, ignore_errors=True)
                 config = TrainConfig(seed=seed, init=init, steps=steps, horizons=(10, 20, 40), eval_every=50,
                                      eval_batch=256, checkpoint_every=10**6)
-                m = train(repeat_copy(d, s), config, run, progress=None)
+                m = train(repeat_copy(d, s), config, run, progress=None).to_json()
                 rows.append({"s": s, "init": init, "seed": seed, "solved_step": m["target_step"], "steps": m["steps"],
                              "accuracy": m["accuracy"], "wall": m["wall_seconds"],
                              "eig_match_final": m["eig_history"]["mean"][-1],
@@ -196,7 +199,7 @@ def network_report(weights: Path, label: str) -> dict:
            "saturated_fraction": float(np.mean(np.abs(h) > 0.9)), "mean_abs_h": float(np.mean(np.abs(h)))}
     for name, kw in (("plain", {}), ("columns", {"normalize": "columns"}), ("rank_auto", {"rank": "auto"}),
                      ("input_aligned", {"road": "input", "align": True})):
-        s = analyze(rnn, task, init, **kw)["summary"]
+        s = analyze(rnn, task, init, **kw).to_json()
         res[name] = {"phi_error": s["phi_error"], "cond": s["bases"][s["road"]]["cond"], "rank": s["bases"][s["road"]]["rank"],
                      "intertwining": s["bases"][s["road"]]["intertwining"], "wave_r2": s["wave_r2"],
                      "restricted": s["bases"][s["road"]]["phi_error_restricted"]}

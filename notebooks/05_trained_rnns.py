@@ -33,7 +33,8 @@ matplotlib.use("Agg")
 import numpy as np
 
 import wavetheory as wt
-from wavetheory.learning.analysis import analyze, load_weights, save_figures
+from wavetheory.learning.analysis import analyze, load_weights
+from wavetheory.plots import analysis_figures
 
 DATA = Path(wt.__file__).resolve().parents[1] / "notebooks" / "data"
 task = wt.repeat_copy(3, 4)
@@ -48,12 +49,12 @@ print("accuracy", metrics["accuracy"], "after", metrics["steps"], "steps")
 
 # %%
 result = analyze(rnn, task, init)
-s = result["summary"]
+s = result.to_json()
 em = s["eig_match"]
 print(f"distance: mean {em['mean']:.3f}, max {em['max']:.3f}; angle error max {em['angle_max']:.4f} rad; "
       f"modulus mean {em['modulus_mean']:.3f}")
 print("extra eigenvalues outside radius", round(s["radius"], 3), ":", s["n_outside"])
-figs = save_figures(result, ".", title="repeat copy d=3 s=4:", metrics=metrics)
+figs = analysis_figures(result, ".", title="repeat copy d=3 s=4:", history=metrics)
 print(figs)
 
 # %% [markdown]
@@ -77,8 +78,8 @@ print(f"average tanh slope {slope:.3f}; modulus mean x slope = {em['modulus_mean
 
 # %%
 print("phi_error (readout road):", round(s["phi_error"], 3), " at initialization:",
-      round(analyze(init, task)["summary"]["phi_error"], 3))
-Phi_hat = result["arrays"]["Phi_hat"]
+      round(analyze(init, task).to_json()["phi_error"], 3))
+Phi_hat = result.Phi_hat
 print("recovered boundary block (should be A_s = I):")
 print(np.round(Phi_hat[-3:, :3], 2))
 
@@ -90,7 +91,7 @@ print(np.round(Phi_hat[-3:, :3], 2))
 sel = wt.random_signed_selection(3, 4, seed=0)
 for kind in ("orthogonal", "invertible"):
     net = wt.compile_rnn(sel, wt.make_basis(kind, 20, rng=0))
-    b = analyze(net, sel, nonlinearity="linear")["summary"]["bases"]
+    b = analyze(net, sel, nonlinearity="linear").to_json()["bases"]
     print(f"{kind:10s} readout road {b['readout']['phi_error_aligned']:.1e}   input road {b['input']['phi_error_aligned']:.1e}")
 
 # %% [markdown]
@@ -98,7 +99,7 @@ for kind in ("orthogonal", "invertible"):
 
 # %%
 print("waves decode the stored inputs: R^2 =", round(s["wave_r2"], 3),
-      "(at initialization:", round(analyze(init, task)["summary"]["wave_r2"], 3), ")")
+      "(at initialization:", round(analyze(init, task).to_json()["wave_r2"], 3), ")")
 before, after = np.array(s["grad_before"]), np.array(s["grad_after"])
 for k in range(task.s):
     print(f"k = {k + 1}: ||dh(1+k)/dx(1)|| {before[k]:.3f} -> {after[k]:.3f}")

@@ -54,7 +54,8 @@ _LAZY: dict[str, str] = {
     "match_eigenvalues": "theory.eigenstructure", "jordan_structure": "theory.eigenstructure", "selection_jordan_structure": "theory.eigenstructure",
     "wave_input_jacobians": "theory.gradients", "compare_gradient_flow": "theory.gradients", "boundary_gradients": "theory.gradients", "decay_slope": "theory.gradients",
     "SweepConfig": "sweeps.config", "run_sweep": "sweeps.run",
-    "TrainConfig": "learning.trainer", "train": "learning.trainer", "analyze": "learning.analysis", "load_weights": "learning.analysis",
+    "TrainConfig": "learning.config", "train": "learning.trainer", "TrainResult": "learning.trainer",
+    "analyze": "learning.analysis", "Analysis": "learning.analysis", "load_weights": "learning.weights",
     "GatedWeights": "theory.gated", "compile_gated": "theory.gated", "nonlinear_copy": "learning.substrate", "c14_study": "claims.gated_study",
 }
 

@@ -18,7 +18,19 @@ import numpy as np  # noqa: E402
 
 from .io import atomic_write  # noqa: E402
 
-__all__ = ["save", "plot_spectrum", "plot_matrix", "plot_trajectory", "plot_attention"]
+__all__ = [
+    "save",
+    "plot_spectrum",
+    "plot_matrix",
+    "plot_trajectory",
+    "plot_attention",
+    "plot_gradient_norms",
+    "plot_waves",
+    "plot_training",
+    "analysis_figures",
+    "gated_figures",
+    "sweep_figures",
+]
 
 
 def save(fig: "plt.Figure", path: str | Path | None) -> "Path | plt.Figure":
@@ -145,8 +157,6 @@ def plot_gradient_norms(
     return save(fig, path)
 
 
-__all__.append("plot_gradient_norms")
-
 
 def plot_waves(waves: np.ndarray, substrate: np.ndarray, s: int, d: int, title: str = "waves", path: str | Path | None = None):
     """Time x block pictures of the decoded waves g * pinv(Psi) h(t) next to the true substrate (C9).
@@ -194,3 +204,117 @@ def plot_training(metrics: dict, title: str = "", path: str | Path | None = None
 
 
 __all__ += ["plot_waves", "plot_training"]
+
+
+# --------------------------------------------------------------------------- composite figures
+
+
+def analysis_figures(analysis, out: str | Path, title: str = "", history: dict | None = None) -> list[str]:
+    """C7-C9 on one network (a ``learning.analysis.Analysis``): spectrum on the unit circle, |pinv(Psi) W_hh Psi|
+    next to Phi, the waves, and the training curves when ``history`` (a metrics.json record) is given."""
+    out = Path(out)
+    m = analysis.match
+    paths = [
+        plot_spectrum({"eig(Phi)": m.theory, "learned (matched)": m.learned, "learned (extra)": m.extra},
+                      title=f"{title} eigenvalues of W_hh", path=out / "spectrum.png"),
+        plot_matrix([(f"|pinv(Psi) W_hh Psi| ({analysis.road})", analysis.Phi_hat), ("|Phi|", analysis.Phi)], absolute=True,
+                    title=f"{title} phi_error = {analysis.phi_error:.3g}", path=out / "phi.png"),
+    ]
+    if analysis.waves is not None:
+        paths.append(plot_waves(analysis.waves, analysis.substrate, analysis.s, analysis.d,
+                                title=f"{title} waves, R^2 = {analysis.wave_r2:.3f}", path=out / "waves.png"))
+    if history is not None and history.get("history", {}).get("step"):
+        paths.append(plot_training(history, title=title, path=out / "training.png"))
+    return [str(p) for p in paths]
+
+
+def gated_figures(comp: dict, trained: dict, nonlin: dict, out: str | Path, s: int, decodable: float) -> list[str]:
+    """C14: compiled gated networks vs input amplitude, trained spectra at 0 and along trajectories, decodability per lag."""
+    out = Path(out)
+    paths = []
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4))
+    for name, r in comp["nets"].items():
+        a1.loglog(r["eps_fit"], r["error_fit"], "o-", label=f"{name} (slope {r['slope']:.2f})")
+        a2.semilogx(r["eps_curve"], r["accuracy_curve"], "o-", label=name)
+    a1.set_xlabel("input amplitude eps")
+    a1.set_ylabel(f"relative error of y/eps (horizon {comp['horizon_fit']})")
+    a2.set_xlabel("input amplitude eps")
+    a2.set_ylabel(f"sign accuracy (horizon {comp['horizon_curve']})")
+    a1.legend(fontsize=7)
+    a2.legend(fontsize=7)
+    fig.suptitle("C14: compiled wave networks (repeat copy d=3, s=4) away from the linear regime")
+    paths.append(save(fig, out / "c14_amplitude.png"))
+    fig, axes = plt.subplots(1, 1 + len(trained), figsize=(4 * (1 + len(trained)), 4))
+    t = np.linspace(0, 2 * np.pi, 400)
+    roots = np.exp(2j * np.pi * np.arange(s) / s)
+    panels = [(f"{cell} on repeat copy", r) for cell, r in trained.items() if r is not None]
+    panels.append(("rnn on majority", nonlin["majority"]))
+
+    def points(top: dict) -> np.ndarray:
+        return np.array(top["modulus"]) * np.exp(1j * np.array(top["angle_over_root_spacing"]) * 2 * np.pi / s)
+
+    for ax, (title, r) in zip(np.atleast_1d(axes), panels):
+        ev, op = points(r["top_eigenvalues"]), points(r["operating_point"]["top_eigenvalues"])
+        ax.plot(np.cos(t), np.sin(t), color="0.75", lw=1)
+        ax.scatter(roots.real, roots.imag, s=110, facecolors="none", edgecolors="C0", label="s-th roots of unity")
+        ax.scatter(ev.real, ev.imag, s=22, color="C1", label="linearization at 0")
+        ax.scatter(op.real, op.imag, s=30, marker="x", color="C2", label="Jacobian at the visited states")
+        ax.set_aspect("equal")
+        ax.set_title(f"{title}: leading s*d eigenvalues\nangle split at 0 {r['roots']['angle_counts']}, "
+                     f"visited {r['operating_point']['angle_counts']}", fontsize=8)
+        ax.legend(fontsize=6, loc="best")
+    paths.append(save(fig, out / "c14_trained_spectra.png"))
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    for name, r in [(f"{c} repeat copy", v) for c, v in trained.items() if v is not None] + [("rnn majority", nonlin["majority"]),
+                                                                                           ("rnn product", nonlin["product"])]:
+        ax.plot(range(s), r["lag_sign_accuracy"], "o-", label=name)
+    ax.axhline(decodable, color="0.6", lw=0.8, ls="--")
+    ax.set_xlabel("lag k")
+    ax.set_ylabel("held-out sign accuracy of x(t-k) from h(t)")
+    ax.set_ylim(0.45, 1.02)
+    ax.legend(fontsize=7)
+    ax.set_title("C14: linear decodability of the substrate")
+    paths.append(save(fig, out / "c14_decoding.png"))
+    return [str(p) for p in paths]
+
+
+def sweep_figures(records: list[dict], summary: dict, out: str | Path) -> list[str]:
+    """distributions.png (accuracy, eig match, phi error per group) and converged.png (fractions, Wilson CIs)."""
+    out = Path(out)
+    by = summary["by"]
+    groups = summary["groups"]
+    names = [" ".join(str(g[b]) for b in by) for g in groups]
+    rows = {n: [r for r in records if r.get("status") == "ok" and all(r.get(b) == g[b] for b in by)]
+            for n, g in zip(names, groups)}
+    colors = ["C0" if g["realizable"] else "C3" for g in groups]
+    x = np.arange(len(groups))
+    rng = np.random.default_rng(0)  # horizontal jitter of the points only
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2 + 0.1 * max(map(len, names), default=0)))
+    for ax, key, log in zip(axes, ("accuracy", "eig_match_mean", "phi_error"), (False, True, True)):
+        for i, n in enumerate(names):
+            v = np.array([r[key] for r in rows[n] if r.get(key) is not None], dtype=float)
+            v = v[np.isfinite(v) & ((v > 0) if log else True)]
+            ax.scatter(i + rng.uniform(-0.15, 0.15, v.size), v, s=14, color=colors[i], alpha=0.7)
+            if v.size:
+                ax.hlines(np.median(v), i - 0.3, i + 0.3, color="k", lw=1.5)
+        if log:
+            ax.set_yscale("log")
+        ax.set_title(key + (" (log)" if log else "") + ", median = bar")
+        ax.set_xticks(x, names, rotation=60, ha="right", fontsize=7)
+    axes[0].axhline(summary["thresholds"]["accuracy"], color="0.6", ls=":")
+    if "eig_match_mean" in summary["thresholds"]:
+        axes[1].axhline(summary["thresholds"]["eig_match_mean"], color="0.6", ls=":")
+    fig.suptitle("per-run distributions (blue: realizable by a linear RNN, red: not, C12)")
+    paths = [save(fig, out / "distributions.png")]
+    fig, ax = plt.subplots(figsize=(max(5.0, 0.5 * len(groups) + 2), 4.2 + 0.1 * max(map(len, names), default=0)))
+    frac = np.array([np.nan if g["converged_fraction"] is None else g["converged_fraction"] for g in groups])
+    lo = np.array([g["converged_ci"][0] for g in groups])
+    hi = np.array([g["converged_ci"][1] for g in groups])
+    ax.bar(x, np.nan_to_num(frac), color=colors)
+    ax.errorbar(x, frac, yerr=[frac - lo, hi - frac], fmt="none", color="k", capsize=3)
+    ax.set_ylim(0, 1.05)
+    ax.set_xticks(x, names, rotation=60, ha="right", fontsize=7)
+    ax.set_ylabel("fraction converged to the wave solution")
+    ax.set_title("converged runs (Wilson 95% intervals)")
+    paths.append(save(fig, out / "converged.png"))
+    return [str(p) for p in paths]

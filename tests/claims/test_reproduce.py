@@ -1,14 +1,86 @@
-"""Tests of the main job: every claim gets a derived status, and every status can fail (issue 7)."""
+"""Tests of the main job: every claim gets a derived status, every status can fail, and the run matches the reference.
+
+The reference (docs/reference_quick.json) was written by ``wavetheory reproduce --quick`` (its meta
+says which commit and platform). Theory-side numbers must agree to float tolerance everywhere;
+numbers of trained networks only where the numerics platform (torch, numpy, CPU vector ISA) is
+the reference's: training is bit-identical for a seed on one platform, reductions may differ across.
+"""
 
 import json
+import math
 from pathlib import Path
 
 import pytest
 
+from wavetheory.claims.report import numerics
 from wavetheory.claims.evidence import STATUSES, Check, ClaimResult, decide
 from wavetheory.cli import main
 from wavetheory.claims.reproduce import reproduce
 from wavetheory.theory.wave_operator import Phi
+
+REFERENCE = Path(__file__).resolve().parents[2] / "docs" / "reference_quick.json"
+# float64 results of the same code: identical on one platform; 1e-9 relative absorbs BLAS reordering
+RTOL = 1e-9
+
+
+def _timing(key: str) -> bool:
+    return key.endswith("_seconds") or key in ("seconds", "wall", "wall_seconds", "timings")
+
+
+def differences(ref, new, path: str = "") -> list[str]:
+    """Every place where two JSON values differ beyond RTOL (timings ignored)."""
+    out: list[str] = []
+    if isinstance(ref, dict) and isinstance(new, dict):
+        for k in sorted(set(ref) | set(new)):
+            if _timing(k):
+                continue
+            if k not in ref or k not in new:
+                out.append(f"{path}/{k}: only in {'reference' if k in ref else 'new run'}")
+            else:
+                out += differences(ref[k], new[k], f"{path}/{k}")
+    elif isinstance(ref, list) and isinstance(new, list):
+        if len(ref) != len(new):
+            return [f"{path}: length {len(ref)} vs {len(new)}"]
+        for i, (a, b) in enumerate(zip(ref, new)):
+            out += differences(a, b, f"{path}[{i}]")
+    elif isinstance(ref, float) and isinstance(new, (int, float)) and not isinstance(new, bool):
+        if not (ref == new or (math.isnan(ref) and math.isnan(new)) or abs(ref - new) <= RTOL * max(1.0, abs(ref))):
+            out.append(f"{path}: {ref!r} vs {new!r}")
+    elif ref != new:
+        out.append(f"{path}: {str(ref)[:80]!r} vs {str(new)[:80]!r}")
+    return out
+
+
+def test_differences_sees_a_changed_number_and_ignores_timings():
+    ref = {"a": [1.0, {"b": 2.0}], "proof_x_seconds": 3.0}
+    assert differences(ref, {"a": [1.0, {"b": 2.0}], "proof_x_seconds": 9.0}) == []
+    assert differences(ref, {"a": [1.0, {"b": 2.0 + 1e-6}], "proof_x_seconds": 3.0}) == ["/a[1]/b: 2.0 vs 2.000001"]
+
+
+def compare_to_reference(data: dict) -> list[str]:
+    """Differences between a claims.json and the reference (statuses and the numbers of every check)."""
+    ref = json.loads(REFERENCE.read_text())
+    same_platform = ref["meta"].get("numerics") == numerics()
+    claims_ref = {c["id"]: c for c in ref["claims"]}
+    claims_new = {c["id"]: c for c in data["claims"]}
+    out = [f"claims: {sorted(claims_ref)} vs {sorted(claims_new)}"] if claims_ref.keys() != claims_new.keys() else []
+    for cid in claims_ref.keys() & claims_new.keys():
+        a, b = claims_ref[cid], claims_new[cid]
+        if a["status"] != b["status"]:
+            out.append(f"{cid}: status {a['status']} vs {b['status']}")
+        checks_a, checks_b = a["checks"], b["checks"]
+        if [c["name"] for c in checks_a] != [c["name"] for c in checks_b]:
+            out.append(f"{cid}: the checks differ")
+            continue
+        for ca, cb in zip(checks_a, checks_b):
+            if ca["kind"] == "training" and not same_platform:
+                continue  # trained numbers are platform-exact only
+            out += [f"{cid} {ca['name'][:50]}: {d}" for d in differences(ca["numbers"], cb["numbers"])]
+            if ca["passed"] != cb["passed"]:
+                out.append(f"{cid} {ca['name'][:50]}: passed {ca['passed']} vs {cb['passed']}")
+    return out
+
+
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -84,3 +156,5 @@ def test_reproduce_quick_writes_every_claim_and_figure(tmp_path, capsys):
     assert "| C14 |" in md and "data:image/png;base64," in html
     for f in res["figures"]:  # every figure is linked from the markdown report
         assert str(Path(f).relative_to(out)) in md
+    diffs = compare_to_reference(json.loads((out / "claims.json").read_text()))
+    assert not diffs, "\n".join(diffs[:40])

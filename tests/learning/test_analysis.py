@@ -9,17 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from wavetheory.strategies import linear_tasks, seeds
-from wavetheory.learning.analysis import (
-    analyze,
-    check_task,
-    krylov_alignment,
-    load_weights,
-    match_spectrum,
-    phi_error,
-    power_basis,
-    truncated_pinv,
-    wave_decoding,
-)
+from wavetheory.learning.analysis import analyze, check_task, load_weights, wave_decoding
+from wavetheory.learning.power_basis import krylov_alignment, phi_error, power_basis, truncated_pinv
+from wavetheory.learning.spectrum_match import match_spectrum
 from wavetheory.cli import main
 from wavetheory.io import save_npz
 from wavetheory.theory.tasks import fibonacci, random_signed_selection, repeat_copy
@@ -47,7 +39,7 @@ def last_lag_tasks():
 @given(last_lag_tasks(), seeds, st.integers(0, 6))
 def test_both_roads_recover_phi_in_orthogonal_bases(task, seed, extra):
     rnn = compiled(task, "orthogonal", extra, seed)
-    s = analyze(rnn, task, nonlinearity="linear")["summary"]
+    s = analyze(rnn, task, nonlinearity="linear").to_json()
     assert s["bases"]["readout"]["phi_error"] < EXACT
     assert s["bases"]["input"]["phi_error"] < EXACT
     assert s["phi_error"] == s["bases"]["readout"]["phi_error"]
@@ -59,13 +51,13 @@ def test_both_roads_recover_phi_in_orthogonal_bases(task, seed, extra):
 def test_input_road_recovers_phi_in_any_basis(task, seed, extra):
     """W_uh = Psi E_s exactly, so W_hh^k W_uh = Psi E_{s-k} for every invertible Psi."""
     rnn = compiled(task, "invertible", extra, seed)
-    assert analyze(rnn, task, road="input", nonlinearity="linear")["summary"]["phi_error"] < EXACT
+    assert analyze(rnn, task, road="input", nonlinearity="linear").to_json()["phi_error"] < EXACT
 
 
 def test_readout_road_is_exact_only_in_orthogonal_bases():
     """pinv(E_s^T Psi^-1) = Psi E_s needs Psi^T Psi block-diagonal: a general basis breaks C8's road."""
     task = repeat_copy(3, 4)
-    s = analyze(compiled(task, "invertible", 5, 1), task, nonlinearity="linear")["summary"]
+    s = analyze(compiled(task, "invertible", 5, 1), task, nonlinearity="linear").to_json()
     assert s["bases"]["readout"]["phi_error"] > 0.1  # O(1): the seed mixes blocks and padding
     assert s["bases"]["input"]["phi_error"] < EXACT
 
@@ -87,13 +79,13 @@ def test_ordering_convention_block_s_is_the_readout():
 def test_aligned_basis_recovers_phi_for_every_linear_task(task, seed):
     """With lags A_k, k < s, the power basis is Psi U (U block unitriangular); K U^-1 = Psi."""
     rnn = compiled(task, "invertible", 3, seed)
-    s = analyze(rnn, task, road="input", align=True, nonlinearity="linear")["summary"]
+    s = analyze(rnn, task, road="input", align=True, nonlinearity="linear").to_json()
     assert s["phi_error"] < EXACT
 
 
 def test_plain_power_basis_misses_phi_when_lower_lags_feed_back():
     task = fibonacci(2, 3)
-    s = analyze(compiled(task), task, nonlinearity="linear")["summary"]
+    s = analyze(compiled(task), task, nonlinearity="linear").to_json()
     assert s["bases"]["readout"]["phi_error"] > 0.5  # U^-1 Phi U != Phi
     assert s["bases"]["readout"]["phi_error_aligned"] < EXACT
 
@@ -114,7 +106,7 @@ def test_random_rnn_gives_a_large_error():
     for _ in range(5):
         H = 20
         rnn = LinearRNN(rng.standard_normal((H, H)) / np.sqrt(H), rng.standard_normal((H, 3)), rng.standard_normal((3, H)))
-        s = analyze(rnn, task)["summary"]
+        s = analyze(rnn, task).to_json()
         assert min(v["phi_error"] for v in s["bases"].values()) > 0.5
         assert min(v["intertwining"] for v in s["bases"].values()) > 0.5
         assert s["eig_match"]["mean"] > 0.1
@@ -160,17 +152,17 @@ def test_gradients_before_and_after():
     task = repeat_copy(2, 3)
     rnn = compiled(task)
     init = LinearRNN(0.1 * np.eye(rnn.hidden), rnn.W_uh, rnn.W_hy)
-    s = analyze(rnn, task, init, nonlinearity="linear")["summary"]
+    s = analyze(rnn, task, init, nonlinearity="linear").to_json()
     np.testing.assert_allclose(s["grad_after"], np.ones(2 * task.s), atol=1e-12)  # orthogonal wave
     np.testing.assert_allclose(s["grad_before"], 0.1 ** np.arange(1, 2 * task.s + 1), rtol=1e-12)
-    assert analyze(rnn, task)["summary"]["grad_before"] is None
+    assert analyze(rnn, task).to_json()["grad_before"] is None
 
 
 @given(last_lag_tasks(), seeds)
 def test_intertwining_residual_is_the_return_of_the_readout_after_s_steps(task, seed):
     """Two roads: for only-A_s tasks all blocks of W K - K Phi but the first vanish by construction,
     so the residual is ||W^s P - P A_s|| / ||K Phi|| for ANY W (here a perturbed wave RNN)."""
-    from wavetheory.learning.analysis import intertwining_residual
+    from wavetheory.learning.power_basis import intertwining_residual
 
     rnn = compiled(task, "orthogonal", 2, seed)
     W = rnn.W_hh + 0.05 * np.random.default_rng(seed).standard_normal(rnn.W_hh.shape)
@@ -196,7 +188,7 @@ def test_robust_reading_of_a_network_that_holds_only_some_components():
     W_hy = rnn.W_hy.copy()
     W_hy[0] = 0
     net = LinearRNN(Q @ P @ Q.T, rnn.W_uh, W_hy)
-    s = analyze(net, task, nonlinearity="linear")["summary"]
+    s = analyze(net, task, nonlinearity="linear").to_json()
     assert s["effective_rank"] == 8 and [c["learned"] for c in s["clusters"]] == [2, 2, 2, 2]
     assert s["robust"]["rank"] == 8
     assert s["robust"]["phi_error"] == pytest.approx(np.sqrt(4 / 12), rel=1e-9)
@@ -205,7 +197,7 @@ def test_robust_reading_of_a_network_that_holds_only_some_components():
 
 def test_effective_rank_option_truncates():
     task = repeat_copy(2, 3)
-    s = analyze(compiled(task), task, rank=4, nonlinearity="linear")["summary"]
+    s = analyze(compiled(task), task, rank=4, nonlinearity="linear").to_json()
     assert s["bases"]["readout"]["rank"] == 4
     assert s["phi_error"] > 0.1  # a rank-4 operator cannot equal the rank-6 permutation Phi
 

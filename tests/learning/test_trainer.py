@@ -10,19 +10,14 @@ import torch
 from hypothesis import given, settings
 
 from wavetheory.strategies import linear_tasks, seeds
-from wavetheory.learning.analysis import analyze, load_weights, match_spectrum
+from wavetheory.learning.analysis import analyze, load_weights
+from wavetheory.learning.spectrum_match import match_spectrum
 from wavetheory.cli import main
 from wavetheory.theory.tasks import HDS, fibonacci, load_task, repeat_copy, rollout
-from wavetheory.learning.trainer import (
-    PRESETS,
-    ElmanRNN,
-    TrainConfig,
-    TwoPhaseData,
-    evaluate,
-    initialize,
-    sign_accuracy,
-    train,
-)
+from wavetheory.learning.config import PRESETS, TrainConfig
+from wavetheory.learning.data import TwoPhaseData, evaluate, sign_accuracy
+from wavetheory.learning.models import ElmanRNN, initialize
+from wavetheory.learning.trainer import train
 
 torch.set_num_threads(1)  # measured fastest for these small matmuls (see benchmarks/bench_train.py)
 
@@ -127,7 +122,7 @@ def test_resume_after_a_kill_gives_bit_identical_weights(tmp_path, init):
     """Kill at step 17 (last checkpoint at 14): the resumed run redoes 15..17 and ends identical."""
     task = repeat_copy(2, 2)
     config = tiny(init=init, target=0.99, horizons=(2, 4))
-    ref = train(task, config, tmp_path / "ref", progress=False)
+    ref = train(task, config, tmp_path / "ref", progress=False).to_json()
 
     def kill(step, _):
         if step == 17:
@@ -136,7 +131,7 @@ def test_resume_after_a_kill_gives_bit_identical_weights(tmp_path, init):
     with pytest.raises(Killed):
         train(task, config, tmp_path / "run", progress=False, callback=kill)
     assert not (tmp_path / "run" / "weights.npz").exists()
-    resumed = train(task, config, tmp_path / "run", resume=True, progress=False)
+    resumed = train(task, config, tmp_path / "run", resume=True, progress=False).to_json()
     a, b = weights(tmp_path / "ref"), weights(tmp_path / "run")
     assert all(np.array_equal(a[k], b[k]) for k in a)
     for key in ("steps", "accuracy", "target_step"):
@@ -156,7 +151,7 @@ def test_resume_checks_the_configuration_and_refuses_to_overwrite(tmp_path):
         train(task, tiny(steps=7, lr=0.5), tmp_path / "r", resume=True, progress=False)
     with pytest.raises(ValueError, match="another task"):
         train(repeat_copy(2, 3), tiny(steps=7), tmp_path / "r", resume=True, progress=False)
-    more = train(task, tiny(steps=12), tmp_path / "r", resume=True, progress=False)  # steps may grow
+    more = train(task, tiny(steps=12), tmp_path / "r", resume=True, progress=False).to_json()  # steps may grow
     assert more["steps"] == 12
     train(task, tiny(steps=12), tmp_path / "straight", progress=False)
     a, b = weights(tmp_path / "r"), weights(tmp_path / "straight")
@@ -173,7 +168,7 @@ def test_wave_init_is_the_compiled_solution():
     initialize(model, task, "wave", np.random.default_rng(0))
     W = model.weights()
     assert match_spectrum(W["W_hh"], task).summary()["max"] < 1e-10  # Phi orthogonal: exact to rounding
-    assert analyze(load_weights_from(W), task, nonlinearity="linear")["summary"]["phi_error"] < 1e-8
+    assert analyze(load_weights_from(W), task, nonlinearity="linear").to_json()["phi_error"] < 1e-8
 
 
 def test_compiled_tanh_network_in_the_wave_basis_keeps_every_sign():
@@ -213,7 +208,7 @@ def test_shift_init_is_nilpotent_and_wave_init_needs_room():
 
 def test_outputs_have_the_documented_keys_and_shapes(tmp_path):
     task = fibonacci(2, 2)
-    m = train(task, tiny(steps=10), tmp_path, progress=False)
+    m = train(task, tiny(steps=10), tmp_path, progress=False).to_json()
     w = weights(tmp_path)
     assert w["W_hh"].shape == (16, 16) and w["W_uh"].shape == (16, 2) and w["W_hy"].shape == (2, 16)
     assert {k + "_init" for k in ("W_hh", "W_uh", "W_hy")} <= set(w)
@@ -282,11 +277,11 @@ def test_default_training_solves_repeat_copy_and_the_spectrum_has_the_roots_of_u
     """Repeat copy d = 3, s = 4, default config: all curriculum levels and 0.99 fresh accuracy (C7, C9, C10)."""
     task = repeat_copy(3, 4)
     config = TrainConfig(steps=3000)
-    m = train(task, config, tmp_path, progress=False)
+    m = train(task, config, tmp_path, progress=False).to_json()
     assert m["final_horizon_reached"] and all("step_cleared" in lv for lv in m["curriculum"])
     assert m["target_step"] is not None and m["accuracy"] >= 0.99  # final batch is fresh, not the stopping one
     rnn, init = load_weights(tmp_path / "weights.npz")
-    s = analyze(rnn, task, init)["summary"]
+    s = analyze(rnn, task, init).to_json()
     # C7 (angles): at horizon h the outputs stay right only while the accumulated phase error of
     # each wave mode, h * |angle error|, stays below pi/2; the solved task bounds the angle error.
     assert s["eig_match"]["angle_max"] < math.pi / (2 * config.horizons[-1])

@@ -19,7 +19,9 @@ from wavetheory.theory.gated import (CELLS, GATES, GatedWeights, Linearization, 
                               torch_module)
 from wavetheory.learning.substrate import lag_decoding, nonlinear_copy, root_structure, trajectory, transport_decoding
 from wavetheory.theory.tasks import LinearHDS, repeat_copy, rollout
-from wavetheory.learning.trainer import GatedRNN, TrainConfig, initialize, train
+from wavetheory.learning.config import TrainConfig
+from wavetheory.learning.models import GatedRNN, initialize
+from wavetheory.learning.trainer import train
 from wavetheory.theory.wave_operator import E, LinearRNN, Phi, compile_rnn, make_basis
 
 torch.set_num_threads(1)  # small matmuls: one intra-op thread (see benchmarks/bench_train.py)
@@ -342,7 +344,7 @@ def test_trainer_rejects_an_unknown_cell_and_keeps_elman_files_unchanged(tmp_pat
 @pytest.mark.parametrize("cell", CELLS)
 def test_gated_training_writes_torch_layout_and_is_deterministic(tmp_path, cell):
     task = repeat_copy(2, 2)
-    m = train(task, tiny(cell=cell), tmp_path / "a", progress=False)
+    m = train(task, tiny(cell=cell), tmp_path / "a", progress=False).to_json()
     train(task, tiny(cell=cell), tmp_path / "b", progress=False)
     a, b = npz(tmp_path / "a"), npz(tmp_path / "b")
     G = len(GATES[cell])
@@ -363,7 +365,7 @@ def test_wave_init_of_a_gated_model_linearizes_to_phi(cell):
     task = repeat_copy(2, 3)
     model = GatedRNN(cell, 2, 9).double()
     initialize(model, task, "wave", np.random.default_rng(0))
-    s = analyze(model.linearization(), task, nonlinearity="linear")["summary"]
+    s = analyze(model.linearization(), task, nonlinearity="linear").to_json()
     # orthogonal basis, float64 weights: spectrum and power basis exact to rounding (~1e-14)
     assert s["eig_match"]["max"] < 1e-10 and s["phi_error"] < 1e-8 and s["cell"] == cell
 
@@ -379,7 +381,7 @@ def test_analysis_of_a_gated_file_uses_the_linearization_and_the_cell_states(tmp
     save_npz(tmp_path / "weights.npz", cell=np.array("gru"), **g.arrays())
     lin, init = load_weights(tmp_path / "weights.npz")
     assert init is None
-    s = analyze(lin, task)["summary"]
+    s = analyze(lin, task).to_json()
     assert s["cell"] == "gru" and s["eig_match"]["max"] < 1e-10  # exact linearization (rounding only)
     assert s["phi_error"] < 1e-8
     # waves come from the GRU itself at amplitude 1e-3: the cubic term costs ~ (1e-3)^2 relative, R^2 ~ 1 - 1e-5

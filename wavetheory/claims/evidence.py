@@ -153,7 +153,7 @@ class ClaimResult:
 
 # --------------------------------------------------------------------------- the context of a run
 
-PROOFS_DIR = Path(__file__).resolve().parents[1] / "proofs"
+PROOFS_DIR = Path(__file__).resolve().parents[2] / "proofs"
 
 
 @dataclass

@@ -155,35 +155,33 @@ def _operating_point(rnn: LinearRNN, u: np.ndarray, task) -> dict:
     return {**{k: r[k] for k in keep}, "top_eigenvalues": _top_eigs(J, task.s, task.s * task.d)}
 
 
-def _train(task: LinearHDS | HDS, config, run: Path) -> tuple[dict, LinearRNN, LinearRNN | None]:
-    from ..learning.analysis import load_weights
+def _train(task: LinearHDS | HDS, config, run: Path):
+    """Train (resuming a run left in ``run``) and return the ``TrainResult``."""
     from ..learning.trainer import train
 
-    metrics = train(task, config, run, resume=(run / "checkpoint.pt").exists(), progress=None)
-    rnn, init = load_weights(run / "weights.npz")
-    return metrics, rnn, init
+    return train(task, config, run, resume=True, progress=None)
 
 
 def trained_part(config_kw: dict, runs: Path, seed: int = 0, cells: tuple[str, ...] = ("rnn",) + CELLS) -> dict:
     """Train each cell on repeat copy d = 3, s = 4 and read it through its linearization at 0 (C7-C9, C14)."""
     from ..learning.analysis import analyze
-    from ..learning.trainer import TrainConfig
+    from ..learning.config import TrainConfig
 
     task = repeat_copy(D, S)
     out = {}
     for cell in cells:
         config = TrainConfig(cell=cell, seed=seed, **config_kw)
-        metrics, rnn, init = _train(task, config, runs / f"repeat_copy_{cell}_seed{seed}")
-        summary = analyze(rnn, task, init, seed=seed)["summary"]
+        run = _train(task, config, runs / f"repeat_copy_{cell}_seed{seed}")
+        a = analyze(run.rnn, task, run.init, seed=seed)
         out[cell] = {
-            "accuracy": metrics["accuracy"], "steps": metrics["steps"], "target_step": metrics["target_step"],
-            "final_horizon_reached": metrics["final_horizon_reached"], "seconds": metrics["wall_seconds"],
+            "accuracy": run.accuracy, "steps": run.steps, "target_step": run.target_step,
+            "final_horizon_reached": run.final_horizon_reached, "seconds": round(run.wall_seconds, 3),
             "horizons": list(config.horizons), "hidden": config.hidden,
-            "eig_match": summary["eig_match"], "clusters": [c["learned"] for c in summary["clusters"]],
-            "phi_error": summary["phi_error"], "robust": summary["robust"], "wave_r2": summary["wave_r2"],
-            "decode_r2": summary["decode_r2"], "effective_rank": summary["effective_rank"],
-            "spectral_radius": summary["spectral_radius"],
-            **_network_reading(rnn, task, seed, config.horizons[-1]),
+            "eig_match": a.eig_match, "clusters": [c["learned"] for c in a.clusters],
+            "phi_error": a.phi_error, "robust": a.robust, "wave_r2": a.wave_r2,
+            "decode_r2": a.decode_r2, "effective_rank": a.effective_rank,
+            "spectral_radius": a.spectral_radius,
+            **_network_reading(run.rnn, task, seed, config.horizons[-1]),
         }
     return out
 
@@ -212,20 +210,21 @@ def even_fraction(task: HDS, horizon: int, batch: int = 512, seed: int = 0) -> f
 
 def nonlinear_part(config_kw: dict, runs: Path, seed: int = 0) -> dict:
     """Elman RNNs on an odd (majority) and an even (two-bit product) nonlinear task (C14)."""
-    from ..learning.trainer import TrainConfig
+    from ..learning.config import TrainConfig
 
     out = {}
     for kind in ("majority", "product"):
         task = nonlinear_copy(D, S, k=1, kind=kind)
         kw = {**config_kw, "steps": min(config_kw.get("steps", PRODUCT_STEPS), PRODUCT_STEPS)} if kind == "product" else config_kw
         config = TrainConfig(seed=seed, **kw)
-        metrics, rnn, init = _train(task, config, runs / f"{kind}_rnn_seed{seed}")
+        run = _train(task, config, runs / f"{kind}_rnn_seed{seed}")
+        rnn, init = run.rnn, run.init
         u = trajectory(task, 64, 20, np.random.default_rng([seed, 14, 6]))[0]
         odd = float(np.abs(network_run(rnn, -u)[0] + network_run(rnn, u)[0]).max())
         frac = even_fraction(task, config.horizons[-1], seed=seed)
         out[kind] = {
-            "accuracy": metrics["accuracy"], "steps": metrics["steps"], "target_step": metrics["target_step"],
-            "final_horizon_reached": metrics["final_horizon_reached"], "seconds": metrics["wall_seconds"],
+            "accuracy": run.accuracy, "steps": run.steps, "target_step": run.target_step,
+            "final_horizon_reached": run.final_horizon_reached, "seconds": round(run.wall_seconds, 3),
             "horizons": list(config.horizons), "odd_residual": odd, "even_fraction": frac,
             "odd_network_accuracy_bound": 1.0 - frac / 2,
             **_network_reading(rnn, task, seed, config.horizons[-1]),

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from .gated_measurements import D, GATE_BIASES, HORIZON, S, SOLVED, compiled_part, linearization_part, nonlinear_part, trained_part
+from ..plots import gated_figures
 from ..theory.gated import CELLS
 
 __all__ = ["c14_study", "THRESHOLDS", "QUICK_TRAIN", "FULL_TRAIN"]
@@ -175,58 +176,6 @@ def _checks(lin: dict, comp: dict, trained: dict, nonlin: dict) -> dict:
     return c
 
 
-def _figures(comp: dict, trained: dict, nonlin: dict, out: Path) -> list[str]:
-    import matplotlib.pyplot as plt
-
-    from ..plots import save
-
-    paths = []
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4))
-    for name, r in comp["nets"].items():
-        a1.loglog(r["eps_fit"], r["error_fit"], "o-", label=f"{name} (slope {r['slope']:.2f})")
-        a2.semilogx(r["eps_curve"], r["accuracy_curve"], "o-", label=name)
-    a1.set_xlabel("input amplitude eps")
-    a1.set_ylabel(f"relative error of y/eps (horizon {comp['horizon_fit']})")
-    a2.set_xlabel("input amplitude eps")
-    a2.set_ylabel(f"sign accuracy (horizon {comp['horizon_curve']})")
-    a1.legend(fontsize=7)
-    a2.legend(fontsize=7)
-    fig.suptitle("C14: compiled wave networks (repeat copy d=3, s=4) away from the linear regime")
-    paths.append(save(fig, out / "c14_amplitude.png"))
-    fig, axes = plt.subplots(1, 1 + len(trained), figsize=(4 * (1 + len(trained)), 4))
-    t = np.linspace(0, 2 * np.pi, 400)
-    roots = np.exp(2j * np.pi * np.arange(S) / S)
-    panels = [(f"{cell} on repeat copy", r) for cell, r in trained.items() if r is not None]
-    panels.append(("rnn on majority", nonlin["majority"]))
-
-    def points(top: dict) -> np.ndarray:
-        return np.array(top["modulus"]) * np.exp(1j * np.array(top["angle_over_root_spacing"]) * 2 * np.pi / S)
-
-    for ax, (title, r) in zip(np.atleast_1d(axes), panels):
-        ev, op = points(r["top_eigenvalues"]), points(r["operating_point"]["top_eigenvalues"])
-        ax.plot(np.cos(t), np.sin(t), color="0.75", lw=1)
-        ax.scatter(roots.real, roots.imag, s=110, facecolors="none", edgecolors="C0", label="s-th roots of unity")
-        ax.scatter(ev.real, ev.imag, s=22, color="C1", label="linearization at 0")
-        ax.scatter(op.real, op.imag, s=30, marker="x", color="C2", label="Jacobian at the visited states")
-        ax.set_aspect("equal")
-        ax.set_title(f"{title}: leading s*d eigenvalues\nangle split at 0 {r['roots']['angle_counts']}, "
-                     f"visited {r['operating_point']['angle_counts']}", fontsize=8)
-        ax.legend(fontsize=6, loc="best")
-    paths.append(save(fig, out / "c14_trained_spectra.png"))
-    fig, ax = plt.subplots(figsize=(5, 3.5))
-    for name, r in [(f"{c} repeat copy", v) for c, v in trained.items() if v is not None] + [("rnn majority", nonlin["majority"]),
-                                                                                           ("rnn product", nonlin["product"])]:
-        ax.plot(range(S), r["lag_sign_accuracy"], "o-", label=name)
-    ax.axhline(THRESHOLDS["decodable"], color="0.6", lw=0.8, ls="--")
-    ax.set_xlabel("lag k")
-    ax.set_ylabel("held-out sign accuracy of x(t-k) from h(t)")
-    ax.set_ylim(0.45, 1.02)
-    ax.legend(fontsize=7)
-    ax.set_title("C14: linear decodability of the substrate")
-    paths.append(save(fig, out / "c14_decoding.png"))
-    return [str(p) for p in paths]
-
-
 def c14_study(quick: bool = True, seed: int = 0, out: Path | None = None) -> dict:
     """Run the C14 study; numbers, named checks (value, threshold, description, passed) and figure paths.
 
@@ -266,7 +215,7 @@ def c14_study(quick: bool = True, seed: int = 0, out: Path | None = None) -> dic
                 "linearization": lin, "compiled": comp, "trained": trained, "nonlinear": nonlin,
                 "checks": _checks(lin, comp, trained, nonlin), "thresholds": THRESHOLDS,
             }
-            result["figures"] = _figures(comp, trained, nonlin, Path(out)) if out is not None else []
+            result["figures"] = gated_figures(comp, trained, nonlin, out, S, THRESHOLDS["decodable"]) if out is not None else []
             lap("figures")
             result["timings"] = timings
     finally:

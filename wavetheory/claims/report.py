@@ -138,3 +138,16 @@ def machine() -> str:
     import os
 
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}, {platform.system()}"
+
+
+def numerics() -> dict[str, str]:
+    """What trained numbers depend on besides the seed: library versions and the CPU's vector ISA.
+
+    Training is bit-identical for a fixed seed on one such platform (CPU); across platforms
+    floating-point reductions may differ, so a comparison of trained numbers needs this key to match.
+    """
+    import numpy
+    import torch
+
+    return {"torch": torch.__version__, "numpy": numpy.__version__, "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+            "python": sys.version.split()[0]}

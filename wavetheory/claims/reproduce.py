@@ -106,7 +106,7 @@ def _figures(ctx: Context) -> list[tuple[str, Path]]:
 def run_main_job(out: str | Path, quick: bool = True, seed: int = 0, claims: list[str] | None = None,
                  progress: bool | None = None, command: str = "") -> dict[str, Any]:
     """``wavetheory reproduce``: run every claim's checks, write claims.json, report.md/.html and the figures."""
-    from .report import machine, write_claims, write_reports
+    from .report import machine, numerics, write_claims, write_reports
 
     t0 = time.perf_counter()
     out = Path(out)
@@ -123,6 +123,7 @@ def run_main_job(out: str | Path, quick: bool = True, seed: int = 0, claims: lis
         "seed": seed,
         "wall_seconds": time.perf_counter() - t0,
         "machine": machine(),
+        "numerics": numerics(),
     }
     write_claims(out, results, meta)
     write_reports(out, results, meta, latex, figures)

@@ -25,19 +25,19 @@ def _trained(ctx: Context, key: str, task: LinearHDS, **config: Any) -> dict[str
     """Train (once per run, cached) and analyze an Elman RNN; the run lives in ``out/runs/<key>``."""
     if key in ctx.cache:
         return ctx.cache[key]
-    from ..learning.analysis import analyze, load_weights
-    from ..learning.trainer import TrainConfig, train
+    from ..learning.analysis import analyze
+    from ..learning.config import TrainConfig
+    from ..learning.trainer import train
 
     run = ctx.out / "runs" / key
     ctx.note(f"training {key}")
     # resume=True continues a run a previous reproduce left in this folder, and starts fresh otherwise;
     # the trainer's own bar shows when reproduce shows one (None = tqdm's automatic choice)
-    metrics = train(task, TrainConfig(**config), run, resume=True, progress=None if ctx.progress is not None else False)
-    rnn, init = load_weights(run / "weights.npz")
-    result = analyze(rnn, task, init, seed=ctx.seed)
-    result_init = analyze(init, task, None, seed=ctx.seed)["summary"] if init is not None else None
-    ctx.cache[key] = {"metrics": metrics, "summary": result["summary"], "init": result_init, "result": result,
-                      "rnn": rnn, "run": run}
+    result = train(task, TrainConfig(**config), run, resume=True, progress=None if ctx.progress is not None else False)
+    analysis = analyze(result.rnn, task, result.init, seed=ctx.seed)
+    ctx.cache[key] = {"metrics": result.to_json(), "summary": analysis.to_json(),
+                      "init": analyze(result.init, task, None, seed=ctx.seed).to_json(),
+                      "analysis": analysis, "result": result, "rnn": result.rnn, "run": run}
     return ctx.cache[key]
 
 
@@ -45,9 +45,9 @@ def _repeat_copy_run(ctx: Context) -> dict[str, Any]:
     """The headline network: repeat copy d = 3, s = 4, default trainer configuration (issue 5)."""
     out = _trained(ctx, f"repeat_copy_d3_s4_seed{ctx.seed}", repeat_copy(3, 4), steps=3000, seed=ctx.seed)
     if "figs_rc" not in ctx.cache:
-        from ..learning.analysis import save_figures
+        from ..plots import analysis_figures
 
-        paths = save_figures(out["result"], out["run"], title="repeat copy d=3 s=4:", metrics=out["metrics"])
+        paths = analysis_figures(out["analysis"], out["run"], title="repeat copy d=3 s=4:", history=out["metrics"])
         captions = {"spectrum": "C7: eigenvalues of the trained W_hh vs Phi (repeat copy, d = 3, s = 4)",
                     "phi": "C8: |pinv(Psi) W_hh Psi| in the power-iteration basis next to |Phi|",
                     "waves": "C9: hidden states projected on the dual basis (time x block): the stored inputs travel",
@@ -111,7 +111,7 @@ def claim_c8(ctx: Context) -> ClaimResult:
     for kind in ("orthogonal", "invertible"):
         task = random_signed_selection(3, 4, seed=ctx.seed)
         rnn = wave_operator.compile_rnn(task, wave_operator.make_basis(kind, task.s * task.d + 5, rng))
-        b = analyze(rnn, task, nonlinearity="linear", seed=ctx.seed)["summary"]["bases"]
+        b = analyze(rnn, task, nonlinearity="linear", seed=ctx.seed).bases
         compiled[kind] = {"readout": b["readout"]["phi_error_aligned"], "input": b["input"]["phi_error_aligned"]}
     init_err = run["init"]["phi_error"] if run["init"] else float("nan")
     checks = [

@@ -10,22 +10,11 @@ from . import CliError, add_json_flag, add_task_args, task_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("train", help="train a tanh Elman RNN on a two-phase task with a horizon curriculum")
+    p = sub.add_parser("train", help="train a tanh Elman RNN (or GRU/LSTM) on a two-phase task with a horizon curriculum")
     add_task_args(p)
     p.add_argument("--out", required=True, metavar="DIR", help="output folder: weights.npz, metrics.json, checkpoint.pt")
-    p.add_argument("--preset", default="default", metavar="NAME", help="configuration preset: default, authors, smoke")
-    p.add_argument("--hidden", type=int, metavar="H", help="hidden units (default 128)")
-    p.add_argument("--init", choices=["default", "shift", "wave"], help="initialization (default: PyTorch's)")
-    p.add_argument("--cell", choices=["rnn", "gru", "lstm"], help="recurrent cell: tanh Elman (default), GRU or LSTM (C14)")
-    p.add_argument("--steps", type=int, metavar="N", help="maximum optimizer steps")
-    p.add_argument("--horizons", type=int, nargs="+", metavar="T", help="curriculum horizons (default 10 20 40 60 100)")
-    p.add_argument("--threshold", type=float, metavar="A", help="accuracy that raises the horizon (default 0.96)")
-    p.add_argument("--target", type=float, metavar="A", help="stop at this fresh accuracy on the last horizon (default 0.99)")
-    p.add_argument("--batch", type=int, metavar="B", help="batch size (default 64)")
-    p.add_argument("--lr", type=float, metavar="LR", help="Adam learning rate (default 1e-3)")
-    p.add_argument("--checkpoint-every", type=int, metavar="N", help="checkpoint period in steps (default 500)")
-    p.add_argument("--threads", type=int, metavar="N", help="torch intra-op threads (default 1, measured fastest)")
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], help="device (default: CUDA when available)")
+    p.add_argument("--preset", default="default", metavar="NAME", help="configuration preset: " + ", ".join(_presets()))
+    _add_config_flags(p)
     p.add_argument("--resume", action="store_true", help="continue the run in DIR from its checkpoint")
     add_json_flag(p)
     p.set_defaults(func=cmd_train)
@@ -50,18 +39,55 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_analyze)
 
 
-_OVERRIDES = ("hidden", "init", "cell", "steps", "threshold", "target", "batch", "lr", "checkpoint_every", "threads", "device")
+def _presets() -> list[str]:
+    from ..learning.config import PRESETS
+
+    return list(PRESETS)
+
+
+def _config_fields() -> list:
+    """The TrainConfig fields that become flags (``seed`` comes from the task arguments' --seed)."""
+    import dataclasses
+
+    from ..learning.config import TrainConfig
+
+    return [f for f in dataclasses.fields(TrainConfig) if f.name != "seed"]
+
+
+def _optional_float(text: str) -> float | None:
+    return None if text.lower() == "none" else float(text)
+
+
+def _add_config_flags(p: argparse.ArgumentParser) -> None:
+    """One flag per TrainConfig field: type, choices and default read from the dataclass (torch-free)."""
+    from ..learning.config import CELL_TYPES, INITS
+
+    choices = {"init": INITS, "cell": CELL_TYPES, "device": ("auto", "cpu", "cuda")}
+    g = p.add_argument_group("training configuration (TrainConfig; unset flags keep the preset's value)")
+    for f in _config_fields():
+        flag, kw = "--" + f.name.replace("_", "-"), {"default": argparse.SUPPRESS, "dest": f.name}  # unset: absent
+        shown = " ".join(map(str, f.default)) if isinstance(f.default, tuple) else f.default
+        help_ = f"{f.metadata.get('help', f.name)} (default {shown})"
+        if isinstance(f.default, tuple):
+            g.add_argument(flag, type=int, nargs="+", metavar="T", help=help_, **kw)
+        elif f.name == "target":
+            g.add_argument(flag, type=_optional_float, metavar="A|none", help=help_, **kw)
+        elif f.name in choices:
+            g.add_argument(flag, choices=choices[f.name], help=help_, **kw)
+        else:
+            g.add_argument(flag, type=type(f.default), metavar="N" if isinstance(f.default, int) else "X", help=help_, **kw)
 
 
 def cmd_train(args: argparse.Namespace) -> tuple[Any, str]:
-    from ..learning.trainer import TrainConfig, train
+    from ..learning.config import TrainConfig
+    from ..learning.trainer import train
 
     task = task_from_args(args)
-    overrides = {k: getattr(args, k) for k in _OVERRIDES if getattr(args, k) is not None}
-    if args.horizons is not None:
-        overrides["horizons"] = tuple(args.horizons)
+    overrides = {f.name: getattr(args, f.name) for f in _config_fields() if hasattr(args, f.name)}
+    if "horizons" in overrides:
+        overrides["horizons"] = tuple(overrides["horizons"])
     config = TrainConfig.preset(args.preset, seed=args.seed, **overrides)
-    m = train(task, config, args.out, resume=args.resume)
+    m = train(task, config, args.out, resume=args.resume).to_json()
     result = {k: v for k, v in m.items() if k not in ("history", "eig_history")}
     result["eig_match_final"] = {"mean": m["eig_history"]["mean"][-1], "max": m["eig_history"]["max"][-1]} if m["eig_history"]["step"] else None
     lines = [f"trained {task.name} (d = {task.d}, s = {task.s}) for {m['steps']} steps in {m['wall_seconds']:.1f} s "
@@ -77,9 +103,11 @@ def cmd_train(args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def cmd_analyze(args: argparse.Namespace) -> tuple[Any, str]:
-    from ..learning.analysis import analyze, load_weights, save_figures
     from ..io import read_json
+    from ..learning.analysis import analyze, load_weights
+    from ..plots import analysis_figures
     from ..theory.tasks import load_task
+
     if (args.dir is None) == (args.weights is None):
         raise CliError("give either a training folder DIR or --weights FILE.npz (one of them)")
     weights = Path(args.weights) if args.weights else Path(args.dir) / "weights.npz"
@@ -97,12 +125,12 @@ def cmd_analyze(args: argparse.Namespace) -> tuple[Any, str]:
     rnn, init = load_weights(weights)
     res = analyze(rnn, task, init, road=args.road, rcond=args.rcond, rank=rank, normalize=args.normalize,
                   align=args.align, nonlinearity=args.nonlinearity, seed=args.seed)
-    summary = res["summary"]
+    summary = res.to_json()
     if not args.no_figures:
         out = Path(args.out) if args.out else (Path(args.dir) / "analysis" if args.dir else weights.parent / f"{weights.stem}-analysis")
         metrics_path = Path(args.dir) / "metrics.json" if args.dir else None
         metrics = read_json(metrics_path) if metrics_path is not None and metrics_path.exists() else None
-        summary["figures"] = save_figures(res, out, title=task.name, metrics=metrics)
+        summary["figures"] = analysis_figures(res, out, title=task.name, history=metrics)
     em = summary["eig_match"]
     lines = [
         f"{weights}: H = {summary['hidden']}, task {task.name} (d = {task.d}, s = {task.s})"

@@ -41,85 +41,21 @@ gated network's own hidden states. Four measurements:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..theory.eigenstructure import match_eigenvalues
 from ..theory.gradients import propagation_norms
 from ..theory.tasks import LinearHDS
 from ..theory.two_phase import two_phase_batch
-from .._validate import as_float_array
-from ..theory.wave_operator import E, LinearRNN, Phi, group_eigenvalues, spectrum
+from ..theory.wave_operator import LinearRNN, Phi
+from .power_basis import intertwining_residual, krylov_alignment, phi_error, power_basis, restricted_phi_error, truncated_pinv
+from .spectrum_match import SpectrumMatch, match_spectrum
+from .weights import load_weights
 
-__all__ = [
-    "load_weights",
-    "hidden_states",
-    "check_task",
-    "SpectrumMatch",
-    "match_spectrum",
-    "spectrum_match_distance",
-    "persistence_radius",
-    "truncated_pinv",
-    "power_basis",
-    "krylov_alignment",
-    "phi_error",
-    "restricted_phi_error",
-    "intertwining_residual",
-    "wave_decoding",
-    "analyze",
-    "save_figures",
-]
+__all__ = ["Analysis", "analyze", "hidden_states", "check_task", "wave_decoding", "load_weights", "ROADS"]
 
-KEYS = ("W_hh", "W_uh", "W_hy")
 ROADS = ("readout", "input")  # seeds of the power iteration: pinv(W_hy) (C8) or W_uh
-
-
-# --------------------------------------------------------------------------- input
-
-
-def load_weights(path: str | Path) -> tuple[LinearRNN, LinearRNN | None]:
-    """Read W_hh (H, H), W_uh (H, d), W_hy (d, H) and, if present, their ``_init`` values.
-
-    A file with a ``cell`` key ("gru" or "lstm", torch layout weight_ih_l0, weight_hh_l0, W_hy) gives
-    the linearizations at 0 instead (gated.Linearization: a LinearRNN that also holds the network).
-    Raises ValueError naming the file and the missing key or the wrong shape.
-    """
-    path = Path(path)
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"{path}: cannot read weights ({exc})") from None
-    if "cell" in arrays:
-        return _load_gated(path, arrays)
-    missing = [k for k in KEYS if k not in arrays]
-    if missing:
-        raise ValueError(
-            f"{path}: missing key {missing[0]!r}; expected W_hh (H x H), W_uh (H x d), W_hy (d x H) "
-            f"(torch.nn.RNN conventions), found {sorted(arrays)}"
-        )
-    try:
-        rnn = LinearRNN(*(arrays[k] for k in KEYS))
-        init = LinearRNN(*(arrays[k + "_init"] for k in KEYS)) if all(k + "_init" in arrays for k in KEYS) else None
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"{path}: {exc}") from None
-    if init is not None and init.W_hh.shape != rnn.W_hh.shape:
-        raise ValueError(f"{path}: W_hh_init has shape {init.W_hh.shape}, W_hh has {rnn.W_hh.shape}")
-    return rnn, init
-
-
-def _load_gated(path: Path, arrays: dict) -> tuple[LinearRNN, LinearRNN | None]:
-    from ..theory.gated import GatedWeights, linearize
-
-    cell = str(arrays.pop("cell"))
-    try:
-        nets = [linearize(GatedWeights.from_arrays(cell, arrays, suffix)) for suffix in ("", "_init")
-                if suffix == "" or "weight_hh_l0_init" in arrays]
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"{path}: {exc}") from None
-    return nets[0], nets[1] if len(nets) > 1 else None
 
 
 def hidden_states(rnn: LinearRNN, inputs: np.ndarray, nonlinearity: str = "tanh") -> np.ndarray:
@@ -134,215 +70,6 @@ def check_task(rnn: LinearRNN, task: LinearHDS) -> None:
         raise TypeError(f"task: expected a LinearHDS, got {type(task).__name__}")
     if rnn.d != task.d:
         raise ValueError(f"W_uh: the network has d = {rnn.d} inputs (W_uh is {rnn.W_uh.shape}), the task has d = {task.d}")
-
-
-# --------------------------------------------------------------------------- spectrum (C7)
-
-
-def persistence_radius(s: int, keep: float = 0.01) -> float:
-    """Modulus below which a mode keeps less than ``keep`` of its amplitude over s steps: keep^(1/s).
-
-    Eigenvalues of W_hh outside this radius (beyond the sd that carry the waves) are modes that
-    still hold more than 1% of their content after one pass across the substrate.
-
-    >>> round(persistence_radius(4), 4)
-    0.3162
-    """
-    return float(keep ** (1.0 / s))
-
-
-@dataclass(frozen=True)
-class SpectrumMatch:
-    """Theory vs learned spectrum: matched pairs, distances, extra eigenvalues, per-root clusters (C7)."""
-
-    theory: np.ndarray  # (sd,) eigenvalues of Phi
-    learned: np.ndarray  # (sd,) the matched learned eigenvalue of each theory eigenvalue
-    distance: np.ndarray  # (sd,) |theory - learned|
-    extra: np.ndarray  # (H - sd,) the remaining learned eigenvalues
-    radius: float
-    clusters: list[dict] = field(default_factory=list)
-
-    @property
-    def n_outside(self) -> int:
-        return int(np.sum(np.abs(self.extra) > self.radius))
-
-    def summary(self) -> dict:
-        """Distances, split into angle error (non-zero theory eigenvalues) and matched moduli."""
-        nz = np.abs(self.theory) > 1e-8
-        ang = np.abs(np.angle(self.learned[nz] / self.theory[nz])) if nz.any() else np.zeros(1)
-        return {
-            "mean": float(self.distance.mean()),
-            "max": float(self.distance.max()),
-            "angle_mean": float(ang.mean()),
-            "angle_max": float(ang.max()),
-            "modulus_mean": float(np.abs(self.learned).mean()),
-            "modulus_excess_max": float(np.max(np.abs(self.learned) - np.abs(self.theory))),
-        }
-
-
-# A learned eigenvalue "sits at" a theoretical one when closer than CLUSTER_RADIUS (or half the gap
-# to the next distinct theoretical value, so disks never overlap). 0.15 exceeds the radial shift
-# that tanh compensation produces in our trained networks (|lambda| - 1 <= 0.1, measured) and is
-# far below the distance from the unit circle to the bulk left by PyTorch's initialization
-# (circular law: radius 1/sqrt(3) = 0.58 for U(-1/sqrt(H), 1/sqrt(H)) entries).
-CLUSTER_RADIUS = 0.15
-
-
-def _clusters(theory: np.ndarray, eigs: np.ndarray, cap: float = CLUSTER_RADIUS) -> list[dict]:
-    """For each distinct theoretical eigenvalue: its multiplicity and how many learned ones lie near it.
-
-    A learned eigenvalue counts for the nearest distinct theoretical value z when it lies within
-    min(cap, half the distance from z to the nearest other distinct value). Theory values are
-    grouped with tolerance 1e-3, enough to merge the eps^(1/m) spread of Jordan blocks of size
-    m <= 5 at 0 (nilpotent parts of selection tasks).
-    """
-    groups = group_eigenvalues(theory, tol=1e-3)
-    values = np.array([z for z, _ in groups])
-    gaps = np.abs(values[:, None] - values[None, :]) + np.diag(np.full(len(values), np.inf))
-    radii = np.minimum(0.5 * gaps.min(axis=1), cap)
-    nearest = np.argmin(np.abs(eigs[:, None] - values[None, :]), axis=1)
-    dist = np.abs(eigs - values[nearest])
-    out = []
-    for g, (z, m) in enumerate(groups):
-        mine = (nearest == g) & (dist <= radii[g])
-        out.append({
-            "value": [round(z.real, 12), round(z.imag, 12)],
-            "multiplicity": m,
-            "learned": int(mine.sum()),
-            "radius": float(radii[g]),
-            "spread": float(dist[mine].max()) if mine.any() else None,
-            "mean_modulus": float(np.abs(eigs[mine]).mean()) if mine.any() else None,
-        })
-    return out
-
-
-def match_spectrum(W_hh: np.ndarray, task: LinearHDS, radius: float | None = None) -> SpectrumMatch:
-    """Match the sd largest-modulus eigenvalues of W_hh to those of Phi (C7).
-
-    Uses eigenstructure.match_eigenvalues (minimum total distance, multiplicities respected).
-    ``radius`` defaults to persistence_radius(s).
-    """
-    W_hh = as_float_array(W_hh, "W_hh", ndim=2)
-    sd = task.s * task.d
-    if W_hh.shape[0] != W_hh.shape[1] or W_hh.shape[0] < sd:
-        raise ValueError(f"W_hh: expected a square matrix with at least s*d = {sd} rows, got {W_hh.shape}")
-    eigs = np.linalg.eigvals(W_hh)
-    order = np.argsort(-np.abs(eigs), kind="stable")
-    top, extra = eigs[order[:sd]], eigs[order[sd:]]
-    theory = spectrum(task)
-    m = match_eigenvalues(theory, top)
-    learned = np.empty(sd, dtype=complex)
-    learned[m.index_a] = top[m.index_b]
-    dist = np.abs(theory - learned)
-    r = persistence_radius(task.s) if radius is None else float(radius)
-    return SpectrumMatch(theory, learned, dist, extra, r, _clusters(theory, eigs))
-
-
-def spectrum_match_distance(W_hh: np.ndarray, task: LinearHDS) -> tuple[float, float]:
-    """(mean, max) eigenvalue-match distance of W_hh to Phi, the C7 curve tracked during training."""
-    s = match_spectrum(W_hh, task).summary()
-    return s["mean"], s["max"]
-
-
-# --------------------------------------------------------------------------- hidden basis (C8)
-
-
-def truncated_pinv(M: np.ndarray, rcond: float = 1e-10, rank: int | None = None) -> tuple[np.ndarray, float, int]:
-    """SVD pseudo-inverse keeping singular values > rcond * sigma_max (and at most ``rank``).
-
-    Returns (pinv (n, m), condition number sigma_max / sigma_min of M (inf when singular), rank kept).
-
-    >>> P, cond, r = truncated_pinv(np.diag([1.0, 1e-14]))
-    >>> P.round(6).tolist(), r
-    ([[1.0, 0.0], [0.0, 0.0]], 1)
-    """
-    U, S, Vh = np.linalg.svd(M, full_matrices=False)
-    if S.size == 0 or S[0] == 0:
-        return np.zeros(M.shape[::-1]), float("inf"), 0
-    keep = S > rcond * S[0]
-    if rank is not None:
-        keep[rank:] = False
-    cond = float(S[0] / S[-1]) if S[-1] > 0 else float("inf")
-    return (Vh[keep].conj().T / S[keep]) @ U[:, keep].conj().T, cond, int(keep.sum())
-
-
-def power_basis(
-    W_hh: np.ndarray, seed: np.ndarray, s: int, normalize: str = "scalar"
-) -> np.ndarray:
-    """Psi (H, s*d) with block s = seed and block s-k = W_hh^k seed, k = 0..s-1 (C8, our ordering).
-
-    ``normalize="scalar"`` divides by one number (the largest column norm of the seed), which
-    leaves pinv(Psi) W_hh Psi unchanged; ``"columns"`` scales every column to unit norm (the
-    authors' choice), which turns pinv(Psi) W_hh Psi into D^-1 (...) D for a diagonal D.
-    """
-    if normalize not in ("scalar", "columns"):
-        raise ValueError(f"normalize: expected 'scalar' or 'columns', got {normalize!r}")
-    blocks = [seed]
-    for _ in range(s - 1):
-        blocks.append(W_hh @ blocks[-1])
-    Psi = np.concatenate(blocks[::-1], axis=1)  # block 1 = W_hh^(s-1) seed, ..., block s = seed
-    if normalize == "scalar":
-        scale = np.max(np.linalg.norm(seed, axis=0))
-        return Psi / scale if scale > 0 else Psi
-    norms = np.linalg.norm(Psi, axis=0)
-    return Psi / np.where(norms > 0, norms, 1.0)
-
-
-def krylov_alignment(task: LinearHDS) -> np.ndarray:
-    """U = [Phi^(s-1) E_s, ..., Phi E_s, E_s] (sd, sd): the power basis of Phi itself, in wave coordinates.
-
-    U is block unitriangular (Phi^k E_s = E_{s-k} + terms in blocks > s-k), hence invertible,
-    and U = I exactly when A_1 = ... = A_(s-1) = 0. A power basis K of a network that implements
-    Phi in a basis Psi is K = Psi U, so K U^-1 = Psi: the *aligned* basis reveals Phi for every
-    linear task (C8 generalized); the check stays non-trivial because it compares the network's
-    Krylov form pinv(K) W_hh K with the theory's U^-1 Phi U.
-
-    >>> from wavetheory.theory.tasks import repeat_copy
-    >>> bool(np.array_equal(krylov_alignment(repeat_copy(2, 3)), np.eye(6)))
-    True
-    """
-    sd = task.s * task.d
-    return power_basis(Phi(task), E(task.d, task.s, task.s), task.s)[:sd]
-
-
-def phi_error(
-    W_hh: np.ndarray, Psi: np.ndarray, task: LinearHDS, rcond: float = 1e-10, rank: int | None = None
-) -> tuple[float, np.ndarray, float, int]:
-    """Relative error ||pinv(Psi) W_hh Psi - Phi||_F / ||Phi||_F of the operator seen in basis Psi (C8).
-
-    Returns (error, Phi_hat (sd, sd), cond(Psi), rank kept by the truncated pseudo-inverse).
-    """
-    P, cond, r = truncated_pinv(Psi, rcond, rank)
-    Phi_hat = P @ W_hh @ Psi
-    ref = Phi(task)
-    return float(np.linalg.norm(Phi_hat - ref) / np.linalg.norm(ref)), Phi_hat, cond, r
-
-
-def restricted_phi_error(
-    W_hh: np.ndarray, Psi: np.ndarray, task: LinearHDS, rcond: float = 1e-10, rank: int | None = None
-) -> float:
-    """||Phi_hat - Pi Phi||_F / ||Pi Phi||_F with Pi = pinv_r(Psi) Psi, Phi_hat = pinv_r(Psi) W_hh Psi (C8).
-
-    The error on the subspace of wave coordinates that the network actually holds: if W_hh Psi =
-    Psi Phi, then Phi_hat = Pi Phi exactly, whatever the rank. A network that implements Phi on r
-    of the sd wave dimensions and lacks the others has phi_error >= sqrt((sd - r)/sd) for a
-    permutation Phi (each missing unit column costs 1) but restricted error ~0 at rank r.
-    """
-    P = truncated_pinv(Psi, rcond, rank)[0]
-    Pi_Phi = (P @ Psi) @ Phi(task)
-    return float(np.linalg.norm(P @ W_hh @ Psi - Pi_Phi) / np.linalg.norm(Pi_Phi))
-
-
-def intertwining_residual(W_hh: np.ndarray, K: np.ndarray, task: LinearHDS) -> float:
-    """||W_hh K - K Phi||_F / ||K Phi||_F: does K carry Phi into W_hh, without inverting K (C8)?
-
-    Zero iff W_hh K = K Phi. For the readout power basis of a task with only A_s, every block but
-    the first matches by construction and the residual is ||W_hh^s P - P A_s|| / ||P A_s||: after s
-    steps the readout direction must come back to itself. Unlike phi_error it needs no pinv(K),
-    so missing wave modes (a rank-deficient, ill-conditioned K) do not blow it up.
-    """
-    ref = K @ Phi(task)
-    return float(np.linalg.norm(W_hh @ K - ref) / np.linalg.norm(ref))
 
 
 def _road_seed(rnn: LinearRNN, road: str, rcond: float) -> np.ndarray:
@@ -394,12 +121,59 @@ def wave_decoding(
 # --------------------------------------------------------------------------- everything
 
 
+@dataclass(frozen=True)
+class Analysis:
+    """All measurements on one network against the theory (C7-C10); ``to_json()`` is the CLI's summary.
+
+    The JSON fields: ``eig_match`` (mean, max, angle and modulus parts of the spectrum match, C7),
+    ``n_outside`` extra eigenvalues outside the persistence ``radius``, ``effective_rank``,
+    ``phi_error`` in the chosen ``road`` (C8) and both roads under ``bases``, the ``robust``
+    reading at the effective rank, ``wave_r2`` / ``decode_r2`` (C9), ``grad_before`` /
+    ``grad_after`` = ||dh(1+k)/dx(1)||, k = 1..2s (C10), per-root ``clusters``, the spectral radius
+    of W_hh, the sizes, and ``cell`` for a gated network. The arrays behind the figures
+    (``match``, ``Phi_hat``, ``Phi``, ``waves``, ``substrate``) are not part of the JSON.
+    """
+
+    eig_match: dict[str, float]
+    n_outside: int
+    radius: float
+    effective_rank: int
+    phi_error: float
+    aligned: bool
+    road: str
+    bases: dict[str, dict[str, Any]]
+    robust: dict[str, Any]
+    wave_r2: float | None
+    decode_r2: float | None
+    grad_before: list[float] | None
+    grad_after: list[float]
+    clusters: list[dict]
+    spectral_radius: float
+    hidden: int
+    d: int
+    s: int
+    cell: str | None = None
+    match: SpectrumMatch | None = field(default=None, repr=False)
+    Phi_hat: np.ndarray | None = field(default=None, repr=False)
+    Phi: np.ndarray | None = field(default=None, repr=False)
+    waves: np.ndarray | None = field(default=None, repr=False)
+    substrate: np.ndarray | None = field(default=None, repr=False)
+
+    _ARRAYS = ("match", "Phi_hat", "Phi", "waves", "substrate")
+
+    def to_json(self) -> dict[str, Any]:
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in self._ARRAYS}
+        if out["cell"] is None:
+            del out["cell"]
+        return out
+
+
 def analyze(
     rnn: LinearRNN, task: LinearHDS, init: LinearRNN | None = None, road: str = "readout",
     rcond: float = 1e-10, rank: int | str | None = None, normalize: str = "scalar", align: bool = False,
     nonlinearity: str = "tanh", radius: float | None = None, seed: int = 0,
-) -> dict[str, Any]:
-    """All measurements on one network: the CLI's JSON summary plus arrays for the figures.
+) -> Analysis:
+    """All measurements on one network: the spectrum (C7), the power basis (C8), the waves (C9), gradients (C10).
 
     ``road`` picks the basis used for phi_error and the waves (both roads are always reported
     under "bases", with the inverse-free intertwining residual); ``rank`` caps the rank of the
@@ -447,49 +221,26 @@ def analyze(
         "wave_r2": waves_at(r_eff)[0],
     }
     k_max = 2 * s
-    summary = {
-        "eig_match": match.summary(),
-        "n_outside": match.n_outside,
-        "radius": match.radius,
-        "effective_rank": effective_rank,
-        "phi_error": bases[road]["phi_error_aligned" if align else "phi_error"],
-        "aligned": align,
-        "road": road,
-        "bases": bases,
-        "robust": robust,
-        "wave_r2": wave_r2,
-        "decode_r2": decode_r2,
-        "grad_before": propagation_norms(init.W_hh, init.W_uh, k_max).tolist() if init is not None else None,
-        "grad_after": propagation_norms(rnn.W_hh, rnn.W_uh, k_max).tolist(),
-        "clusters": match.clusters,
-        "spectral_radius": float(np.max(np.abs(np.concatenate([match.learned, match.extra])))),
-        "hidden": rnn.hidden,
-        "d": d,
-        "s": s,
-    }
-    if getattr(rnn, "network", None) is not None:  # a gated network, read through its linearization (C14)
-        summary["cell"] = rnn.network.cell
-    arrays = {"match": match, "Phi_hat": Phi_hat, "Phi": Phi(task), "waves": waves, "substrate": substrate}
-    return {"summary": summary, "arrays": arrays}
-
-
-def save_figures(result: dict, out: str | Path, title: str = "", metrics: dict | None = None) -> list[str]:
-    """Spectrum on the unit circle, |pinv(Psi) W_hh Psi| next to Phi, waves, training curves."""
-    from ..plots import plot_matrix, plot_spectrum, plot_training, plot_waves
-
-    out = Path(out)
-    a, s = result["arrays"], result["summary"]
-    m: SpectrumMatch = a["match"]
-    paths = [
-        plot_spectrum({"eig(Phi)": m.theory, "learned (matched)": m.learned, "learned (extra)": m.extra},
-                      title=f"{title} eigenvalues of W_hh", path=out / "spectrum.png"),
-        plot_matrix([(f"|pinv(Psi) W_hh Psi| ({s['road']})", a["Phi_hat"]), ("|Phi|", a["Phi"])], absolute=True,
-                    title=f"{title} phi_error = {s['phi_error']:.3g}", path=out / "phi.png"),
-    ]
-    if a["waves"] is not None:
-        paths.append(plot_waves(a["waves"], a["substrate"], s["s"], s["d"], title=f"{title} waves, R^2 = {s['wave_r2']:.3f}",
-                                path=out / "waves.png"))
-    if metrics is not None and metrics.get("history", {}).get("step"):
-        paths.append(plot_training(metrics, title=title, path=out / "training.png"))
-    return [str(p) for p in paths]
-
+    network = getattr(rnn, "network", None)  # a gated network, read through its linearization (C14)
+    return Analysis(
+        eig_match=match.summary(),
+        n_outside=match.n_outside,
+        radius=match.radius,
+        effective_rank=effective_rank,
+        phi_error=bases[road]["phi_error_aligned" if align else "phi_error"],
+        aligned=align,
+        road=road,
+        bases=bases,
+        robust=robust,
+        wave_r2=wave_r2,
+        decode_r2=decode_r2,
+        grad_before=propagation_norms(init.W_hh, init.W_uh, k_max).tolist() if init is not None else None,
+        grad_after=propagation_norms(rnn.W_hh, rnn.W_uh, k_max).tolist(),
+        clusters=match.clusters,
+        spectral_radius=float(np.max(np.abs(np.concatenate([match.learned, match.extra])))),
+        hidden=rnn.hidden,
+        d=d,
+        s=s,
+        cell=None if network is None else network.cell,
+        match=match, Phi_hat=Phi_hat, Phi=Phi(task), waves=waves, substrate=substrate,
+    )

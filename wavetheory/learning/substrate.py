@@ -161,7 +161,7 @@ def root_structure(W_hh: np.ndarray, d: int, s: int, radius: float = 0.15, null_
     >>> r["counts"], r["angle_counts"], r["angle_ratio"], r["angle_fraction"]
     ([1, 1], [1, 1], 0.0, 1.0)
     """
-    from .analysis import _clusters, persistence_radius
+    from .spectrum_match import clusters, persistence_radius
     from ..theory.wave_operator import spectrum
 
     W_hh = as_float_array(W_hh, "W_hh", ndim=2)
@@ -169,7 +169,7 @@ def root_structure(W_hh: np.ndarray, d: int, s: int, radius: float = 0.15, null_
         raise ValueError(f"W_hh: expected a square matrix with at least s*d = {s * d} rows, got {W_hh.shape}")
     eigs = np.linalg.eigvals(W_hh)
     theory = spectrum(repeat_copy(d, s))
-    clusters = _clusters(theory, eigs, cap=radius)
+    clusters = clusters(theory, eigs, cap=radius)
     roots = [z for z, _ in group_eigenvalues(theory, tol=1e-3)]
     order = np.argsort([np.angle(z) % (2 * np.pi) for z in roots])
     counts = [clusters[i]["learned"] for i in order]

@@ -38,272 +38,70 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from .analysis import spectrum_match_distance
-from ..theory.gated import CELLS, GatedWeights, from_linear, linearize
-from ..io import atomic_write, read_json, save_npz, write_json
+from ..io import atomic_write, read_json, write_json
 from ..theory.tasks import HDS, LinearHDS
-from ..theory.two_phase import two_phase_batch
-from ..theory.wave_memory import simulate
-from ..theory.wave_operator import LinearRNN, compile_rnn, make_basis
+from ..theory.wave_operator import LinearRNN
+from .config import RESUMABLE, TrainConfig
+from .data import FINAL_EVAL, TwoPhaseData, evaluate, sign_accuracy
+from .models import ElmanRNN, GatedRNN, build_model, initialize
+from .spectrum_match import spectrum_match_distance
+from .weights import network_from_arrays, save_weights
 
-__all__ = ["TrainConfig", "PRESETS", "INITS", "ElmanRNN", "GatedRNN", "build_model", "TwoPhaseData", "initialize", "train",
-           "evaluate"]
+__all__ = ["TrainResult", "train", "load_metrics", "CHECKPOINT"]
 
-INITS = ("default", "shift", "wave")
 CHECKPOINT = "checkpoint.pt"
-FINAL_EVAL = 10**9  # step key of the final evaluation batch (never a training step)
-
-# fields that may differ between a run and its resumption (they do not change the arithmetic)
-_RESUMABLE = {"steps", "threads", "device"}
 
 
 @dataclass(frozen=True)
-class TrainConfig:
-    """Hyper-parameters of one training run; validated on construction.
+class TrainResult:
+    """What a training run produced: the trained and initial networks, the curriculum and the curves.
 
-    ``steps`` bounds the number of optimizer steps; training stops earlier once the curriculum
-    is at its last horizon and the accuracy on ``eval_batch`` fresh sequences reaches ``target``
-    (``target=None`` always runs ``steps``). ``cell`` picks the recurrent cell: "rnn" (tanh Elman,
-    the default), "gru" or "lstm" (bias-free torch.nn.GRU / torch.nn.LSTM, C14).
+    ``rnn`` and ``init`` are ``LinearRNN`` objects ready for ``analysis.analyze``: an Elman network's
+    own weights, or a gated cell's linearization at 0 (``gated.Linearization``, which also holds the
+    ``GatedWeights`` in ``.network``). ``to_json()`` is the ``metrics.json`` record.
     """
 
-    hidden: int = 128
-    batch: int = 64
-    lr: float = 1e-3
-    clip: float = 1.0
-    steps: int = 20000
-    horizons: tuple[int, ...] = (10, 20, 40, 60, 100)
-    threshold: float = 0.96
-    target: float | None = 0.99
-    init: str = "default"
-    seed: int = 0
-    log_every: int = 10
-    eval_every: int = 100
-    eval_batch: int = 512
-    checkpoint_every: int = 500
-    threads: int = 1
-    device: str = "auto"
-    cell: str = "rnn"  # "rnn" (tanh Elman), "gru" or "lstm" (C14)
+    task: LinearHDS | HDS
+    config: TrainConfig
+    rnn: LinearRNN
+    init: LinearRNN
+    accuracy: float  # sign accuracy on eval_batch fresh sequences at the last horizon, after training
+    steps: int
+    wall_seconds: float
+    target_step: int | None  # the step at which the fresh accuracy reached config.target (None: never)
+    target_wall: float | None
+    curriculum: list[dict]  # per level: horizon, step/wall reached and cleared
+    history: dict[str, list]  # step, horizon, loss, accuracy, wall (averages over log_every steps)
+    eig_history: dict[str, list]  # step, mean, max: the C7 eigenvalue-match distance over training
+    device: str = "cpu"
+    torch_threads: int = 1
 
-    def __post_init__(self) -> None:
-        for name in ("hidden", "batch", "steps", "log_every", "eval_every", "eval_batch", "checkpoint_every", "threads"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ValueError(f"{name}: expected an integer >= 1, got {v!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
-            raise ValueError(f"seed: expected an integer >= 0, got {self.seed!r}")
-        for name in ("lr", "clip"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v) or v <= 0:
-                raise ValueError(f"{name}: expected a positive number, got {v!r}")
-        hs = tuple(self.horizons) if isinstance(self.horizons, (list, tuple)) else self.horizons
-        if (
-            not isinstance(hs, tuple)
-            or not hs
-            or any(isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1 for h in hs)
-            or any(a >= b for a, b in zip(hs, hs[1:]))
-        ):
-            raise ValueError(f"horizons: expected a strictly increasing tuple of integers >= 1, got {self.horizons!r}")
-        object.__setattr__(self, "horizons", tuple(int(h) for h in hs))
-        if not (isinstance(self.threshold, (int, float)) and 0 < self.threshold <= 1):
-            raise ValueError(f"threshold: expected a number in (0, 1], got {self.threshold!r}")
-        if self.target is not None and not (isinstance(self.target, (int, float)) and 0 < self.target <= 1):
-            raise ValueError(f"target: expected a number in (0, 1] or None, got {self.target!r}")
-        if self.init not in INITS:
-            raise ValueError(f"init: expected one of {', '.join(INITS)}, got {self.init!r}")
-        if self.device not in ("auto", "cpu", "cuda"):
-            raise ValueError(f"device: expected 'auto', 'cpu' or 'cuda', got {self.device!r}")
-        if self.cell not in ("rnn",) + CELLS:
-            raise ValueError(f"cell: expected one of rnn, {', '.join(CELLS)}, got {self.cell!r}")
+    @property
+    def final_horizon_reached(self) -> bool:
+        return len(self.curriculum) == len(self.config.horizons)
 
-    @classmethod
-    def preset(cls, name: str, **overrides: Any) -> "TrainConfig":
-        """A configuration from ``PRESETS[name]`` with keyword overrides."""
-        if name not in PRESETS:
-            raise ValueError(f"preset: expected one of {', '.join(PRESETS)}, got {name!r}")
-        return cls(**{**PRESETS[name], **overrides})
+    @property
+    def seconds_per_step(self) -> float:
+        return round(self.wall_seconds / max(self.steps, 1), 5)
 
-    def to_json(self) -> dict:
-        out = asdict(self)
-        out["horizons"] = list(self.horizons)
-        return out
-
-
-# Presets are data. "authors" is the repeat-copy configuration of the paper's published code
-# (arjunkaruvally/emt_variable_binding, train.py defaults): hidden 128, batch 64, Adam 1e-3,
-# clip 1.0, curriculum 10/20/40/60/100 at 0.96 -- our defaults equal it; it trains for the
-# authors' 20 epochs x 2000 batches without early stopping. "smoke" is a seconds-long run.
-PRESETS: dict[str, dict[str, Any]] = {
-    "default": {},
-    "authors": {"target": None, "steps": 40000},
-    "smoke": {"hidden": 16, "batch": 8, "horizons": (4, 8), "steps": 20, "eval_every": 10, "eval_batch": 32},
-}
-
-
-# --------------------------------------------------------------------------- model
-
-
-class _Recurrent(torch.nn.Module):
-    """A one-layer torch recurrent module ``rnn`` (batch_first) and a linear readout without bias."""
-
-    rnn: torch.nn.Module
-    readout: torch.nn.Linear
-
-    def forward(self, inputs: torch.Tensor, s: int) -> torch.Tensor:
-        """Outputs of the output phase: inputs (B, s + horizon, d) -> y (B, horizon, d)."""
-        hs, _ = self.rnn(inputs)  # (B, T, H)
-        return self.readout(hs[:, s:])  # (B, horizon, d)
-
-
-def _numpy(p: torch.Tensor) -> np.ndarray:
-    return p.detach().cpu().double().numpy()
-
-
-class ElmanRNN(_Recurrent):
-    """tanh Elman RNN without biases and a linear readout without bias (THEORY.md section 5)."""
-
-    def __init__(self, d: int, hidden: int) -> None:
-        super().__init__()
-        self.rnn = torch.nn.RNN(d, hidden, nonlinearity="tanh", bias=False, batch_first=True)
-        self.readout = torch.nn.Linear(hidden, d, bias=False)
-
-    def weights(self) -> dict[str, np.ndarray]:
-        """W_hh (H, H), W_uh (H, d), W_hy (d, H) as float64 arrays (torch.nn.RNN conventions)."""
-        return {"W_hh": _numpy(self.rnn.weight_hh_l0), "W_uh": _numpy(self.rnn.weight_ih_l0), "W_hy": _numpy(self.readout.weight)}
-
-    def set_weights(self, W_hh: np.ndarray, W_uh: np.ndarray, W_hy: np.ndarray) -> None:
-        _copy((self.rnn.weight_hh_l0, W_hh), (self.rnn.weight_ih_l0, W_uh), (self.readout.weight, W_hy))
-
-    def linearization(self) -> LinearRNN:
-        """The network's linearization at the fixed point 0: its own weights (C11)."""
-        return LinearRNN(**self.weights())
-
-
-def _copy(*pairs: tuple[torch.nn.Parameter, np.ndarray]) -> None:
-    with torch.no_grad():
-        for p, w in pairs:
-            if p.shape != w.shape:
-                raise ValueError(f"weights: expected shape {tuple(p.shape)}, got {w.shape}")
-            p.copy_(torch.as_tensor(w, dtype=p.dtype))
-
-
-class GatedRNN(_Recurrent):
-    """A bias-free torch.nn.GRU or torch.nn.LSTM and a linear readout without bias (C14)."""
-
-    def __init__(self, cell: str, d: int, hidden: int) -> None:
-        super().__init__()
-        if cell not in CELLS:
-            raise ValueError(f"cell: expected one of {', '.join(CELLS)}, got {cell!r}")
-        self.cell = cell
-        module = torch.nn.GRU if cell == "gru" else torch.nn.LSTM
-        self.rnn = module(d, hidden, bias=False, batch_first=True)
-        self.readout = torch.nn.Linear(hidden, d, bias=False)
-
-    def weights(self) -> dict[str, np.ndarray]:
-        """weight_ih_l0 (G H, d), weight_hh_l0 (G H, H) in torch's gate order, W_hy (d, H), float64."""
-        return {"weight_ih_l0": _numpy(self.rnn.weight_ih_l0), "weight_hh_l0": _numpy(self.rnn.weight_hh_l0),
-                "W_hy": _numpy(self.readout.weight)}
-
-    def set_weights(self, weight_ih_l0: np.ndarray, weight_hh_l0: np.ndarray, W_hy: np.ndarray) -> None:
-        _copy((self.rnn.weight_ih_l0, weight_ih_l0), (self.rnn.weight_hh_l0, weight_hh_l0), (self.readout.weight, W_hy))
-
-    def linearization(self) -> LinearRNN:
-        """The Elman linear RNN equal to the cell's linearization at the zero fixed point (gated.linearize)."""
-        return linearize(GatedWeights.from_arrays(self.cell, self.weights()))
-
-
-def build_model(cell: str, d: int, hidden: int) -> ElmanRNN | GatedRNN:
-    """The model of ``TrainConfig.cell``: ElmanRNN for "rnn", GatedRNN otherwise."""
-    return ElmanRNN(d, hidden) if cell == "rnn" else GatedRNN(cell, d, hidden)
-
-
-def initialize(model: ElmanRNN | GatedRNN, task: LinearHDS | HDS, init: str, rng: np.random.Generator) -> None:
-    """Set the initial weights: PyTorch's default, the pure block shift, or the wave solution (C13).
-
-    ``shift``: W_hh = Q diag(S, 0) Q^T, W_uh = Q E_s, W_hy = E_s^T Q^T with S the block shift and
-    Q a Haar-random orthogonal H x H basis (the TWM with its boundary switched off);
-    ``wave``: the same with Phi = S + E_s [A_s ... A_1] (compile_rnn, C3) -- the linear solution.
-    A gated model gets the gated network whose linearization at 0 is that RNN (gated.from_linear, C14).
-    """
-    if init == "default":
-        return  # torch.nn.RNN / Linear initialization, drawn under torch.manual_seed(seed)
-    if init not in INITS:
-        raise ValueError(f"init: expected one of {', '.join(INITS)}, got {init!r}")
-    if not isinstance(task, LinearHDS):
-        raise ValueError(f"init: {init!r} needs a linear task (LinearHDS), got {type(task).__name__}")
-    H = model.rnn.hidden_size
-    if H < task.s * task.d:
-        raise ValueError(f"hidden: init {init!r} needs hidden >= s*d = {task.s * task.d}, got {H}")
-    target = LinearHDS(np.zeros_like(task.lags)) if init == "shift" else task
-    rnn = compile_rnn(target, Psi=make_basis("orthogonal", H, rng))
-    if isinstance(model, GatedRNN):
-        model.set_weights(**from_linear(rnn, model.cell).arrays())
-    else:
-        model.set_weights(rnn.W_hh, rnn.W_uh, rnn.W_hy)
-
-
-# --------------------------------------------------------------------------- data
-
-
-class TwoPhaseData:
-    """Fresh two-phase batches (C12 protocol): inputs (B, s + horizon, d), targets (B, horizon, d).
-
-    Linear tasks are generated in torch: the targets are linear in the +-1 history, so
-    targets = history_flat @ G_h with the impulse responses G_h (sd, horizon * d) computed once
-    per horizon by the wave memory (``simulate`` on the unit histories). General HDS tasks use
-    ``two_phase_batch`` (numpy).
-    """
-
-    def __init__(self, task: LinearHDS | HDS, device: torch.device, dtype: torch.dtype = torch.float32) -> None:
-        self.task, self.device, self.dtype = task, device, dtype
-        self._G: dict[int, torch.Tensor] = {}
-
-    def impulse_responses(self, horizon: int) -> torch.Tensor:
-        """G_h (sd, horizon * d): row i*d + j is the continuation of the history e_(i, j)."""
-        if horizon not in self._G:
-            s, d = self.task.s, self.task.d
-            unit = np.eye(s * d).reshape(s * d, s, d)  # history b = unit vector b, time-major
-            G = simulate(self.task.boundary, unit, horizon).reshape(s * d, horizon * d)
-            self._G[horizon] = torch.as_tensor(G, dtype=self.dtype, device=self.device)
-        return self._G[horizon]
-
-    def batch(
-        self, B: int, horizon: int, gen: torch.Generator, np_rng: np.random.Generator
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        s, d = self.task.s, self.task.d
-        if isinstance(self.task, LinearHDS):
-            hist = torch.randint(0, 2, (B, s, d), generator=gen).to(self.dtype) * 2 - 1  # (B, s, d)
-            hist = hist.to(self.device)
-            targets = (hist.reshape(B, s * d) @ self.impulse_responses(horizon)).reshape(B, horizon, d)
-            inputs = torch.cat([hist, hist.new_zeros(B, horizon, d)], dim=1)  # (B, s + horizon, d)
-            return inputs, targets
-        u, y = two_phase_batch(self.task, B, horizon, np_rng)
-        return (torch.as_tensor(u, dtype=self.dtype, device=self.device),
-                torch.as_tensor(y, dtype=self.dtype, device=self.device))
-
-
-def sign_accuracy(y: torch.Tensor, targets: torch.Tensor) -> float:
-    """Fraction of output components with the right sign, over components whose target is not 0."""
-    nonzero = targets != 0
-    return float(((y * targets) > 0)[nonzero].float().mean()) if bool(nonzero.any()) else 1.0
-
-
-def _derived_generators(seed: int, step: int) -> tuple[torch.Generator, np.random.Generator]:
-    """Generators for an evaluation at ``step``: a pure function of (seed, step), resume-safe."""
-    child = int(np.random.SeedSequence([seed, step, 0xE7A1]).generate_state(1, dtype=np.uint64)[0] >> 1)
-    return torch.Generator().manual_seed(child), np.random.default_rng(child)
-
-
-@torch.no_grad()
-def evaluate(model: ElmanRNN | GatedRNN, data: TwoPhaseData, horizon: int, batch: int, seed: int, step: int = FINAL_EVAL) -> tuple[float, float]:
-    """(loss, sign accuracy) on ``batch`` fresh sequences at ``horizon`` (generators from seed, step)."""
-    gen, np_rng = _derived_generators(seed, step)
-    inputs, targets = data.batch(batch, horizon, gen, np_rng)
-    y = model(inputs, data.task.s)
-    return float(torch.mean((y - targets) ** 2)), sign_accuracy(y, targets)
-
-
-# --------------------------------------------------------------------------- training state
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "accuracy": self.accuracy,
+            "steps": self.steps,
+            "wall_seconds": round(self.wall_seconds, 3),
+            "seconds_per_step": self.seconds_per_step,
+            "target": self.config.target,
+            "target_step": self.target_step,
+            "target_wall": self.target_wall,
+            "curriculum": self.curriculum,
+            "final_horizon_reached": self.final_horizon_reached,
+            "history": self.history,
+            "eig_history": self.eig_history,
+            "config": self.config.to_json(),
+            "task": {"name": getattr(self.task, "name", "hds"), "d": self.task.d, "s": self.task.s},
+            "device": self.device,
+            "torch_threads": self.torch_threads,
+        }
 
 
 @dataclass
@@ -341,7 +139,7 @@ def _check_resumable(saved: dict, config: TrainConfig, task_json: dict | None, p
     if saved["config"].get("cell", "rnn") != config.cell:  # checkpoints written before the cell field are Elman runs
         raise ValueError(f"resume: {path} was written with cell = {saved['config'].get('cell', 'rnn')!r}, this run has cell = {config.cell!r}")
     for k, v in saved["config"].items():
-        if k not in _RESUMABLE and now.get(k) != v:
+        if k not in RESUMABLE and now.get(k) != v:
             raise ValueError(f"resume: {path} was written with {k} = {v!r}, this run has {k} = {now.get(k)!r}")
     if saved["task"] != task_json:
         raise ValueError(f"resume: {path} was written for another task")
@@ -359,36 +157,37 @@ def _device(config: TrainConfig) -> torch.device:
 def train(
     task: LinearHDS | HDS,
     config: TrainConfig,
-    out: str | Path,
+    out: str | Path | None = None,
     resume: bool = False,
     progress: bool | None = None,
     callback: Callable[[int, dict], None] | None = None,
-) -> dict:
-    """Train on the two-phase task with a horizon curriculum; write weights, metrics, checkpoints.
+) -> TrainResult:
+    """Train on the two-phase task with a horizon curriculum; return a ``TrainResult``.
 
-    Writes ``out/weights.npz`` (W_hh, W_uh, W_hy and their ``_init`` values), ``out/metrics.json``
-    and ``out/checkpoint.pt`` (every ``checkpoint_every`` steps and at the end), all atomically.
-    ``resume=True`` continues from ``out/checkpoint.pt`` (bit-identical on CPU). ``callback(step,
-    metrics)`` runs after every step (tests use it to simulate a killed run). Returns the metrics.
-    Tracks the eigenvalue-match distance of W_hh to Phi over training (C7).
+    With ``out``, the run also lives on disk: ``out/checkpoint.pt`` (every ``checkpoint_every``
+    steps and at the end), ``out/weights.npz`` (the network and its initial values),
+    ``out/metrics.json`` and ``out/task.json``, all written atomically; ``resume=True`` continues
+    from ``out/checkpoint.pt`` (bit-identical on CPU) and starts fresh when there is none.
+    ``callback(step, metrics)`` runs after every step (tests use it to simulate a killed run).
+    Tracks the eigenvalue-match distance of W_hh (a gated cell: its linearization) to Phi (C7).
     """
     if not isinstance(config, TrainConfig):
         raise TypeError(f"config: expected a TrainConfig, got {type(config).__name__}")
     if not isinstance(task, (LinearHDS, HDS)):
         raise TypeError(f"task: expected a LinearHDS or HDS, got {type(task).__name__}")
-    out = Path(out)
-    ckpt_path = out / CHECKPOINT
-    if ckpt_path.exists() and not resume:
+    out = None if out is None else Path(out)
+    ckpt_path = None if out is None else out / CHECKPOINT
+    if ckpt_path is not None and ckpt_path.exists() and not resume:
         raise ValueError(f"out: {out} already holds a run ({CHECKPOINT}); resume it or choose another folder")
     threads_before = torch.get_num_threads()
     torch.set_num_threads(config.threads)
     try:
-        return _train(task, config, out, ckpt_path, resume and ckpt_path.exists(), progress, callback)
+        return _train(task, config, out, ckpt_path, resume and ckpt_path is not None and ckpt_path.exists(), progress, callback)
     finally:
         torch.set_num_threads(threads_before)
 
 
-def _train(task, config, out, ckpt_path, resume, progress, callback) -> dict:
+def _train(task, config, out, ckpt_path, resume, progress, callback) -> TrainResult:
     from tqdm.auto import tqdm
 
     device = _device(config)
@@ -474,7 +273,7 @@ def _train(task, config, out, ckpt_path, resume, progress, callback) -> dict:
         if state.step % config.eval_every == 0 or state.done:
             track_spectrum()
         state.wall = time.perf_counter() - t0
-        if state.step % config.checkpoint_every == 0 and not state.done:
+        if ckpt_path is not None and state.step % config.checkpoint_every == 0 and not state.done:
             _save_checkpoint(ckpt_path, payload())
         bar.update(1)
         if callback is not None:
@@ -483,35 +282,27 @@ def _train(task, config, out, ckpt_path, resume, progress, callback) -> dict:
     state.done = True
     state.final_accuracy = evaluate(model, data, horizons[-1], config.eval_batch, config.seed, FINAL_EVAL)[1]
     state.wall = time.perf_counter() - t0
-    _save_checkpoint(ckpt_path, payload())
-    return _write_outputs(out, task, config, model, init_weights, state, device)
+    result = _result(task, config, model, init_weights, state, device)
+    if out is not None:
+        _save_checkpoint(ckpt_path, payload())
+        _write_outputs(out, result, model.weights(), init_weights)
+    return result
 
 
-def _write_outputs(out: Path, task, config: TrainConfig, model: ElmanRNN | GatedRNN, init: dict, state: _State, device) -> dict:
-    w = model.weights()
-    cell = {"cell": np.array(config.cell)} if config.cell != "rnn" else {}  # Elman files keep their keys
-    save_npz(out / "weights.npz", **w, **{f"{k}_init": v for k, v in init.items()}, **cell)
-    if isinstance(task, LinearHDS):
-        write_json(out / "task.json", task.to_json())
-    metrics = {
-        "accuracy": state.final_accuracy,
-        "steps": state.step,
-        "wall_seconds": round(state.wall, 3),
-        "seconds_per_step": round(state.wall / max(state.step, 1), 5),
-        "target": config.target,
-        "target_step": state.target_step,
-        "target_wall": state.target_wall,
-        "curriculum": state.curriculum,
-        "final_horizon_reached": state.level == len(config.horizons) - 1,
-        "history": state.history,
-        "eig_history": state.eig_history,
-        "config": config.to_json(),
-        "task": {"name": getattr(task, "name", "hds"), "d": task.d, "s": task.s},
-        "device": str(device),
-        "torch_threads": torch.get_num_threads(),
-    }
-    write_json(out / "metrics.json", metrics)
-    return metrics
+def _result(task, config: TrainConfig, model: ElmanRNN | GatedRNN, init: dict, state: _State, device) -> TrainResult:
+    return TrainResult(
+        task=task, config=config, rnn=model.linearization(), init=network_from_arrays(config.cell, init),
+        accuracy=state.final_accuracy, steps=state.step, wall_seconds=state.wall, target_step=state.target_step,
+        target_wall=state.target_wall, curriculum=state.curriculum, history=state.history,
+        eig_history=state.eig_history, device=str(device), torch_threads=torch.get_num_threads(),
+    )
+
+
+def _write_outputs(out: Path, result: TrainResult, weights: dict[str, np.ndarray], init: dict[str, np.ndarray]) -> None:
+    save_weights(out / "weights.npz", result.config.cell, weights, init)
+    if isinstance(result.task, LinearHDS):
+        write_json(out / "task.json", result.task.to_json())
+    write_json(out / "metrics.json", result.to_json())
 
 
 def load_metrics(out: str | Path) -> dict:

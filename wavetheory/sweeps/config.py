@@ -181,7 +181,7 @@ class SweepConfig:
         for key, minimum in (("seeds", 0), ("hidden", 1), ("steps", 1)):
             value = getattr(self, key)
             object.__setattr__(self, key, _ints(list(value) if isinstance(value, tuple) else value, key, minimum))
-        from ..learning.trainer import INITS  # the trainer owns the list of initializations
+        from ..learning.config import INITS  # the trainer owns the list of initializations
 
         if (not isinstance(self.init, tuple) or not self.init or any(i not in INITS for i in self.init)
                 or len(set(self.init)) != len(self.init)):
@@ -217,7 +217,7 @@ def _check_train(cfg: SweepConfig) -> None:
     """Build one TrainConfig per grid value, so a bad [train] field fails before any cell runs."""
     from dataclasses import fields
 
-    from ..learning.trainer import TrainConfig
+    from ..learning.config import TrainConfig
 
     if not isinstance(cfg.train, tuple) or not all(isinstance(kv, tuple) and len(kv) == 2 for kv in cfg.train):
         raise ValueError(f"train: expected (name, value) pairs of TrainConfig fields, got {cfg.train!r}")

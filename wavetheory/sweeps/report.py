@@ -31,7 +31,7 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["wilson_interval", "t_interval", "is_converged", "summarize", "save_report_figures", "format_summary"]
+__all__ = ["wilson_interval", "t_interval", "is_converged", "summarize", "format_summary"]
 
 
 def wilson_interval(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
@@ -173,49 +173,3 @@ def format_summary(summary: dict) -> str:
     for msg, n in summary["errors"].items():
         lines.append(f"failed x{n}: {msg}")
     return "\n".join(lines)
-
-
-def save_report_figures(records: list[dict], summary: dict, out: str | Path) -> list[str]:
-    """distributions.png (accuracy, eig match, phi error per group) and converged.png (fractions, Wilson CIs)."""
-    import matplotlib.pyplot as plt
-
-    from ..plots import save
-
-    out = Path(out)
-    by = summary["by"]
-    groups = summary["groups"]
-    names = [" ".join(str(g[b]) for b in by) for g in groups]
-    rows = {n: [r for r in records if r.get("status") == "ok" and all(r.get(b) == g[b] for b in by)]
-            for n, g in zip(names, groups)}
-    colors = ["C0" if g["realizable"] else "C3" for g in groups]
-    x = np.arange(len(groups))
-    rng = np.random.default_rng(0)  # horizontal jitter of the points only
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2 + 0.1 * max(map(len, names), default=0)))
-    for ax, key, log in zip(axes, ("accuracy", "eig_match_mean", "phi_error"), (False, True, True)):
-        for i, n in enumerate(names):
-            v = np.array([r[key] for r in rows[n] if r.get(key) is not None], dtype=float)
-            v = v[np.isfinite(v) & ((v > 0) if log else True)]
-            ax.scatter(i + rng.uniform(-0.15, 0.15, v.size), v, s=14, color=colors[i], alpha=0.7)
-            if v.size:
-                ax.hlines(np.median(v), i - 0.3, i + 0.3, color="k", lw=1.5)
-        if log:
-            ax.set_yscale("log")
-        ax.set_title(key + (" (log)" if log else "") + ", median = bar")
-        ax.set_xticks(x, names, rotation=60, ha="right", fontsize=7)
-    axes[0].axhline(summary["thresholds"]["accuracy"], color="0.6", ls=":")
-    if "eig_match_mean" in summary["thresholds"]:
-        axes[1].axhline(summary["thresholds"]["eig_match_mean"], color="0.6", ls=":")
-    fig.suptitle("per-run distributions (blue: realizable by a linear RNN, red: not, C12)")
-    paths = [save(fig, out / "distributions.png")]
-    fig, ax = plt.subplots(figsize=(max(5.0, 0.5 * len(groups) + 2), 4.2 + 0.1 * max(map(len, names), default=0)))
-    frac = np.array([np.nan if g["converged_fraction"] is None else g["converged_fraction"] for g in groups])
-    lo = np.array([g["converged_ci"][0] for g in groups])
-    hi = np.array([g["converged_ci"][1] for g in groups])
-    ax.bar(x, np.nan_to_num(frac), color=colors)
-    ax.errorbar(x, frac, yerr=[frac - lo, hi - frac], fmt="none", color="k", capsize=3)
-    ax.set_ylim(0, 1.05)
-    ax.set_xticks(x, names, rotation=60, ha="right", fontsize=7)
-    ax.set_ylabel("fraction converged to the wave solution")
-    ax.set_title("converged runs (Wilson 95% intervals)")
-    paths.append(save(fig, out / "converged.png"))
-    return [str(p) for p in paths]

@@ -76,23 +76,23 @@ SNAPSHOT = "sweep.json"  # the config and the cell parameters of the last run, f
 
 def train_analyze_cell(cell: Cell, out: str) -> dict:
     """The real cell: ``trainer.train`` into ``out`` (resuming a checkpoint there), then ``analysis.analyze``."""
-    from ..learning.analysis import analyze, load_weights
-    from ..learning.trainer import TrainConfig, train
+    from ..learning.analysis import analyze
+    from ..learning.config import TrainConfig
+    from ..learning.trainer import train
 
     task = cell.task.build()
     config = TrainConfig(hidden=cell.hidden, init=cell.init, steps=cell.steps, seed=cell.seed,
                          **{"threads": 1, **dict(cell.train)})
-    metrics = train(task, config, out, resume=True, progress=False)
-    rnn, init = load_weights(Path(out) / "weights.npz")
-    res = analyze(rnn, task, init=init)["summary"]
+    run = train(task, config, out, resume=True, progress=False)
+    res = analyze(run.rnn, task, init=run.init).to_json()
     record = {
-        "accuracy": metrics["accuracy"],
-        "train_steps": metrics["steps"],
+        "accuracy": run.accuracy,
+        "train_steps": run.steps,
         "final_horizon": config.horizons[-1],
-        "final_horizon_reached": metrics["final_horizon_reached"],
-        "target_step": metrics["target_step"],
-        "train_seconds": metrics["wall_seconds"],
-        "seconds_per_step": metrics["seconds_per_step"],
+        "final_horizon_reached": run.final_horizon_reached,
+        "target_step": run.target_step,
+        "train_seconds": round(run.wall_seconds, 3),
+        "seconds_per_step": run.seconds_per_step,
         "n_outside": res["n_outside"],
         "effective_rank": res.get("effective_rank"),
         "phi_error": res["phi_error"],  # the analyze command's default basis (readout road, not aligned)

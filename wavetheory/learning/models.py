@@ -1,0 +1,117 @@
+"""The recurrent networks the trainer fits: tanh Elman (THEORY.md section 5), bias-free GRU and LSTM (C14).
+
+    h(t) = tanh(W_hh h(t-1) + W_uh u(t)),   y(t) = W_hy h(t),   h(-1) = 0       (Elman, torch.nn.RNN naming)
+
+and their initializations: PyTorch's default, the pure block shift, or the wave solution (C13).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ..theory.gated import CELLS, GatedWeights, from_linear, linearize
+from ..theory.tasks import HDS, LinearHDS
+from ..theory.wave_operator import LinearRNN, compile_rnn, make_basis
+from .config import INITS
+
+__all__ = ["ElmanRNN", "GatedRNN", "build_model", "initialize"]
+
+
+class _Recurrent(torch.nn.Module):
+    """A one-layer torch recurrent module ``rnn`` (batch_first) and a linear readout without bias."""
+
+    rnn: torch.nn.Module
+    readout: torch.nn.Linear
+
+    def forward(self, inputs: torch.Tensor, s: int) -> torch.Tensor:
+        """Outputs of the output phase: inputs (B, s + horizon, d) -> y (B, horizon, d)."""
+        hs, _ = self.rnn(inputs)  # (B, T, H)
+        return self.readout(hs[:, s:])  # (B, horizon, d)
+
+
+def _numpy(p: torch.Tensor) -> np.ndarray:
+    return p.detach().cpu().double().numpy()
+
+
+class ElmanRNN(_Recurrent):
+    """tanh Elman RNN without biases and a linear readout without bias (THEORY.md section 5)."""
+
+    def __init__(self, d: int, hidden: int) -> None:
+        super().__init__()
+        self.rnn = torch.nn.RNN(d, hidden, nonlinearity="tanh", bias=False, batch_first=True)
+        self.readout = torch.nn.Linear(hidden, d, bias=False)
+
+    def weights(self) -> dict[str, np.ndarray]:
+        """W_hh (H, H), W_uh (H, d), W_hy (d, H) as float64 arrays (torch.nn.RNN conventions)."""
+        return {"W_hh": _numpy(self.rnn.weight_hh_l0), "W_uh": _numpy(self.rnn.weight_ih_l0), "W_hy": _numpy(self.readout.weight)}
+
+    def set_weights(self, W_hh: np.ndarray, W_uh: np.ndarray, W_hy: np.ndarray) -> None:
+        _copy((self.rnn.weight_hh_l0, W_hh), (self.rnn.weight_ih_l0, W_uh), (self.readout.weight, W_hy))
+
+    def linearization(self) -> LinearRNN:
+        """The network's linearization at the fixed point 0: its own weights (C11)."""
+        return LinearRNN(**self.weights())
+
+
+def _copy(*pairs: tuple[torch.nn.Parameter, np.ndarray]) -> None:
+    with torch.no_grad():
+        for p, w in pairs:
+            if p.shape != w.shape:
+                raise ValueError(f"weights: expected shape {tuple(p.shape)}, got {w.shape}")
+            p.copy_(torch.as_tensor(w, dtype=p.dtype))
+
+
+class GatedRNN(_Recurrent):
+    """A bias-free torch.nn.GRU or torch.nn.LSTM and a linear readout without bias (C14)."""
+
+    def __init__(self, cell: str, d: int, hidden: int) -> None:
+        super().__init__()
+        if cell not in CELLS:
+            raise ValueError(f"cell: expected one of {', '.join(CELLS)}, got {cell!r}")
+        self.cell = cell
+        module = torch.nn.GRU if cell == "gru" else torch.nn.LSTM
+        self.rnn = module(d, hidden, bias=False, batch_first=True)
+        self.readout = torch.nn.Linear(hidden, d, bias=False)
+
+    def weights(self) -> dict[str, np.ndarray]:
+        """weight_ih_l0 (G H, d), weight_hh_l0 (G H, H) in torch's gate order, W_hy (d, H), float64."""
+        return {"weight_ih_l0": _numpy(self.rnn.weight_ih_l0), "weight_hh_l0": _numpy(self.rnn.weight_hh_l0),
+                "W_hy": _numpy(self.readout.weight)}
+
+    def set_weights(self, weight_ih_l0: np.ndarray, weight_hh_l0: np.ndarray, W_hy: np.ndarray) -> None:
+        _copy((self.rnn.weight_ih_l0, weight_ih_l0), (self.rnn.weight_hh_l0, weight_hh_l0), (self.readout.weight, W_hy))
+
+    def linearization(self) -> LinearRNN:
+        """The Elman linear RNN equal to the cell's linearization at the zero fixed point (gated.linearize)."""
+        return linearize(GatedWeights.from_arrays(self.cell, self.weights()))
+
+
+def build_model(cell: str, d: int, hidden: int) -> ElmanRNN | GatedRNN:
+    """The model of ``TrainConfig.cell``: ElmanRNN for "rnn", GatedRNN otherwise."""
+    return ElmanRNN(d, hidden) if cell == "rnn" else GatedRNN(cell, d, hidden)
+
+
+def initialize(model: ElmanRNN | GatedRNN, task: LinearHDS | HDS, init: str, rng: np.random.Generator) -> None:
+    """Set the initial weights: PyTorch's default, the pure block shift, or the wave solution (C13).
+
+    ``shift``: W_hh = Q diag(S, 0) Q^T, W_uh = Q E_s, W_hy = E_s^T Q^T with S the block shift and
+    Q a Haar-random orthogonal H x H basis (the TWM with its boundary switched off);
+    ``wave``: the same with Phi = S + E_s [A_s ... A_1] (compile_rnn, C3) -- the linear solution.
+    A gated model gets the gated network whose linearization at 0 is that RNN (gated.from_linear, C14).
+    """
+    if init == "default":
+        return  # torch.nn.RNN / Linear initialization, drawn under torch.manual_seed(seed)
+    if init not in INITS:
+        raise ValueError(f"init: expected one of {', '.join(INITS)}, got {init!r}")
+    if not isinstance(task, LinearHDS):
+        raise ValueError(f"init: {init!r} needs a linear task (LinearHDS), got {type(task).__name__}")
+    H = model.rnn.hidden_size
+    if H < task.s * task.d:
+        raise ValueError(f"hidden: init {init!r} needs hidden >= s*d = {task.s * task.d}, got {H}")
+    target = LinearHDS(np.zeros_like(task.lags)) if init == "shift" else task
+    rnn = compile_rnn(target, Psi=make_basis("orthogonal", H, rng))
+    if isinstance(model, GatedRNN):
+        model.set_weights(**from_linear(rnn, model.cell).arrays())
+    else:
+        model.set_weights(rnn.W_hh, rnn.W_uh, rnn.W_hy)
