@@ -21,7 +21,8 @@ from wavetheory.cli import main
 from wavetheory.sweeps.run import (
     JOURNAL, NONDETERMINISTIC_FIELDS, TABLE, Journal, SweepConfig, load_config, read_results, run_sweep,
 )
-from wavetheory.sweeps.report import summarize, t_interval, wilson_interval
+from wavetheory.stats import t_interval, wilson_interval
+from wavetheory.sweeps.report import summarize
 
 TESTS = Path(__file__).resolve().parents[1]  # tests/ (sweep_cells.py lives there)
 

@@ -287,7 +287,7 @@ def test_params_are_frozen_and_read_only():
         ({"Q": np.ones((2, 2, 2)), "K": np.ones((2, 2, 2)), "V": np.ones((2, 2, 2))}, "W_O: required"),
         ({"Q": np.eye(2), "K": np.eye(2), "V": np.eye(2), "W_O": np.eye(3)}, "W_O: expected shape"),
         ({"Q": np.eye(2), "K": np.eye(2), "V": np.eye(2), "pos": np.eye(2)}, "pos: d_p = 2 leaves no token"),
-        ({"Q": np.eye(2), "K": np.eye(2), "V": np.eye(2), "eps": 0.0}, "eps: expected a positive"),
+        ({"Q": np.eye(2), "K": np.eye(2), "V": np.eye(2), "eps": 0.0}, "eps: expected a finite number > 0"),
         ({"Q": [[np.nan]], "K": [[1.0]], "V": [[1.0]]}, "Q: contains NaN"),
         ({"Q": np.ones((1, 0)), "K": np.ones((1, 0)), "V": np.ones((1, 0))}, "Q: expected a non-empty"),
         ({"Q": np.ones(3), "K": np.ones(3), "V": np.ones(3)}, "Q: expected a non-empty"),
