@@ -199,13 +199,35 @@ def _edges() -> dict[str, set[str]]:
     return {m: {i.target for i in GRAPH[m][0] if i.target != FACADE} for m in MODULES if m != FACADE}
 
 
+def _shortest_circle(start: str, members: set[str], edges: dict[str, set[str]]) -> list[str]:
+    """A shortest path start -> ... -> start inside one strongly connected component (breadth first)."""
+    parent: dict[str, str] = {}
+    frontier = [start]
+    while frontier:
+        nxt = []
+        for v in frontier:
+            for w in sorted(edges[v] & members):
+                if w == start:
+                    path = [v]
+                    while path[-1] != start:
+                        path.append(parent[path[-1]])
+                    return path[::-1] + [start]
+                if w not in parent:
+                    parent[w] = v
+                    nxt.append(w)
+        frontier = nxt
+    return [start]
+
+
 def test_no_import_circles():
     edges = _edges()
     lines = []
     for comp in _cycles(edges):
-        members = set(comp)
-        lines.append(" <-> ".join(comp))
-        lines += [f"    {i.where()} imports {i.target}" for m in comp for i in GRAPH[m][0] if i.target in members]
+        path = _shortest_circle(comp[0], set(comp), edges)
+        lines.append(f"{len(comp)} modules in a circle, e.g. " + " -> ".join(path))
+        for a, b in zip(path, path[1:]):
+            imp = next(i for i in GRAPH[a][0] if i.target == b)
+            lines.append(f"    {imp.where()} imports {b}")
     assert not lines, "import circles (module- and function-level imports count):\n  " + "\n  ".join(lines)
 
 
@@ -214,6 +236,8 @@ def test_the_circle_finder_finds_circles():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert _cycles({"a": {"a"}}) == [["a"]]
     assert _cycles({"a": {"b"}, "b": {"c"}}) == []
+    edges = {"a": {"b", "c"}, "b": {"c"}, "c": {"a"}}
+    assert _shortest_circle("a", {"a", "b", "c"}, edges) == ["a", "c", "a"]
 
 
 def test_the_direction_rule_rejects_upward_and_sideways_imports():
