@@ -116,7 +116,7 @@ def test_generate_validates_its_arguments():
     model = AttentionOnlyTransformer.from_sbc(random_sbc(2))
     with pytest.raises(ValueError, match="steps: expected an integer"):
         generate(model, torch.zeros(1, 3, 2, dtype=torch.float64), -2)
-    with pytest.raises(ValueError, match="steps: expected an integer"):
+    with pytest.raises((TypeError, ValueError), match="steps: expected an integer"):  # a bool is not a count
         generate(model, torch.zeros(1, 3, 2, dtype=torch.float64), True)
     with pytest.raises(ValueError, match="context: expected shape"):
         generate(model, torch.zeros(1, 3, 5, dtype=torch.float64), 2)
