@@ -4,7 +4,8 @@ The executor code does not care what a cell computes; these cells make its behav
 observable: every call appends the cell id to ``DIR/runs.log`` (so a test can count how often a
 cell ran), ``hidden = 13`` raises, ``hidden = 666`` kills its worker process, ``hidden = 7`` returns a
 list (not a flat record), and
-``WT_SWEEP_TEST_DELAY`` seconds of sleep make a sweep slow enough to be killed mid-way.
+``WT_SWEEP_TEST_DELAY`` seconds of sleep make a sweep slow enough to be killed mid-way. ``CONFIG`` is
+a small real grid shared by the config and backend tests.
 """
 
 from __future__ import annotations
@@ -15,9 +16,29 @@ from pathlib import Path
 
 import numpy as np
 
-from wavetheory.sweeps.run import Cell, SweepConfig, TaskSpec
+from wavetheory.sweeps.config import Cell, SweepConfig, TaskSpec
 
 UNLUCKY, KILLER, NESTED = 13, 666, 7
+
+# a small real grid (TOML): 1 task x 1 seed x 2 hidden x 2 inits = 4 cells of 30 training steps
+CONFIG = """\
+seeds = [0]
+hidden = [4, 16]
+init = ["default", "wave"]
+steps = 30
+
+[train]
+batch = 8
+horizons = [4, 8]
+eval_every = 10
+eval_batch = 32
+
+[[tasks]]
+name = "signed-selection"
+d = 2
+s = 3
+task_seeds = [0]
+"""
 
 
 def fake_cell(cell: Cell, out: str) -> dict:

@@ -36,8 +36,10 @@ from .theory.wave_operator import (
     boundary_row,
     charpoly,
     compile_rnn,
+    continuation_map,
     group_eigenvalues,
     make_basis,
+    markov_parameters,
     spectral_radius,
     spectrum,
 )
@@ -72,5 +74,5 @@ __all__ = [
     "make_task", "rollout", "two_phase_batch",
     "WaveMemory", "simulate", "run_two_phase",
     "block_shift", "E", "boundary_row", "Phi", "StructuredPhi", "LinearRNN", "make_basis",
-    "compile_rnn", "spectrum", "spectral_radius", "charpoly", "group_eigenvalues",
+    "compile_rnn", "spectrum", "spectral_radius", "charpoly", "group_eigenvalues", "markov_parameters", "continuation_map",
 ] + list(_LAZY)

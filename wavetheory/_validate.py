@@ -12,7 +12,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-__all__ = ["as_float_array", "as_batch", "positive_int", "positive_float", "probability", "one_of", "seed"]
+__all__ = ["as_float_array", "as_batch", "positive_int", "positive_float", "probability", "one_of", "seed", "rng", "finite_float"]
 
 
 def as_float_array(value: object, name: str, ndim: int | None = None) -> np.ndarray:
@@ -75,6 +75,39 @@ def seed(value: object, name: str = "seed") -> int:
     7
     """
     return positive_int(value, name, minimum=0)
+
+
+def rng(value: object, name: str = "rng") -> np.random.Generator:
+    """A random generator from None (fresh entropy), an integer seed >= 0, or a Generator (used as is).
+
+    numpy's own errors for a bad seed would not name the argument.
+
+    >>> float(rng(0).random()) == float(np.random.default_rng(0).random())
+    True
+    >>> rng(-1, "seed")
+    Traceback (most recent call last):
+    ...
+    ValueError: seed: expected an integer >= 0, got -1
+    """
+    if value is None or isinstance(value, np.random.Generator):
+        return np.random.default_rng(value)
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name}: expected an integer seed >= 0, a numpy Generator or None, got {value!r}")
+    return np.random.default_rng(seed(value, name))
+
+
+def finite_float(value: object, name: str) -> float:
+    """``value`` as a finite float (any sign), or an error naming ``name``.
+
+    >>> finite_float(-2, "gate_bias")
+    -2.0
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}: expected a number, got {value!r}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"{name}: expected a finite number, got {value!r}")
+    return v
 
 
 def positive_float(value: object, name: str, allow_zero: bool = False) -> float:

@@ -1,8 +1,11 @@
-"""Sweeps: config validation, cell ids, the journal, resume after a kill, failed cells, backends, report."""
+"""Sweep runs: the command line, resume after a kill, failed cells, the executors and backends.
+
+The config grid and cell ids are tested in test_config.py, the journal and table in test_results.py,
+the statistics in test_report.py.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import signal
@@ -13,36 +16,16 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import sweep_cells
+from sweep_cells import CONFIG
 from wavetheory.cli import main
 from wavetheory.sweeps.run import (
-    JOURNAL, NONDETERMINISTIC_FIELDS, TABLE, Journal, SweepConfig, load_config, read_results, run_sweep,
+    JOURNAL, NONDETERMINISTIC_FIELDS, TABLE, Journal, load_config, read_results, run_sweep,
 )
-from wavetheory.sweeps.report import summarize, t_interval, wilson_interval
 
 TESTS = Path(__file__).resolve().parents[1]  # tests/ (sweep_cells.py lives there)
-
-CONFIG = """\
-seeds = [0]
-hidden = [4, 16]
-init = ["default", "wave"]
-steps = 30
-
-[train]
-batch = 8
-horizons = [4, 8]
-eval_every = 10
-eval_batch = 32
-
-[[tasks]]
-name = "signed-selection"
-d = 2
-s = 3
-task_seeds = [0]
-"""
 
 
 def _write(path: Path, text: str) -> Path:
@@ -56,69 +39,7 @@ def _stable(records: list[dict]) -> dict[str, dict]:
             for r in records}
 
 
-# --------------------------------------------------------------------------- config and ids
-
-
-def test_grid_and_ids(tmp_path):
-    cfg = load_config(_write(tmp_path / "s.toml", CONFIG))
-    cells = cfg.cells()
-    assert len(cells) == 1 * 1 * 2 * 2  # tasks x seeds x hidden x init
-    assert len({c.id for c in cells}) == len(cells)
-    # the same grid written as JSON gives the same ids (the id hashes parameters, not the file)
-    as_json = {"seeds": [0], "hidden": [4, 16], "init": ["default", "wave"], "steps": 30,
-               "train": {"batch": 8, "horizons": [4, 8], "eval_every": 10, "eval_batch": 32},
-               "tasks": [{"name": "signed-selection", "d": 2, "s": 3, "task_seeds": [0]}]}
-    again = load_config(_write(tmp_path / "s.json", json.dumps(as_json)))
-    assert [c.id for c in again.cells()] == [c.id for c in cells]
-    # pinned: a change of the hashing scheme would orphan every finished cell of existing sweeps
-    blob = ('{"hidden":4,"init":"default","seed":0,"steps":30,"task":{"d":2,"name":"signed-selection","s":3,'
-            '"task_seed":0},"train":{"batch":8,"eval_batch":32,"eval_every":10,"horizons":[4,8]}}')
-    assert cells[0].id == hashlib.sha256(blob.encode()).hexdigest()[:16] == "d01a2932005f6ddd"
-    as_json["train"]["batch"] = 9
-    assert not {c.id for c in SweepConfig.from_dict(as_json).cells()} & {c.id for c in cells}
-
-
-def test_lag_file_tasks_are_embedded(tmp_path):
-    (tmp_path / "tasks").mkdir()
-    _write(tmp_path / "tasks" / "mine.json", json.dumps({"bindings": "-x1(t-2), x0(t-2)"}))
-    cfg = load_config(_write(tmp_path / "s.toml", '[[tasks]]\nlags = "tasks/mine.json"\n'))
-    (cell,) = cfg.cells()
-    assert cell.task.label == "mine(d=2,s=2)"
-    assert cell.task.build().lags.tolist() == [[[0, 0], [0, 0]], [[0, -1], [1, 0]]]
-    assert cell.describe()["realizable"] is True  # only A_s is non-zero (C12)
-
-
-def test_readme_example_config_is_valid(tmp_path):
-    text = (TESTS.parent / "README.md").read_text()
-    block = text.split("```toml\n# sweep.toml", 1)[1].split("```", 1)[0]
-    cfg = load_config(_write(tmp_path / "sweep.toml", "# sweep.toml" + block))
-    assert len(cfg.cells()) == 24  # as the README says: 4 tasks x 3 seeds x 2 initializations
-
-
-@pytest.mark.parametrize(
-    "config, key",
-    [
-        ({"tasks": []}, "tasks:"),
-        ({"tasks": [{"name": "repeat-copy", "d": 2, "s": 3}], "seed": [0]}, "seed: unknown key"),
-        ({"tasks": [{"name": "repeat-copy", "d": 0, "s": 3}]}, "tasks[0].d:"),
-        ({"tasks": [{"name": "repeat-copy", "d": 2}]}, "tasks[0].s: missing"),
-        ({"tasks": [{"name": "nope", "d": 2, "s": 3}]}, "tasks[0].name:"),
-        ({"tasks": [{"name": "repeat-copy", "d": 2, "s": 3, "task_seeds": [1]}]}, "tasks[0].task_seeds:"),
-        ({"tasks": [{"name": "signed-selection", "d": 2, "s": 3, "task_seeds": [1, 1]}]}, "tasks[0].task_seeds:"),
-        ({"tasks": [{"lags": "missing.json"}]}, "tasks[0].lags:"),
-        ({"tasks": [{"name": "repeat-copy", "d": 2, "s": 3}, {"name": "repeat-copy", "d": 2, "s": 3}]}, "tasks:"),
-        ({"tasks": [{"name": "repeat-copy", "d": 2, "s": 3}], "seeds": [-1]}, "seeds:"),
-        ({"tasks": [{"name": "repeat-copy", "d": 2, "s": 3}], "hidden": "big"}, "hidden:"),
-        ({"tasks": [{"name": "repeat-copy", "d": 2, "s": 3}], "init": ["waves"]}, "init:"),
-        ({"tasks": [{"name": "repeat-copy", "d": 2, "s": 3}], "train": {"lr": -1.0}}, "train.lr:"),
-        ({"tasks": [{"name": "repeat-copy", "d": 2, "s": 3}], "train": {"hidden": 3}}, "train.hidden: unknown key"),
-        ({"tasks": [{"name": "repeat-copy", "d": 2, "s": 3}], "train": {"horizons": [8, 4]}}, "train.horizons:"),
-    ],
-)
-def test_config_errors_name_the_key(tmp_path, config, key):
-    with pytest.raises(ValueError) as info:
-        SweepConfig.from_dict(config, base=tmp_path)
-    assert str(info.value).startswith(key), str(info.value)
+# --------------------------------------------------------------------------- the command line
 
 
 def test_cli_bad_config_one_line_exit_2(tmp_path, capsys):
@@ -286,71 +207,3 @@ def test_dask_backend_starts_its_own_local_cluster(tmp_path, monkeypatch):
     assert len({r["pid"] for r in rows}) == 2  # two worker processes, none of them this one
     assert os.getpid() not in {r["pid"] for r in rows}
     assert {r["error"] for r in rows if r["status"] == "error"} == {"hidden 13 is unlucky"}
-
-
-# --------------------------------------------------------------------------- statistics and report
-
-
-@pytest.mark.parametrize("k, n", [(0, 10), (3, 10), (10, 10), (1, 1), (37, 200)])
-def test_wilson_endpoints_solve_the_score_equation(k, n):
-    """The endpoints are the two roots p of (k/n - p)^2 = z^2 p (1 - p) / n, the score equation."""
-    z = 1.959963984540054
-    lo, hi = wilson_interval(k, n, z)
-    assert 0 <= lo <= k / n <= hi <= 1
-    for p in (lo, hi):
-        # both sides are O(1) polynomials in p: float64 rounding leaves ~1e-16, 1e-12 is ample
-        assert (k / n - p) ** 2 == pytest.approx(z * z * p * (1 - p) / n, abs=1e-12)
-    assert (lo == 0) == (k == 0) and (hi == 1) == (k == n)  # it never collapses to a point
-
-
-def test_t_interval_matches_simulated_coverage():
-    """The 95% t interval covers the true mean of normal samples (n = 5) about 95% of the time."""
-    rng = np.random.default_rng(0)
-    hits = sum(lo <= 0.3 <= hi for _, lo, hi in (t_interval(rng.normal(0.3, 1.0, 5)) for _ in range(4000)))
-    # binomial sd of the coverage over 4000 draws is 0.0034; 0.94..0.96 is about +-3 sd
-    assert 0.94 <= hits / 4000 <= 0.96
-
-
-def _records() -> list[dict]:
-    base = {"status": "ok", "seed": 0, "hidden": 16, "init": "default", "steps": 10, "error_type": None, "error": None}
-    rows = []
-    for i, (acc, eig) in enumerate([(1.0, 0.01), (0.995, 0.04), (0.999, 0.2), (0.9, 0.01)]):
-        rows.append({**base, "cell_id": f"a{i}", "index": i, "task": "repeat-copy(d=2,s=3)", "realizable": True,
-                     "accuracy": acc, "eig_match_mean": eig, "phi_error": 0.1 * (i + 1), "rho_W_hh": 1.0, "rho_Phi": 1.0})
-    for i, acc in enumerate([0.8, 0.85]):
-        rows.append({**base, "cell_id": f"b{i}", "index": 4 + i, "task": "fibonacci(d=1,s=3)", "realizable": False,
-                     "accuracy": acc, "eig_match_mean": 0.3, "phi_error": 0.9, "rho_W_hh": 0.9, "rho_Phi": 1.84})
-    rows.append({**base, "cell_id": "c0", "index": 6, "task": "fibonacci(d=1,s=3)", "realizable": False,
-                 "status": "error", "error_type": "ValueError", "error": "boom"})
-    return rows
-
-
-def test_summary_counts_and_intervals():
-    s = summarize(_records())
-    rc, fib = s["groups"]
-    assert (rc["n"], rc["n_ok"], rc["converged"]) == (4, 4, 2)  # acc >= 0.99 and eig <= 0.05: rows 0, 1
-    assert rc["converged_ci"] == list(wilson_interval(2, 4))
-    assert rc["accuracy"]["mean"] == pytest.approx(np.mean([1.0, 0.995, 0.999, 0.9]), abs=1e-15)
-    assert rc["accuracy"]["ci"][1] == 1.0  # the t interval is cut at the largest possible accuracy
-    assert (fib["n"], fib["n_error"], fib["converged"], fib["realizable"]) == (3, 1, 0, False)
-    assert s["c12"]["not_realizable"]["tasks"] == ["fibonacci(d=1,s=3)"]
-    assert s["errors"] == {"ValueError: boom": 1}
-    assert summarize(_records(), acc_threshold=0.9, eig_threshold=0.3)["groups"][0]["converged"] == 4
-    with pytest.raises(ValueError, match="by: unknown column 'colour'"):
-        summarize(_records(), by=["colour"])
-
-
-def test_sweep_report_cli_on_a_small_table(tmp_path, capsys):
-    from wavetheory.sweeps.run import write_table
-
-    write_table(tmp_path / "results.csv", _records())
-    assert main(["sweep-report", str(tmp_path / "results.csv"), "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
-    assert [g["task"] for g in out["groups"]] == ["repeat-copy(d=2,s=3)", "fibonacci(d=1,s=3)"]
-    assert out["groups"][0]["converged"] == 2
-    for f in out["figures"]:
-        assert Path(f).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert main(["sweep-report", str(tmp_path / "results.csv"), "--by", "task,init"]) == 0
-    text = capsys.readouterr().out
-    assert "NOT realizable by a linear RNN (C12): 1 tasks, 2 runs" in text
-    assert "repeat-copy(d=2,s=3) default" in text and "2/4" in text

@@ -34,76 +34,29 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
-from wavetheory.strategies import histories, sbc_params
 
 from wavetheory.theory.attention import (
     SBCParams,
     anti_similarity_sbc,
-    attended_columns,
     attention_weights,
     random_sbc,
     repeat_copy_sbc,
     sbc_boundary,
-    sbc_boundary_torch,
     sbc_rollout,
-    sbc_scores,
     softmax,
 )
 from wavetheory.cli import main
 from wavetheory.theory.tasks import repeat_copy, rollout
-from wavetheory.learning.transformer import AttentionOnlyTransformer, generate
+from wavetheory.learning.transformer import AttentionOnlyTransformer
 from wavetheory.theory.wave_memory import simulate
 
+from sbc_cases import STEP_FACTOR, TOL32_RUN, TOL64_RUN, U64, cases
+from sbc_cases import assert_steps_match as _assert_steps_match
+from sbc_cases import error_scale as _error_scale
+from sbc_cases import transformer_run as _transformer_run
+from sbc_cases import windows as _windows
+
 torch.set_num_threads(1)
-
-U64, U32 = 2.0**-53, 2.0**-24  # unit roundoffs
-STEP_FACTOR = 64  # ~2 n with n <= 32 terms per dot-product chain (module docstring); measured <= 12.7
-TOL64_RUN = 1e-10  # free running, plain/multi-head, relative: measured 8.7e-15 (module docstring)
-TOL32_RUN = 1e-4  # free running float32, plain/multi-head, relative: measured 5.7e-6
-
-
-def _transformer_run(p: SBCParams, H: np.ndarray, steps: int, dtype=torch.float64, causal: bool = True) -> np.ndarray:
-    model = AttentionOnlyTransformer.from_sbc(p, dtype=dtype)
-    return generate(model, torch.from_numpy(H).to(dtype), steps, causal=causal).double().numpy()
-
-
-def _windows(H: np.ndarray, traj: np.ndarray) -> np.ndarray:
-    """All s-windows the loop sees along a trajectory: (B * steps, s, d)."""
-    s, steps = H.shape[1], traj.shape[1]
-    full = np.concatenate([H, traj], axis=1)
-    return np.stack([full[:, t : t + s] for t in range(steps)], axis=1).reshape(-1, s, H.shape[2])
-
-
-def _error_scale(p: SBCParams, W: np.ndarray) -> np.ndarray:
-    """(1 + max ||K_n z_i|| ||Q_n z_s||) max(1, |H|) cond_LN per window (module docstring); W (B, s, d) -> (B,)."""
-    Z = attended_columns(p, W)
-    k_norm = np.linalg.norm(np.einsum("hkc,bic->bhik", p.K, Z), axis=-1)  # (B, nh, s)
-    q_norm = np.linalg.norm(np.einsum("hkc,bc->bhk", p.Q, Z[:, -1]), axis=-1)  # (B, nh)
-    scale = (1 + (k_norm * q_norm[..., None]).max(axis=(1, 2))) * np.maximum(1, np.abs(W).max(axis=(1, 2)))
-    if p.layernorm:
-        X = W if p.pos is None else np.concatenate([W, np.broadcast_to(p.pos, W.shape[:-1] + (p.pos.shape[1],))], -1)
-        scale = scale * np.maximum(1, (np.abs(X).max(-1) / np.sqrt(X.var(-1) + p.eps)).max(-1))
-    return scale
-
-
-def _assert_steps_match(p: SBCParams, W: np.ndarray, dtype: torch.dtype) -> None:
-    """On every window: transformer last output and torch SBC == numpy f(H) within STEP_FACTOR u scale."""
-    u = U64 if dtype == torch.float64 else U32
-    ref = p.boundary(W)
-    with torch.no_grad():
-        last = AttentionOnlyTransformer.from_sbc(p, dtype=dtype)(torch.from_numpy(W).to(dtype))[:, -1].double().numpy()
-    tol = STEP_FACTOR * u * _error_scale(p, W)
-    assert np.all(np.max(np.abs(last - ref), axis=-1) <= tol)
-    torch_sbc = sbc_boundary_torch(p, torch.from_numpy(W).to(dtype)).double().numpy()
-    assert np.all(np.max(np.abs(torch_sbc - ref), axis=-1) <= tol)
-
-
-@st.composite
-def cases(draw, **flags):
-    s = draw(st.integers(1, 8))
-    p = draw(sbc_params(s, **flags))
-    return p, draw(histories(p.d, s)), draw(st.integers(1, 64))
-
 
 # --------------------------------------------------------------------------- the identity (C6)
 
@@ -145,37 +98,6 @@ def test_free_running_divergence_is_the_dynamics_own_sensitivity():
     # both separations grow from ~1e-16 to O(1e-2 .. 1) (measured 3e-2 and 4e-2 at step 70)
     assert run_err > 1e-4 and ulp_err > 1e-4
     assert np.max(np.abs(wave[:, :10] - gen[:, :10])) <= TOL64_RUN  # early steps still agree
-
-
-@given(cases(positional=False), st.booleans())
-def test_causal_mask_is_irrelevant(case, multi):
-    """The last query sees an unmasked row: generating with and without the causal mask agree."""
-    p, H, steps = case
-    a = _transformer_run(p, H, steps, causal=True)
-    b = _transformer_run(p, H, steps, causal=False)
-    assert np.max(np.abs(a - b)) <= TOL64_RUN * max(1.0, float(np.max(np.abs(a))))  # measured exactly 0
-    model = AttentionOnlyTransformer.from_sbc(p)
-    if H.shape[1] >= 2:  # the mask does change the other positions (e.g. position 1 reads x_1 only)
-        with torch.no_grad():
-            first = model(torch.from_numpy(H))[:, 0].numpy()
-        W1 = H[:, :1]
-        expect = sbc_boundary(SBCParams(p.Q, p.K, p.V, p.W_O, residual=p.residual, layernorm=p.layernorm, eps=p.eps), W1)
-        assert np.all(np.max(np.abs(first - expect), axis=-1) <= STEP_FACTOR * U64 * _error_scale(p, W1))
-
-
-@given(cases())
-def test_scores_are_the_transformers_scaled_scores(case):
-    """Folded scaling: z_i^T K^T Q z_s == (W_q z_s) . (W_k z_i) / sqrt(d_k) with W_q = sqrt(d_k) Q."""
-    p, H, _ = case
-    model = AttentionOnlyTransformer.from_sbc(p)
-    Z = torch.from_numpy(attended_columns(p, H))
-    B, s, _ = Z.shape
-    q = model.W_q(Z[:, -1]).view(B, p.n_heads, p.d_k).detach().numpy()  # (B, nh, d_k)
-    k = model.W_k(Z).view(B, s, p.n_heads, p.d_k).detach().numpy()  # (B, s, nh, d_k)
-    scores = np.einsum("bhk,bihk->bhi", q, k) / np.sqrt(p.d_k)
-    tol = STEP_FACTOR * U64 * _error_scale(p, H)[:, None, None]
-    assert np.all(np.abs(scores - sbc_scores(p, H)) <= tol)
-    assert np.all(np.abs(softmax(sbc_scores(p, H)) - attention_weights(p, H)) <= tol)  # |dw| <= |d score|
 
 
 # --------------------------------------------------------------------------- variants
@@ -287,7 +209,7 @@ def test_params_are_frozen_and_read_only():
         ({"Q": np.ones((2, 2, 2)), "K": np.ones((2, 2, 2)), "V": np.ones((2, 2, 2))}, "W_O: required"),
         ({"Q": np.eye(2), "K": np.eye(2), "V": np.eye(2), "W_O": np.eye(3)}, "W_O: expected shape"),
         ({"Q": np.eye(2), "K": np.eye(2), "V": np.eye(2), "pos": np.eye(2)}, "pos: d_p = 2 leaves no token"),
-        ({"Q": np.eye(2), "K": np.eye(2), "V": np.eye(2), "eps": 0.0}, "eps: expected a positive"),
+        ({"Q": np.eye(2), "K": np.eye(2), "V": np.eye(2), "eps": 0.0}, "eps: expected a finite number > 0"),
         ({"Q": [[np.nan]], "K": [[1.0]], "V": [[1.0]]}, "Q: contains NaN"),
         ({"Q": np.ones((1, 0)), "K": np.ones((1, 0)), "V": np.ones((1, 0))}, "Q: expected a non-empty"),
         ({"Q": np.ones(3), "K": np.ones(3), "V": np.ones(3)}, "Q: expected a non-empty"),
@@ -320,12 +242,6 @@ def test_bad_inputs_raise():
         random_sbc(2, n_heads=0)
     with pytest.raises(TypeError, match="d_k: expected an integer"):
         random_sbc(2, d_k=1.5)  # type: ignore[arg-type]
-    model = AttentionOnlyTransformer.from_sbc(p)
-    with pytest.raises(ValueError, match="steps: expected an integer"):
-        generate(model, torch.zeros(1, 3, 2, dtype=torch.float64), -2)
-    with pytest.raises(ValueError, match="context: expected shape"):
-        generate(model, torch.zeros(1, 3, 5, dtype=torch.float64), 2)
-    assert generate(model, torch.zeros(2, 3, 2, dtype=torch.float64), 0).shape == (2, 0, 2)
 
 
 # --------------------------------------------------------------------------- CLI and figure

@@ -21,7 +21,6 @@ from wavetheory.theory.gradients import (
     compare_gradient_flow,
     decay_slope,
     gradient_bound,
-    impulse_response,
     input_jacobians,
     jacobian_gain,
     loss_input_gradient,
@@ -101,15 +100,6 @@ def test_beyond_the_substrate_the_feedback_sets_the_rate(task):
     J = wave_input_jacobians(task, 200)
     norms = np.linalg.norm(J[100:], ord=2, axis=(1, 2))
     assert abs(decay_slope(norms, np.arange(100, 201)) - np.log(spectral_radius(task))) < 0.01
-
-
-def test_impulse_response_recursion_and_validation():
-    g = impulse_response(repeat_copy(2, 3), 7)
-    assert [int(g[t, 0, 0]) for t in range(8)] == [1, 0, 0, 1, 0, 0, 1, 0]
-    with pytest.raises(ValueError, match="k_max"):
-        impulse_response(repeat_copy(1, 2), -1)
-    with pytest.raises(TypeError, match="task"):
-        impulse_response(np.eye(2), 3)
 
 
 # --------------------------------------------------------------------------- tanh (C11)

@@ -1,4 +1,5 @@
-"""Tests of wavetheory.theory.tasks: validation, the task library, the two-phase generator."""
+"""Tests of wavetheory.theory.tasks: validation, bindings, task files, trajectories (the library and the
+two-phase generator have their own files)."""
 
 import json
 
@@ -9,9 +10,6 @@ from hypothesis import strategies as st
 
 from wavetheory.strategies import histories, linear_tasks, seeds, signed_selection_tasks
 from wavetheory.theory.tasks import HDS, Binding, LinearHDS, fibonacci, load_task, parse_bindings, random_signed_selection, repeat_copy, rollout, signed_selection
-from wavetheory.theory.task_library import make_task, random_linear
-from wavetheory.theory.two_phase import two_phase_batch
-from wavetheory.theory.wave_operator import spectral_radius
 
 
 # ----------------------------------------------------------------------------- validation
@@ -60,7 +58,7 @@ def test_hds_validates():
         HDS(d=2, s=0, f=lambda p: p[..., 0, :])
 
 
-# ----------------------------------------------------------------------------- library
+# ----------------------------------------------------------------------------- named tasks and bindings
 
 
 def test_repeat_copy_and_fibonacci_lags():
@@ -107,22 +105,6 @@ def test_random_signed_selection_uses_whole_history(d, s, seed):
     task = random_signed_selection(d, s, seed)
     assert task.s == s and task.d == d and s in task.active_lags
     assert random_signed_selection(d, s, seed) == task  # same seed, same task
-
-
-@pytest.mark.parametrize("radius", [0.5, 0.9, 1.1, 2.0])
-@pytest.mark.parametrize("d,s", [(1, 1), (2, 3), (3, 5)])
-def test_random_linear_has_requested_spectral_radius(radius, d, s):
-    task = random_linear(d, s, seed=7, radius=radius)
-    # eigenvalues of a dense random matrix are well conditioned: 1e-9 relative is ample
-    assert spectral_radius(task) == pytest.approx(radius, rel=1e-9)
-
-
-def test_make_task_names():
-    for name in ("repeat-copy", "fibonacci", "signed-selection", "random-stable", "random-unstable"):
-        task = make_task(name, 2, 3, seed=1)
-        assert (task.d, task.s) == (2, 3)
-    with pytest.raises(ValueError, match="unknown task"):
-        make_task("nope", 2, 3)
 
 
 def test_load_task_json_forms(tmp_path):
@@ -179,15 +161,3 @@ def test_rollout_validates_history_and_steps():
     with pytest.raises(ValueError, match="steps"):
         rollout(task, np.zeros((3, 2)), -1)
     assert rollout(task, np.zeros((3, 2)), 0).shape == (0, 2)
-
-
-@given(linear_tasks(), seeds, st.integers(0, 7))
-def test_two_phase_batch_shapes_and_seeding(task, seed, horizon):
-    u1, y1 = two_phase_batch(task, 3, horizon, rng=seed)
-    u2, y2 = two_phase_batch(task, 3, horizon, rng=seed)
-    assert np.array_equal(u1, u2) and np.array_equal(y1, y2)  # same seed, same batch
-    assert u1.shape == (3, task.s + horizon, task.d) and y1.shape == (3, horizon, task.d)
-    assert set(np.unique(u1[:, : task.s])) <= {-1.0, 1.0}
-    assert np.all(u1[:, task.s :] == 0)
-    # targets are the HDS continuation of the input history (direct recursion road)
-    np.testing.assert_allclose(y1, rollout(task, u1[:, : task.s], horizon), atol=1e-12)

@@ -1,8 +1,11 @@
-"""Tests of the wave operator Phi, its spectrum and the compiled linear RNN (C3, C4)."""
+"""Tests of the wave operator Phi, its spectrum, the compiled linear RNN and the Markov parameters (C3, C4, C5, C12)."""
+
+from fractions import Fraction
 
 import numpy as np
 import pytest
 from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from wavetheory.strategies import bases, ds, histories, linear_tasks, ss
@@ -17,8 +20,10 @@ from wavetheory.theory.wave_operator import (
     block_shift,
     charpoly,
     compile_rnn,
+    continuation_map,
     group_eigenvalues,
     make_basis,
+    markov_parameters,
     spectrum,
 )
 
@@ -166,3 +171,91 @@ def test_spectrum_of_extra_dims_is_zero():
     assert np.sum(np.abs(ev) < 1e-9) == 4
     # the rest is the spectrum of Phi (simple eigenvalues of the tribonacci companion: 1e-10 is safe)
     np.testing.assert_allclose(np.sort_complex(ev[np.abs(ev) > 1e-9]), np.sort_complex(spectrum(task)), atol=1e-10)
+
+
+# --------------------------------------------------------------------------- Markov parameters (C5, C12, C16)
+
+
+@given(linear_tasks(), st.integers(0, 12))
+def test_markov_parameters_are_E_s_T_Phi_n_E_s(task, n_max):
+    """The recursion G(n) = sum_k A_k G(n-k) against the definition E_s^T Phi^n E_s by matrix powers."""
+    G = markov_parameters(task, n_max)
+    P, Es = Phi(task), E(task.d, task.s, task.s)
+    want = np.stack([Es.T @ np.linalg.matrix_power(P, n) @ Es for n in range(n_max + 1)])
+    # lags of size O(1), n <= 12 products: both roads round at ~n eps times the entries' scale
+    scale = max(1.0, float(np.max(np.abs(want))))
+    np.testing.assert_allclose(G, want, rtol=0, atol=1e-12 * scale)
+
+
+@settings(max_examples=25)
+@given(linear_tasks(max_d=3, max_s=4), st.integers(0, 8))
+def test_numeric_and_exact_markov_parameters_are_one_definition(task, n_max):
+    """wave_operator.markov_parameters (float) == symbolic.markov_parameters (SymPy, exact)."""
+    from wavetheory.theory.symbolic import markov_parameters as exact_markov
+
+    G = markov_parameters(task, n_max)
+    Gx = exact_markov(task, n_max)  # the exact rationals of the float lags
+    assert len(Gx) == n_max + 1
+    if task.is_integer:  # integer sums below 2^53: the float road is exact too
+        assert all(np.array_equal(G[n], np.array(Gx[n], dtype=float)) for n in range(n_max + 1))
+    else:  # <= 8 rounded products of O(1) lags against the exact value
+        want = np.stack([np.array(g, dtype=float) for g in Gx])
+        np.testing.assert_allclose(G, want, rtol=0, atol=1e-12 * max(1.0, float(np.max(np.abs(want)))))
+
+
+def test_markov_parameters_known_cases_and_validation():
+    g = markov_parameters(repeat_copy(2, 3), 7)  # an impulse comes back every s = 3 steps
+    assert [int(g[t, 0, 0]) for t in range(8)] == [1, 0, 0, 1, 0, 0, 1, 0]
+    assert markov_parameters(fibonacci(2, 3), 0).tolist() == [np.eye(2).tolist()]
+    with pytest.raises(ValueError, match="n_max"):
+        markov_parameters(repeat_copy(1, 2), -1)
+    with pytest.raises(TypeError, match="n_max"):
+        markov_parameters(repeat_copy(1, 2), 2.0)
+    with pytest.raises(TypeError, match="task"):
+        markov_parameters(np.eye(2), 3)
+    with pytest.raises(ValueError, match="horizon"):
+        continuation_map(repeat_copy(1, 2), -1)
+
+
+@given(linear_tasks(), st.integers(0, 10))
+def test_continuation_map_is_the_wave_memory_on_unit_histories(task, horizon):
+    """Row tau*d + j is simulate() of the unit history x(tau) = e_j, to the last bit (the trainer relies on it)."""
+    sd = task.s * task.d
+    K = continuation_map(task, horizon)
+    assert K.shape == (sd, horizon * task.d)
+    unit = np.eye(sd).reshape(sd, task.s, task.d)
+    assert np.array_equal(K, simulate(task.boundary, unit, horizon).reshape(sd, horizon * task.d))
+
+
+@given(linear_tasks(), st.integers(1, 8), st.data())
+def test_continuation_is_the_history_times_the_map(task, horizon, data):
+    """x(s..s+H-1) = h(s-1) @ K for any history (linearity), against the wave memory."""
+    hist = data.draw(histories(task.d, task.s, batch=3))
+    got = hist.reshape(3, -1) @ continuation_map(task, horizon)
+    want = simulate(task.boundary, hist, horizon).reshape(3, -1)
+    # sums of s*d products of the same O(1) numbers in another order: 1e-10 of the scale is ample
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-10 * max(1.0, float(np.max(np.abs(want)))))
+
+
+@given(linear_tasks(integer=True, max_s=5), st.integers(1, 10))
+def test_continuation_map_through_the_markov_parameters(task, horizon):
+    """K(t, tau) = G(t - tau) - sum_{k=1..s-1-tau} G(t - tau - k) A_k: the history is an input sequence
+    x(0..s-1) whose innovations e(tau) = e_j and e(tau + k) = -A_k e_j feed the impulse response (exact: integers)."""
+    s, d = task.s, task.d
+    K = continuation_map(task, horizon).reshape(s, d, horizon, d)  # [tau, j, t - s, m]
+    G = markov_parameters(task, s + horizon)
+    for tau in range(s):
+        for t in range(s, s + horizon):
+            want = G[t - tau] - sum((G[t - tau - k] @ task.A(k) for k in range(1, s - tau)), np.zeros((d, d)))
+            assert np.array_equal(K[tau, :, t - s, :].T, want)
+
+
+@given(linear_tasks(max_d=2, max_s=3), st.integers(0, 5))
+def test_exact_continuation_map_is_the_float_one_rounded(task, horizon):
+    Kx = continuation_map(task, horizon, exact=True)
+    assert Kx.dtype == object and all(isinstance(v, Fraction) for v in Kx.ravel())
+    K = continuation_map(task, horizon)
+    # the exact value rounded once vs <= 5 steps of float recursion on O(1) lags
+    np.testing.assert_allclose(K, Kx.astype(float), rtol=0, atol=1e-12 * max(1.0, float(np.max(np.abs(K), initial=0))))
+    if task.is_integer:
+        assert np.array_equal(K, Kx.astype(float))

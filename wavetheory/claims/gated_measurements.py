@@ -25,8 +25,10 @@ from typing import Any
 import numpy as np
 
 from ..theory.gated import (CELLS, GATES, GatedWeights, amplitude_errors, autograd_jacobian, compile_gated, jacobian,
-                    linearize, loglog_slope, network_run)
+                    linearize, network_run)
 from ..learning.substrate import lag_decoding, mean_jacobian, nonlinear_copy, root_structure, trajectory, transport_decoding
+from ..stats import log_slope
+from ..thresholds import SOLVED_ACCURACY
 from ..theory.tasks import HDS, LinearHDS, repeat_copy
 from ..theory.wave_operator import LinearRNN, Phi, compile_rnn, make_basis
 
@@ -34,7 +36,6 @@ __all__ = ["linearization_part", "compiled_part", "trained_part", "nonlinear_par
 
 D, S = 3, 4  # repeat copy d = 3, s = 4: the project's headline task
 HORIZON = 100  # the default curriculum's final horizon
-SOLVED = 0.99  # the trainer's stopping accuracy: a solved task
 EPS_FIT = np.logspace(-3, -2, 5)  # asymptotic range: next-order terms are O(eps^2) <= 1e-4 relative here
 EPS_CURVE = np.array([0.01, 0.03, 0.1, 0.3, 1.0])
 GATE_BIASES = (0.0, 0.5, 1.0, 2.0, 4.0)  # gate biases b: GRU r0 = sig(b), z0 = sig(-b); LSTM i0 = o0 = sig(b), f0 = sig(-b)
@@ -101,10 +102,10 @@ def compiled_part(hidden: int = 128, seed: int = 0, batch: int = 64) -> dict:
         basis_err = float(np.linalg.norm(Psi.T @ lin.W_hh @ Psi - target) / np.linalg.norm(Phi(task)))
         fit_err, _ = amplitude_errors(net, task, EPS_FIT, 2 * S, batch, rng=seed)
         curve_err, curve_acc = amplitude_errors(net, task, EPS_CURVE, HORIZON, batch, rng=seed)
-        exact = [float(e) for e, a in zip(EPS_CURVE, curve_acc) if a >= SOLVED]
+        exact = [float(e) for e, a in zip(EPS_CURVE, curve_acc) if a >= SOLVED_ACCURACY]
         out[name] = {
             "basis_error": basis_err,
-            "eps_fit": EPS_FIT.tolist(), "error_fit": fit_err.tolist(), "slope": loglog_slope(EPS_FIT, fit_err),
+            "eps_fit": EPS_FIT.tolist(), "error_fit": fit_err.tolist(), "slope": log_slope(EPS_FIT, fit_err, log_x=True),
             "eps_curve": EPS_CURVE.tolist(), "error_curve": curve_err.tolist(), "accuracy_curve": curve_acc.tolist(),
             "unit_accuracy": float(curve_acc[-1]), "unit_error": float(curve_err[-1]),
             "eps_max_solved": max(exact) if exact else None,

@@ -30,8 +30,11 @@ from typing import Any
 
 import numpy as np
 
-from .gated_measurements import D, GATE_BIASES, HORIZON, S, SOLVED, compiled_part, linearization_part, nonlinear_part, trained_part
+from .gated_measurements import D, GATE_BIASES, HORIZON, S, compiled_part, linearization_part, nonlinear_part, trained_part
+from .._validate import seed as check_seed
 from ..plots import gated_figures
+from ..thresholds import (ANGLE_VS_INIT, CURRICULUM_THRESHOLD, SLOPE_GATES_TOL, SLOPE_ORDER_TOL, SOLVED_ACCURACY,
+                          WAVE_R2)
 from ..theory.gated import CELLS
 
 __all__ = ["c14_study", "THRESHOLDS", "QUICK_TRAIN", "FULL_TRAIN"]
@@ -46,23 +49,23 @@ THRESHOLDS = {
     "basis": 1e-10,
     # fitted order on EPS_FIT: the next term shifts the slope by O(eps^2) = O(1e-4); 0.1 also absorbs the
     # horizon-dependent constant's curvature (measured slopes 1.99 Elman, 1.93 GRU, 1.80-1.83 LSTM at eps <= 0.1)
-    "slope_tol": 0.1,
+    "slope_tol": SLOPE_ORDER_TOL,
     # with gate weights the quadratic term dominates: slope 1 up to the cubic term's share (measured 1.01-1.2
     # over eps <= 0.1; on EPS_FIT it is closer to 1)
-    "slope_gates_tol": 0.2,
+    "slope_gates_tol": SLOPE_GATES_TOL,
     # the trainer's stopping accuracy: a solved task at the final horizon
-    "solved": SOLVED,
+    "solved": SOLVED_ACCURACY,
     # C7 angle bar of tests/test_trainer.py: h * |angle error| < pi/2 keeps every sign over the horizon h
     # (h = the run's final horizon; pi / 200 for the default curriculum)
     "angle": "pi / (2 * final horizon)",
     # C9 bar of tests/test_trainer.py: the projected waves carry most of the stored inputs' variance
-    "wave_r2": 0.5,
+    "wave_r2": WAVE_R2,
     # sign accuracy of a linear read-out of x(t-k) from h(t) (or from W_hh h(t-1)): the trainer's curriculum
     # threshold, the accuracy at which a horizon counts as learned (chance 0.5; untrained networks 0.53-0.65)
-    "decodable": 0.96,
+    "decodable": CURRICULUM_THRESHOLD,
     # root angles: training must at least halve the matched angle error of the s*d leading eigenvalues
     # relative to the network's own random initialization (random matrices: 0.41-0.45 rad, random angles 0.55)
-    "angle_vs_init": 0.5,
+    "angle_vs_init": ANGLE_VS_INIT,
     # clusters: a repeat-copy spectrum has s*d eigenvalues within 0.15 of the s-th roots (analysis.CLUSTER_RADIUS)
     "clusters": S * D,
 }
@@ -185,8 +188,7 @@ def c14_study(quick: bool = True, seed: int = 0, out: Path | None = None) -> dic
     """
     import torch
 
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed: expected an integer >= 0, got {seed!r}")
+    check_seed(seed)
     t0 = time.perf_counter()
     threads = torch.get_num_threads()
     torch.set_num_threads(1)

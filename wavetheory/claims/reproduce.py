@@ -1,6 +1,6 @@
 """The main job: run the checks of every claim C1..C14, derive each status, write the report (issue 7).
 
-The checks live in ``checks_theory`` (C1-C6, C11, C12) and ``checks_trained`` (C7-C10, C13, C14); each
+The checks live in ``theory_checks`` (C1-C6, C11, C12) and ``trained_checks`` (C7-C10, C13, C14); each
 returns a ``ClaimResult`` whose status is decided by ``wavetheory.claims.evidence.decide`` from the checks
 actually run, never written by hand. ``reproduce(..., Phi=...)`` replaces the wave-operator
 constructor in every Phi-dependent check: a test swaps in a perturbed Phi and sees statuses change.

@@ -25,10 +25,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_gradients(args: argparse.Namespace) -> tuple[Any, str]:
+    from .._validate import positive_float
     from ..theory.gradients import compare_gradient_flow
 
-    if not (math.isfinite(args.gain) and args.gain > 0):
-        raise CliError(f"--gain must be a positive finite number, got {args.gain}")
+    positive_float(args.gain, "--gain")
     task = task_from_args(args)
     k_max = 3 * task.s if args.lags_max is None else args.lags_max
     if not 1 <= k_max <= MAX_LAGS:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from . import add_json_flag
+from ..thresholds import EIG_MATCH, SOLVED_ACCURACY
 
 BACKENDS = ("local", "dask")  # mirrors wavetheory.sweeps.run.BACKENDS (not imported: it pulls numpy)
 
@@ -25,8 +26,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sweep-report", help="statistics and figures of a sweep: per-task distributions, convergence, C12")
     p.add_argument("dir", metavar="DIR", help="a sweep folder (or a results.csv file)")
     p.add_argument("--by", default="task", metavar="COLS", help="comma-separated grouping columns (default: task)")
-    p.add_argument("--acc-threshold", type=float, default=0.99, metavar="A", help="converged: accuracy >= A (0.99)")
-    p.add_argument("--eig-threshold", type=float, default=0.05, metavar="E", help="converged: EIG_COLUMN <= E (0.05)")
+    p.add_argument("--acc-threshold", type=float, default=SOLVED_ACCURACY, metavar="A",
+                   help=f"converged: accuracy >= A ({SOLVED_ACCURACY})")
+    p.add_argument("--eig-threshold", type=float, default=EIG_MATCH, metavar="E",
+                   help=f"converged: EIG_COLUMN <= E ({EIG_MATCH})")
     p.add_argument("--eig-column", default="eig_match_mean", metavar="NAME",
                    help="spectrum column of the convergence test (default eig_match_mean; e.g. eig_match_angle_max)")
     p.add_argument("--figures", metavar="DIR", help="where the report goes (default: DIR/report)")
@@ -35,7 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_sweep(args: argparse.Namespace) -> tuple[Any, str]:
-    from ..sweeps.run import load_config, run_sweep
+    from ..sweeps.config import load_config
+    from ..sweeps.run import run_sweep
 
     config = load_config(args.config)
     result = run_sweep(config, args.out, backend=args.backend, workers=args.workers, scheduler=args.scheduler,
@@ -47,9 +51,9 @@ def cmd_sweep(args: argparse.Namespace) -> tuple[Any, str]:
 
 def cmd_sweep_report(args: argparse.Namespace) -> tuple[Any, str]:
     from ..io import write_json
-    from ..sweeps.run import read_results
     from ..plots import sweep_figures
     from ..sweeps.report import format_summary, summarize
+    from ..sweeps.results import read_results
 
     for name in ("acc_threshold", "eig_threshold"):
         v = getattr(args, name)

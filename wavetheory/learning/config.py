@@ -14,6 +14,7 @@ import numpy as np
 from .._validate import one_of, positive_float, positive_int, probability
 from .._validate import seed as _seed
 from ..theory.gated import CELLS
+from ..thresholds import CURRICULUM_THRESHOLD, SOLVED_ACCURACY
 
 __all__ = ["TrainConfig", "PRESETS", "INITS", "CELL_TYPES", "RESUMABLE"]
 
@@ -52,8 +53,8 @@ class TrainConfig:
     clip: float = _field(1.0, "gradient-norm clipping")
     steps: int = _field(20000, "maximum optimizer steps")
     horizons: tuple[int, ...] = _field((10, 20, 40, 60, 100), "curriculum horizons (strictly increasing)")
-    threshold: float = _field(0.96, "training-batch accuracy that raises the horizon")
-    target: float | None = _field(0.99, "stop at this fresh accuracy on the last horizon (none: run all steps)")
+    threshold: float = _field(CURRICULUM_THRESHOLD, "training-batch accuracy that raises the horizon")
+    target: float | None = _field(SOLVED_ACCURACY, "stop at this fresh accuracy on the last horizon (none: run all steps)")
     init: str = _field("default", "initialization: PyTorch's default, the pure block shift, or the wave solution (C13)")
     seed: int = _field(0, "seed of the model, the data and the evaluations")
     log_every: int = _field(10, "steps between logged training averages")

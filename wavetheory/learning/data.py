@@ -11,7 +11,7 @@ import torch
 
 from ..theory.tasks import HDS, LinearHDS
 from ..theory.two_phase import two_phase_batch
-from ..theory.wave_memory import simulate
+from ..theory.wave_operator import continuation_map
 from .models import ElmanRNN, GatedRNN
 
 __all__ = ["TwoPhaseData", "sign_accuracy", "evaluate", "FINAL_EVAL"]
@@ -35,9 +35,7 @@ class TwoPhaseData:
     def impulse_responses(self, horizon: int) -> torch.Tensor:
         """G_h (sd, horizon * d): row i*d + j is the continuation of the history e_(i, j)."""
         if horizon not in self._G:
-            s, d = self.task.s, self.task.d
-            unit = np.eye(s * d).reshape(s * d, s, d)  # history b = unit vector b, time-major
-            G = simulate(self.task.boundary, unit, horizon).reshape(s * d, horizon * d)
+            G = continuation_map(self.task, horizon)  # (sd, horizon * d)
             self._G[horizon] = torch.as_tensor(G, dtype=self.dtype, device=self.device)
         return self._G[horizon]
 

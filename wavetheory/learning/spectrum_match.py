@@ -16,6 +16,7 @@ from .._validate import as_float_array
 from ..theory.eigenstructure import match_eigenvalues
 from ..theory.tasks import LinearHDS
 from ..theory.wave_operator import group_eigenvalues, spectrum
+from ..thresholds import CLUSTER_RADIUS
 
 __all__ = ["persistence_radius", "SpectrumMatch", "CLUSTER_RADIUS", "clusters", "match_spectrum", "spectrum_match_distance"]
 
@@ -61,12 +62,6 @@ class SpectrumMatch:
         }
 
 
-# A learned eigenvalue "sits at" a theoretical one when closer than CLUSTER_RADIUS (or half the gap
-# to the next distinct theoretical value, so disks never overlap). 0.15 exceeds the radial shift
-# that tanh compensation produces in our trained networks (|lambda| - 1 <= 0.1, measured) and is
-# far below the distance from the unit circle to the bulk left by PyTorch's initialization
-# (circular law: radius 1/sqrt(3) = 0.58 for U(-1/sqrt(H), 1/sqrt(H)) entries).
-CLUSTER_RADIUS = 0.15
 
 
 def clusters(theory: np.ndarray, eigs: np.ndarray, cap: float = CLUSTER_RADIUS) -> list[dict]:

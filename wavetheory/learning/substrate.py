@@ -33,6 +33,7 @@ import numpy as np
 
 from ..theory.tasks import HDS, repeat_copy
 from ..theory.two_phase import two_phase_batch
+from ..thresholds import CLUSTER_RADIUS
 from .._validate import positive_int, as_float_array
 from ..theory.wave_operator import group_eigenvalues
 
@@ -144,7 +145,7 @@ def _matched_angles(angles: np.ndarray, s: int, d: int) -> np.ndarray:
     return diff[rows, cols]
 
 
-def root_structure(W_hh: np.ndarray, d: int, s: int, radius: float = 0.15, null_draws: int = 256) -> dict:
+def root_structure(W_hh: np.ndarray, d: int, s: int, radius: float = CLUSTER_RADIUS, null_draws: int = 256) -> dict:
     """How much of the repeat-copy spectrum (d eigenvalues at each s-th root of unity, C4) W_hh shows.
 
     ``counts``: eigenvalues within ``radius`` of each root (root k at angle 2 pi k / s; the radius is

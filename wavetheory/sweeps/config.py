@@ -40,6 +40,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from .._validate import positive_int
 from ..theory.tasks import LinearHDS, load_task
 from ..theory.task_library import TASKS, make_task
 
@@ -52,11 +53,15 @@ GRID_KEYS = ("seeds", "hidden", "init", "steps")
 def _ints(value: object, key: str, minimum: int) -> tuple[int, ...]:
     """An integer or a non-empty list of integers >= minimum, else ValueError naming ``key``."""
     vals = value if isinstance(value, list) else [value]
-    if not vals or any(isinstance(v, bool) or not isinstance(v, int) or v < minimum for v in vals):
-        raise ValueError(f"{key}: expected an integer >= {minimum} or a non-empty list of them, got {value!r}")
-    if len(set(vals)) != len(vals):
+    try:
+        if not vals:
+            raise ValueError(key)
+        ints = tuple(positive_int(v, key, minimum) for v in vals)
+    except (TypeError, ValueError):  # a config error is always a ValueError naming the key
+        raise ValueError(f"{key}: expected an integer >= {minimum} or a non-empty list of them, got {value!r}") from None
+    if len(set(ints)) != len(ints):
         raise ValueError(f"{key}: repeated values in {value!r}")
-    return tuple(vals)
+    return ints
 
 
 def _check_keys(obj: Mapping, allowed: tuple[str, ...], where: str) -> None:

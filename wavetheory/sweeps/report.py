@@ -3,74 +3,34 @@
 A run (cell) *converges to the wave solution* when it solves the task and its recurrent
 spectrum is that of Phi (C7):
 
-    converged  <=>  accuracy >= 0.99  and  eig_match_mean <= 0.05,
+    converged  <=>  accuracy >= SOLVED_ACCURACY (0.99)  and  eig_match_mean <= EIG_MATCH (0.05),
 
-the acceptance numbers of the trainer issue (a run "reaches accuracy >= 0.99" and "analyze gives
-eig_match mean <= 0.05"); both thresholds and the spectrum column are arguments (e.g.
+the acceptance numbers of the trainer issue (``wavetheory.thresholds``); both thresholds and the spectrum column are arguments (e.g.
 ``eig_match_angle_max``: trained tanh networks tend to push the moduli of the wave eigenvalues
 above those of Phi while keeping their angles). The spectrum test is basis invariant;
 phi_error (C8) depends on the basis recovery and is reported as a distribution, not used for
 convergence.
 
-Intervals (95% by default): a fraction k/n gets the Wilson score interval
-
-    p in (p_hat + z^2/(2n) +- z sqrt(p_hat (1 - p_hat)/n + z^2/(4n^2))) / (1 + z^2/n),
-
-the set of p that a two-sided z-test of p_hat would not reject (exact endpoints, correct at k = 0
-and k = n where the Wald interval collapses); a mean gets the Student t interval
-mean +- t_{n-1} sd / sqrt(n). Tasks are split by C12 (``realizability.is_realizable``: can a
+Intervals (95%, ``wavetheory.stats``): a fraction k/n gets the Wilson score interval, a mean the
+Student t interval. Tasks are split by C12 (``realizability.is_realizable``: can a
 linear RNN realize the two-phase task exactly?) to show what trained tanh networks do on the
 tasks no linear RNN can solve.
 """
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-__all__ = ["wilson_interval", "t_interval", "is_converged", "summarize", "format_summary"]
+from ..stats import t_interval, wilson_interval
+from ..thresholds import EIG_MATCH, SOLVED_ACCURACY
+
+__all__ = ["is_converged", "summarize", "format_summary"]
 
 
-def wilson_interval(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
-    """Wilson score interval of a fraction k/n (z = 1.96: 95%); (nan, nan) when n = 0.
-
-    >>> [round(v, 4) for v in wilson_interval(0, 10)]
-    [0.0, 0.2775]
-    """
-    if n == 0:
-        return float("nan"), float("nan")
-    p = k / n
-    centre = p + z * z / (2 * n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    den = 1 + z * z / n
-    # at k = 0 (k = n) the lower (upper) root is exactly 0 (1); say so instead of rounding to it
-    lo = 0.0 if k == 0 else max(0.0, (centre - half) / den)
-    hi = 1.0 if k == n else min(1.0, (centre + half) / den)
-    return lo, hi
-
-
-def t_interval(x: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
-    """(mean, low, high): Student t interval of the mean; the bounds are nan for fewer than 2 values.
-
-    >>> [round(v, 4) for v in t_interval([1.0, 2.0, 3.0])]
-    [2.0, -0.4841, 4.4841]
-    """
-    from scipy.stats import t
-
-    a = np.asarray([v for v in x if v is not None and np.isfinite(v)], dtype=float)
-    if a.size == 0:
-        return float("nan"), float("nan"), float("nan")
-    m = float(a.mean())
-    if a.size < 2:
-        return m, float("nan"), float("nan")
-    half = float(t.ppf(0.5 + level / 2, a.size - 1) * a.std(ddof=1) / math.sqrt(a.size))
-    return m, m - half, m + half
-
-
-def is_converged(record: dict, acc_threshold: float = 0.99, eig_threshold: float = 0.05,
+def is_converged(record: dict, acc_threshold: float = SOLVED_ACCURACY, eig_threshold: float = EIG_MATCH,
                  eig_column: str = "eig_match_mean") -> bool:
     """accuracy >= acc_threshold and record[eig_column] <= eig_threshold (missing numbers: not converged)."""
     acc, eig = record.get("accuracy"), record.get(eig_column)
@@ -102,7 +62,8 @@ def _stats(rows: list[dict], acc_threshold: float, eig_threshold: float, eig_col
 
 
 def summarize(
-    records: list[dict], by: Sequence[str] = ("task",), acc_threshold: float = 0.99, eig_threshold: float = 0.05,
+    records: list[dict], by: Sequence[str] = ("task",), acc_threshold: float = SOLVED_ACCURACY,
+    eig_threshold: float = EIG_MATCH,
     eig_column: str = "eig_match_mean",
 ) -> dict:
     """Per-group statistics (groups = distinct values of the ``by`` columns), the C12 split and errors."""

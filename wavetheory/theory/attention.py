@@ -32,13 +32,12 @@ positional code that makes it possible.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._validate import positive_int, as_float_array
+from .._validate import as_float_array, positive_float, positive_int, rng as as_rng
 from .wave_memory import WaveMemory
 
 if TYPE_CHECKING:  # torch is imported inside the functions that need it
@@ -124,11 +123,10 @@ class SBCParams:
         for flag in ("residual", "layernorm"):
             if not isinstance(getattr(self, flag), (bool, np.bool_)):
                 raise TypeError(f"{flag}: expected a bool, got {getattr(self, flag)!r}")
-        if isinstance(self.eps, bool) or not isinstance(self.eps, (int, float)) or not (0 < self.eps < math.inf):
-            raise ValueError(f"eps: expected a positive finite number, got {self.eps!r}")
+        eps = positive_float(self.eps, "eps")
         for name, arr in (("Q", Q), ("K", K), ("V", V), ("W_O", W_O)):
             object.__setattr__(self, name, _frozen(arr))
-        object.__setattr__(self, "eps", float(self.eps))
+        object.__setattr__(self, "eps", eps)
 
     @property
     def n_heads(self) -> int:
@@ -269,7 +267,7 @@ def random_sbc(
     d, n_heads = positive_int(d, "d"), positive_int(n_heads, "n_heads")
     d_k = d if d_k is None else positive_int(d_k, "d_k")
     d_v = d if d_v is None else positive_int(d_v, "d_v")
-    rng = np.random.default_rng(seed)
+    rng = as_rng(seed, "seed")
     Q = rng.standard_normal((n_heads, d_k, d)) / np.sqrt(d)
     K = rng.standard_normal((n_heads, d_k, d)) / np.sqrt(d)
     V = rng.standard_normal((n_heads, d_v, d)) / np.sqrt(d)

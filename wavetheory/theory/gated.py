@@ -32,7 +32,7 @@ outputs eps y_lin + O(eps^3) when its cell map is odd (zero gate weights: gates 
 y/eps has relative error O(eps^2); gate weights add a quadratic term (gate deviation x signal): O(eps).
 At eps = 1 the bias-free compiled cells lose signs: with the leak z = f = 1/2 the old slot content
 z * h (f * c) is cancelled by the candidate's -2 I only in the linear regime. Biases that close the
-leak (z0, f0 -> 0) keep the same linearization and restore the wave at +-1 inputs (c14_parts).
+leak (z0, f0 -> 0) keep the same linearization and restore the wave at +-1 inputs (claims.gated_measurements).
 """
 
 from __future__ import annotations
@@ -42,13 +42,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from .tasks import LinearHDS
-from .._validate import as_float_array
+from .._validate import as_float_array, finite_float, positive_float, rng as as_rng
+from ..stats import log_slope
 from .wave_operator import LinearRNN, compile_rnn
 
 __all__ = [
     "CELLS", "GATES", "GatedWeights", "Linearization", "sigmoid", "step", "jacobian", "zero_residual",
     "linearize", "from_linear", "compile_gated", "torch_module", "autograd_jacobian", "network_run",
-    "amplitude_errors", "loglog_slope",
+    "amplitude_errors",
 ]
 
 CELLS = ("gru", "lstm")
@@ -268,11 +269,10 @@ def from_linear(
     """
     if cell not in CELLS:
         raise ValueError(f"cell: expected one of {', '.join(CELLS)}, got {cell!r}")
-    for name, v, lo in (("gate_scale", gate_scale, 0.0), ("gate_bias", gate_bias, -np.inf)):
-        if not isinstance(v, (int, float)) or isinstance(v, bool) or not lo <= v < np.inf:
-            raise ValueError(f"{name}: expected a finite number{' >= 0' if lo == 0 else ''}, got {v!r}")
+    gate_scale = positive_float(gate_scale, "gate_scale", allow_zero=True)
+    gate_bias = finite_float(gate_bias, "gate_bias")
     H, d = rnn.hidden, rnn.d
-    rng = np.random.default_rng(rng)
+    rng = as_rng(rng, "rng")
     gates = GATES[cell]
     W_hh = rng.standard_normal((len(gates) * H, H)) * gate_scale / np.sqrt(H)
     W_ih = rng.standard_normal((len(gates) * H, d)) * gate_scale / np.sqrt(H)
@@ -378,15 +378,3 @@ def amplitude_errors(
         nz = x != 0
         acc[k] = np.mean((y * x)[nz] > 0) if nz.any() else 1.0
     return err, acc
-
-
-def loglog_slope(x: np.ndarray, y: np.ndarray) -> float:
-    """Least-squares slope p of log y = p log x + c (the order of a power law y ~ x^p).
-
-    >>> round(loglog_slope(np.array([1e-3, 1e-2, 1e-1]), np.array([2e-6, 2e-4, 2e-2])), 12)
-    2.0
-    """
-    x, y = as_float_array(x, "x", ndim=1), as_float_array(y, "y", ndim=1)
-    if x.shape != y.shape or len(x) < 2 or np.any(x <= 0) or np.any(y <= 0):
-        raise ValueError(f"x, y: expected two positive arrays of the same length >= 2, got {x.shape} and {y.shape}")
-    return float(np.polyfit(np.log(x), np.log(y), 1)[0])

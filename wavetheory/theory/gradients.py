@@ -9,8 +9,8 @@ with D_t = I for a linear RNN, so dh(1+k)/dx(1) = W_hh^k W_uh. For the compiled 
 wave basis this is Phi^k E_s = E_{s-k} for k < s when the boundary does not feed back (C5).
 
 Three roads to the same Jacobian (tested to 1e-10 in float64): the closed form
-Psi Phi^k E_s = Psi [g(k-s+1); ...; g(k)] through the task's impulse response g
-(``wave_input_jacobians``), the explicit product (``input_jacobians``) and torch.autograd on the
+Psi Phi^k E_s = Psi [G(k-s+1); ...; G(k)] through the task's impulse response, the Markov
+parameters G(n) = E_s^T Phi^n E_s of ``wave_operator.markov_parameters`` (``wave_input_jacobians``), the explicit product (``input_jacobians``) and torch.autograd on the
 unrolled network (``autograd_input_jacobians``). A loss C at time 1+k back-propagates to
 dC/dx(1) = J_k^T dC/dh(1+k), bounded by ||dC/dh|| ||W_uh|| mu^k (``gradient_bound``).
 
@@ -26,13 +26,13 @@ from __future__ import annotations
 import numpy as np
 
 from .tasks import LinearHDS
-from .._validate import as_float_array
-from .wave_operator import LinearRNN, compile_rnn, make_basis
+from .._validate import as_float_array, positive_float, positive_int, rng as as_rng
+from ..stats import log_slope
+from .wave_operator import LinearRNN, compile_rnn, make_basis, markov_parameters
 
 __all__ = [
     "input_jacobians",
     "propagation_norms",
-    "impulse_response",
     "wave_input_jacobians",
     "trajectory_preactivations",
     "autograd_input_jacobians",
@@ -62,8 +62,7 @@ def input_jacobians(
     n = W_hh.shape[0]
     if W_hh.shape != (n, n) or W_uh.shape[0] != n:
         raise ValueError(f"W_hh, W_uh: expected shapes (n, n) and (n, d), got {W_hh.shape} and {W_uh.shape}")
-    if isinstance(k_max, bool) or not isinstance(k_max, (int, np.integer)) or k_max < 0:
-        raise ValueError(f"k_max: expected an integer >= 0, got {k_max!r}")
+    k_max = positive_int(k_max, "k_max", minimum=0)
     if preactivations is not None:
         a = as_float_array(preactivations, "preactivations", ndim=2)
         if a.shape != (k_max + 1, n):
@@ -95,58 +94,30 @@ def propagation_norms(W_hh: np.ndarray, W_uh: np.ndarray, k_max: int, preactivat
 # --------------------------------------------------------------------------- road (a): closed form
 
 
-def impulse_response(task: LinearHDS, k_max: int) -> np.ndarray:
-    """The task's impulse response g(0..k_max), shape (k_max + 1, d, d) (C5).
-
-    g(0) = I,  g(t) = sum_{j=1..min(t, s)} A_j g(t-j): the states x(t) produced by x(0) = e_i.
-    For integer tasks every g(t) is an integer matrix, computed exactly below 2^53.
-
-    >>> from wavetheory import fibonacci
-    >>> impulse_response(fibonacci(1, 2), 6)[:, 0, 0].tolist()
-    [1.0, 1.0, 2.0, 3.0, 5.0, 8.0, 13.0]
-    """
-    if not isinstance(task, LinearHDS):
-        raise TypeError(f"task: expected a LinearHDS, got {type(task).__name__}")
-    k_max = _check_k(k_max)
-    g = np.zeros((k_max + 1, task.d, task.d))
-    g[0] = np.eye(task.d)
-    for t in range(1, k_max + 1):
-        for j in task.active_lags:
-            if j <= t:
-                g[t] += task.lags[j - 1] @ g[t - j]
-    return g
-
-
 def wave_input_jacobians(task: LinearHDS, k_max: int, Psi: np.ndarray | None = None) -> np.ndarray:
     """Closed form dh(1+k)/dx(1) = Psi Phi^k E_s for the compiled wave RNN, shape (k_max + 1, n, d).
 
-    Block i of Phi^k E_s is g(k - s + i) (zero for negative times): the impulse written at the
-    start boundary has travelled k columns, and what the boundary wrote since is the impulse
-    response. For k < s block s-k is g(0) = I, so ||Phi^k E_s||_2 >= 1 for every task: within the
+    Block i of Phi^k E_s is G(k - s + i) (zero for negative times; ``wave_operator.markov_parameters``):
+    the impulse written at the start boundary has travelled k columns, and what the boundary wrote
+    since is the impulse response. For k < s block s-k is G(0) = I, so ||Phi^k E_s||_2 >= 1 for every task: within the
     substrate the input never decays (C5). Rows past s*d (padding of ``compile_rnn``) are zero.
     """
-    k_max = _check_k(k_max)
-    g = impulse_response(task, k_max)
+    k_max = positive_int(k_max, "k_max", minimum=0)
+    G = markov_parameters(task, k_max)  # (k_max + 1, d, d)
     d, s = task.d, task.s
     n = s * d if Psi is None else np.asarray(Psi).shape[0]
     out = np.zeros((k_max + 1, n, d))
     for k in range(k_max + 1):
-        for i in range(1, s + 1):  # block i holds g(k - s + i)
+        for i in range(1, s + 1):  # block i holds G(k - s + i)
             t = k - s + i
             if t >= 0:
-                out[k, (i - 1) * d : i * d] = g[t]
+                out[k, (i - 1) * d : i * d] = G[t]
     if Psi is not None:
         Psi = as_float_array(Psi, "Psi", ndim=2)
         if Psi.shape != (n, n) or n < s * d:
             raise ValueError(f"Psi: expected a square matrix of size >= s*d = {s * d}, got {Psi.shape}")
         out = Psi @ out
     return out
-
-
-def _check_k(k_max: object) -> int:
-    if isinstance(k_max, bool) or not isinstance(k_max, (int, np.integer)) or k_max < 0:
-        raise ValueError(f"k_max: expected an integer >= 0, got {k_max!r}")
-    return int(k_max)
 
 
 # --------------------------------------------------------------------------- road (c): autograd, trajectories
@@ -212,7 +183,7 @@ def autograd_input_jacobians(
     """
     import torch
 
-    k_max = _check_k(k_max)
+    k_max = positive_int(k_max, "k_max", minimum=0)
     Wh, Wu, x, h = _torch_setup(W_hh, W_uh, k_max, inputs, h0, nonlinearity)
     jac = torch.autograd.functional.jacobian(lambda x1: _torch_unroll(Wh, Wu, x1, x[1:], h, nonlinearity), x[0])
     return jac.numpy()  # (k_max + 1, n, d)
@@ -228,7 +199,7 @@ def loss_input_gradient(
 
     ``preactivations`` (k + 1, n) along a tanh trajectory, as in ``input_jacobians``.
     """
-    J = input_jacobians(W_hh, W_uh, _check_k(k), preactivations)[-1]  # (n, d)
+    J = input_jacobians(W_hh, W_uh, positive_int(k, "k", minimum=0), preactivations)[-1]  # (n, d)
     g = as_float_array(dC_dh, "dC_dh", ndim=1)
     if g.shape != (J.shape[0],):
         raise ValueError(f"dC_dh: expected shape ({J.shape[0]},), got {g.shape}")
@@ -248,7 +219,7 @@ def autograd_loss_input_gradient(
     """(dC/dx(1), dC/dh(1+k)) by autograd for C = 1/2 ||W_hy h(1+k) - target||^2, shapes (d,), (n,)."""
     import torch
 
-    k = _check_k(k)
+    k = positive_int(k, "k", minimum=0)
     Wh, Wu, x, h = _torch_setup(W_hh, W_uh, k, inputs, h0, nonlinearity)
     Wy = torch.tensor(as_float_array(W_hy, "W_hy", ndim=2), dtype=torch.float64)
     y = torch.tensor(as_float_array(target, "target", ndim=1), dtype=torch.float64)
@@ -285,11 +256,9 @@ def random_rnn(n: int, d: int, mu: float, rng: np.random.Generator | int | None 
     Its spectral radius is about mu / 2 for large n (circular law radius sqrt(n) sigma against the
     operator norm 2 sqrt(n) sigma), the non-normal gap of Gelfand's formula (C5).
     """
-    if not (np.isfinite(mu) and mu > 0):
-        raise ValueError(f"mu: expected a positive finite gain, got {mu!r}")
-    if not (np.isfinite(uh_norm) and uh_norm > 0):
-        raise ValueError(f"uh_norm: expected a positive finite norm, got {uh_norm!r}")
-    rng = np.random.default_rng(rng)
+    n, d = positive_int(n, "n"), positive_int(d, "d")
+    mu, uh_norm = positive_float(mu, "mu"), positive_float(uh_norm, "uh_norm")
+    rng = as_rng(rng, "rng")
     G = rng.standard_normal((n, n))
     U = rng.standard_normal((n, d))
     Y = rng.standard_normal((d, n)) / np.sqrt(n)
@@ -297,21 +266,18 @@ def random_rnn(n: int, d: int, mu: float, rng: np.random.Generator | int | None 
 
 
 def decay_slope(norms: np.ndarray, lags: np.ndarray | None = None) -> float:
-    """Least-squares slope of log ||J_k|| against k: the fitted decay rate (C5, C10).
+    """Fitted decay rate of the gradient norms: the slope of log ||J_k|| against the lag k (C5, C10).
 
-    The slope is a convex combination of the increments log n_{k+1} - log n_k (equally spaced
-    lags), so it never exceeds the largest one: with n_{k+1} <= mu n_k it is <= log(mu).
+    ``stats.log_slope`` with the lags 1..len(norms) by default. The slope is a convex combination
+    of the increments log n_{k+1} - log n_k (equally spaced lags), so it never exceeds the largest
+    one: with n_{k+1} <= mu n_k it is <= log(mu).
 
     >>> round(decay_slope(0.5 ** np.arange(1, 6)), 6)  # log(1/2)
     -0.693147
     """
-    y = as_float_array(norms, "norms", ndim=1)
-    if y.size < 2 or np.any(y <= 0):
-        raise ValueError("norms: expected at least two positive norms")
-    x = np.arange(1, y.size + 1, dtype=float) if lags is None else as_float_array(lags, "lags", ndim=1)
-    if x.shape != y.shape:
-        raise ValueError(f"lags: expected shape {y.shape}, got {x.shape}")
-    return float(np.polyfit(x, np.log(y), 1)[0])
+    if lags is None:
+        lags = np.arange(1, np.size(norms) + 1, dtype=float)
+    return log_slope(lags, norms, names=("lags", "norms"))
 
 
 def compare_gradient_flow(task: LinearHDS, mu: float, k_max: int, rng: np.random.Generator | int | None = None) -> dict:
@@ -320,10 +286,8 @@ def compare_gradient_flow(task: LinearHDS, mu: float, k_max: int, rng: np.random
 
     Returns {"lag", "wave", "random", "bound", "mu", "rho_random", "slope_random", "slope_wave"}.
     """
-    k_max = _check_k(k_max)
-    if k_max < 1:
-        raise ValueError(f"k_max: expected an integer >= 1, got {k_max}")
-    rng = np.random.default_rng(rng)
+    k_max = positive_int(k_max, "k_max")
+    rng = as_rng(rng, "rng")
     n = task.s * task.d
     wave = compile_rnn(task, make_basis("orthogonal", n, rng))
     uh = float(np.linalg.norm(wave.W_uh, 2))

@@ -28,6 +28,7 @@ from typing import Any, Sequence
 import numpy as np
 import sympy as sp
 
+from .._validate import positive_int
 from .polymatrix import det_pieces, exact_roots, factor_det, rank_mod, smith_exponents
 from .tasks import LinearHDS
 
@@ -287,13 +288,16 @@ def derive(task: LinearHDS | Lags, lam: sp.Symbol = LAM) -> Derivation:
 
 
 def markov_parameters(task: LinearHDS | Lags, n_max: int) -> list[sp.Matrix]:
-    """G(0..n_max): G(0) = I, G(n) = sum_{k=1..min(n,s)} A_k G(n-k); G(n) = E_s^T Phi^n E_s (C5, C12).
+    """G(0..n_max): G(0) = I, G(n) = sum_{k=1..min(n,s)} A_k G(n-k); G(n) = E_s^T Phi^n E_s (C5, C12, C16).
+
+    The exact road (SymPy; symbolic lags allowed) to ``wave_operator.markov_parameters``, the float one.
 
     >>> from wavetheory.theory.tasks import fibonacci
     >>> [g[0, 0] for g in markov_parameters(fibonacci(1, 2), 6)]
     [1, 1, 2, 3, 5, 8, 13]
     """
     A = _lags(task)
+    n_max = positive_int(n_max, "n_max", minimum=0)
     G = [sp.eye(A[0].rows)]
     for n in range(1, n_max + 1):
         G.append(sum((A[k - 1] * G[n - k] for k in range(1, min(n, len(A)) + 1)), sp.zeros(A[0].rows)))

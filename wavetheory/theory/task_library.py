@@ -6,11 +6,9 @@ this module sits above ``wave_operator``; the task objects themselves live in ``
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from .._validate import positive_int
+from .._validate import positive_float, positive_int, rng as as_rng
 from .tasks import LinearHDS, fibonacci, random_signed_selection, repeat_copy
 from .wave_operator import spectral_radius
 
@@ -23,9 +21,8 @@ def random_linear(d: int, s: int, seed: int = 0, radius: float = 0.9) -> LinearH
     ``radius < 1`` gives a stable task, ``radius > 1`` an unstable one.
     """
     d, s = positive_int(d, "d"), positive_int(s, "s")
-    if not (isinstance(radius, (int, float)) and math.isfinite(radius) and radius > 0):
-        raise ValueError(f"radius: expected a positive finite number, got {radius!r}")
-    rng = np.random.default_rng(seed)
+    radius = positive_float(radius, "radius")
+    rng = as_rng(seed, "seed")
     lags = rng.standard_normal((s, d, d)) / np.sqrt(d * s)
     rho = spectral_radius(LinearHDS(lags))
     if rho == 0:  # measure-zero event; a nilpotent draw cannot be rescaled

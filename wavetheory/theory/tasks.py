@@ -18,7 +18,6 @@ Conventions used everywhere in wavetheory:
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +25,7 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from .._validate import as_float_array, positive_int
+from .._validate import as_float_array, positive_int, rng as as_rng
 
 __all__ = [
     "HDS",
@@ -203,8 +202,7 @@ class Binding:
     sign: int = 1
 
     def __post_init__(self) -> None:
-        if isinstance(self.component, bool) or not isinstance(self.component, (int, np.integer)) or self.component < 0:
-            raise ValueError(f"component: expected an integer >= 0, got {self.component!r}")
+        positive_int(self.component, "component", minimum=0)
         positive_int(self.lag, "lag")
         if self.sign not in (1, -1):
             raise ValueError(f"sign: expected +1 or -1, got {self.sign!r}")
@@ -271,7 +269,7 @@ def random_signed_selection(d: int, s: int, seed: int = 0) -> LinearHDS:
     lag s so that the task needs its whole history.
     """
     d, s = positive_int(d, "d"), positive_int(s, "s")
-    rng = np.random.default_rng(seed)
+    rng = as_rng(seed, "seed")
     comps = rng.integers(0, d, size=d)
     lag = rng.integers(1, s + 1, size=d)
     lag[rng.integers(0, d)] = s

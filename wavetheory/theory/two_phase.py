@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import positive_int
+from .._validate import positive_int, rng as as_rng
 from .tasks import HDS, LinearHDS, repeat_copy  # noqa: F401  (repeat_copy: doctest
 from .wave_memory import simulate
 
@@ -31,7 +31,7 @@ def two_phase_batch(
     """
     batch = positive_int(batch, "batch")
     horizon = positive_int(horizon, "horizon", minimum=0)
-    rng = np.random.default_rng(rng)
+    rng = as_rng(rng, "rng")
     history = rng.choice(np.array([-1.0, 1.0]), size=(batch, task.s, task.d))
     targets = simulate(task.boundary, history, horizon)
     inputs = np.concatenate([history, np.zeros((batch, horizon, task.d))], axis=1)

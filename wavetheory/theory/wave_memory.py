@@ -47,11 +47,8 @@ class WaveMemory:
     def __init__(self, boundary: Boundary, d: int, s: int, batch: int = 1) -> None:
         if not callable(boundary):
             raise TypeError(f"boundary: expected a callable H (B, s, d) -> (B, d), got {boundary!r}")
-        for name, v in (("d", d), ("s", s), ("batch", batch)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ValueError(f"{name}: expected an integer >= 1, got {v!r}")
         self.boundary = boundary
-        self.d, self.s, self.batch = int(d), int(s), int(batch)
+        self.d, self.s, self.batch = positive_int(d, "d"), positive_int(s, "s"), positive_int(batch, "batch")
         self._buf = np.zeros((self.batch, 2 * self.s, self.d))  # (B, 2s, d), buf[:, j] == buf[:, j+s]
         self._start = 0
 

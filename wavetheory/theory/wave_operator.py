@@ -11,16 +11,21 @@ selects the last block row. In any invertible basis Psi (hidden = Psi h) it is t
     W_hh = Psi Phi Psi^-1,   W_uh = Psi E_s,   W_hy = E_s^T Psi^-1.            (C3)
 
 Flattening convention: block i (1-based) of h occupies rows (i-1)d .. id-1 and holds column h_i.
+
+What an input written at the boundary becomes (C5, C12, C16): the Markov parameters
+G(n) = E_s^T Phi^n E_s and, for a whole history, the continuation map h(s-1) -> x(s..s+H-1); one
+recursion computes both (``continuation_map``), the exact road is ``symbolic.markov_parameters``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
 from .tasks import LinearHDS
-from .._validate import as_float_array
+from .._validate import as_float_array, positive_int, rng as as_rng
 
 __all__ = [
     "block_shift",
@@ -35,6 +40,8 @@ __all__ = [
     "spectral_radius",
     "charpoly",
     "group_eigenvalues",
+    "continuation_map",
+    "markov_parameters",
 ]
 
 
@@ -182,9 +189,8 @@ def make_basis(kind: str, n: int, rng: np.random.Generator | int | None = None) 
     >>> bool(np.allclose(Q @ Q.T, np.eye(4)))
     True
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n: expected an integer >= 1, got {n!r}")
-    rng = np.random.default_rng(rng)
+    n = positive_int(n, "n")
+    rng = as_rng(rng, "rng")
     if kind == "identity":
         return np.eye(n)
     if kind == "orthogonal":
@@ -302,3 +308,67 @@ def group_eigenvalues(eigenvalues: np.ndarray, tol: float = 1e-6) -> list[tuple[
         groups.setdefault(find(i), []).append(ev[i])
     out = [(complex(np.mean(g)), len(g)) for g in groups.values()]
     return sorted(out, key=lambda p: (round(p[0].real, 9), round(p[0].imag, 9)))
+
+
+# --------------------------------------------------------------------------- Markov parameters (C5, C12, C16)
+
+
+def continuation_map(task: LinearHDS, horizon: int, exact: bool = False) -> np.ndarray:
+    """The linear map from a history x(0..s-1) to its continuation x(s..s+H-1), shape (s*d, H*d).
+
+    With the history flattened time-major as the substrate h(s-1) in R^{sd} (block tau+1 = x(tau)),
+    and the continuation flattened time-major (column t*d + m = x_m(s+t)):
+
+        continuation = h(s-1) @ K,     K = [(E_s^T Phi^1)^T  (E_s^T Phi^2)^T  ...  (E_s^T Phi^H)^T]
+
+    so row tau*d + j of K is the continuation of the unit history x(tau) = e_j, and the block of K at
+    (tau, t) is K(s+t, tau)^T with K(t, tau) = dx(t)/dx(tau) = E_s^T Phi^(t-s+1) E_(tau+1) (C12). Its
+    rows of the newest slot tau = s-1 are the Markov parameters (``markov_parameters``). Computed by
+    the recursion x(t) = sum_k A_k x(t-k) on the s*d unit histories at once (the wave memory's own
+    arithmetic, so it equals ``simulate`` of the unit histories to the last bit); ``exact=True``
+    runs it on Fractions (the exact binary values of the lags) and returns an object array.
+
+    >>> from wavetheory.theory.tasks import signed_selection
+    >>> continuation_map(signed_selection("x0(t-1)", s=2), 3).astype(int).tolist()  # x(0) is never read
+    [[0, 0, 0], [1, 1, 1]]
+    """
+    task = _check_task(task)
+    horizon = positive_int(horizon, "horizon", minimum=0)
+    s, d = task.s, task.d
+    if exact:
+        lags = np.vectorize(Fraction, otypes=[object])(task.lags)
+        zero = lambda shape: np.full(shape, Fraction(0), dtype=object)  # noqa: E731
+        unit = np.where(np.eye(s * d, dtype=bool), Fraction(1), Fraction(0))
+    else:
+        lags, zero, unit = task.lags, np.zeros, np.eye(s * d)
+    z = zero((s * d, s + horizon, d))  # (sd, s + H, d): z[b, t] = x(t) from the unit history b
+    z[:, :s] = unit.reshape(s * d, s, d)
+    for t in range(s, s + horizon):
+        x = zero((s * d, d))
+        for k in task.active_lags:  # the order and the arithmetic of LinearHDS.boundary
+            x = x + z[:, t - k] @ lags[k - 1].T
+        z[:, t] = x
+    return z[:, s:].reshape(s * d, horizon * d)
+
+
+def markov_parameters(task: LinearHDS, n_max: int) -> np.ndarray:
+    """The Markov parameters (impulse response) G(0..n_max) of the wave RNN, shape (n_max + 1, d, d) (C5, C12, C16).
+
+        G(n) = E_s^T Phi^n E_s,     G(0) = I,   G(n) = sum_{k=1..min(n, s)} A_k G(n-k):
+
+    the states x(s-1+n) produced by the history whose only non-zero state is the newest, x(s-1) = e_j
+    (column j), read from ``continuation_map``. For integer tasks every G(n) is an integer matrix,
+    exact below 2^53. The exact road (SymPy, symbolic lags) is ``symbolic.markov_parameters``.
+
+    >>> from wavetheory.theory.tasks import fibonacci
+    >>> markov_parameters(fibonacci(1, 2), 6)[:, 0, 0].tolist()
+    [1.0, 1.0, 2.0, 3.0, 5.0, 8.0, 13.0]
+    """
+    task = _check_task(task)
+    n_max = positive_int(n_max, "n_max", minimum=0)
+    s, d = task.s, task.d
+    newest = continuation_map(task, n_max)[(s - 1) * d :].reshape(d, n_max, d)  # [j, n-1, m] = G(n)[m, j]
+    G = np.empty((n_max + 1, d, d))
+    G[0] = np.eye(d)
+    G[1:] = newest.transpose(1, 2, 0)
+    return G

@@ -1,0 +1,139 @@
+"""wavetheory._validate: every helper rejects bools, names the argument, and keeps TypeError (wrong kind)
+apart from ValueError (right kind, bad value)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from wavetheory._validate import (
+    as_batch, as_float_array, finite_float, one_of, positive_float, positive_int, probability, rng, seed,
+)
+
+names = st.from_regex(r"[a-z][a-z_0-9]{0,11}", fullmatch=True)
+SCALAR_HELPERS = [
+    lambda v, n: positive_int(v, n),
+    lambda v, n: positive_int(v, n, minimum=0),
+    lambda v, n: seed(v, n),
+    lambda v, n: positive_float(v, n),
+    lambda v, n: positive_float(v, n, allow_zero=True),
+    lambda v, n: finite_float(v, n),
+    lambda v, n: probability(v, n),
+    lambda v, n: rng(v, n),
+]
+
+
+@pytest.mark.parametrize("helper", SCALAR_HELPERS)
+@given(st.booleans(), names)
+def test_bools_are_rejected_with_a_type_error_naming_the_argument(helper, flag, name):
+    with pytest.raises(TypeError) as info:
+        helper(flag, name)
+    assert str(info.value).startswith(f"{name}: ")
+
+
+@pytest.mark.parametrize("helper", SCALAR_HELPERS)
+@given(st.one_of(st.text(max_size=3), st.lists(st.integers(), max_size=2)), names)
+def test_non_numbers_are_type_errors_naming_the_argument(helper, value, name):
+    with pytest.raises(TypeError) as info:
+        helper(value, name)
+    assert str(info.value).startswith(f"{name}: ")
+
+
+@given(st.integers(-50, 50), st.integers(-3, 3), names)
+def test_positive_int_accepts_exactly_the_integers_from_minimum(value, minimum, name):
+    if value >= minimum:
+        out = positive_int(np.int64(value), name, minimum)
+        assert out == value and type(out) is int
+    else:
+        with pytest.raises(ValueError, match=f"^{name}: expected an integer >= {minimum}, got {value}$"):
+            positive_int(value, name, minimum)
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True), names)
+def test_integral_floats_are_not_integers(value, name):
+    with pytest.raises(TypeError, match=f"^{name}: "):
+        positive_int(value, name)
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True), names)
+def test_float_helpers_split_the_real_line(value, name):
+    finite = math.isfinite(value)
+    cases = [
+        (lambda: finite_float(value, name), finite),
+        (lambda: positive_float(value, name), finite and value > 0),
+        (lambda: positive_float(value, name, allow_zero=True), finite and value >= 0),
+        (lambda: probability(value, name), finite and 0 < value <= 1),
+    ]
+    for call, ok in cases:
+        if ok:
+            assert call() == value
+        else:
+            with pytest.raises(ValueError, match=f"^{name}: "):
+                call()
+
+
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=6), names)
+def test_as_float_array_refuses_non_finite_entries(values, name):
+    if all(math.isfinite(v) for v in values):
+        out = as_float_array(values, name, ndim=1)
+        assert out.dtype == np.float64 and out.tolist() == values
+    else:
+        with pytest.raises(ValueError, match=f"^{name}: contains NaN or infinite values$"):
+            as_float_array(values, name)
+
+
+def test_as_float_array_shape_and_kind_errors():
+    with pytest.raises(ValueError, match=r"^A: expected a 2-d array, got shape \(3,\)$"):
+        as_float_array([1, 2, 3], "A", ndim=2)
+    with pytest.raises(ValueError, match="^A: expected a rectangular array of numbers"):
+        as_float_array([[1, 2], [3]], "A")
+    with pytest.raises(TypeError, match="^A: expected numbers, got text"):
+        as_float_array("12", "A")
+
+
+@given(st.integers(1, 4), st.integers(1, 4), st.integers(1, 3))
+def test_as_batch_promotes_a_single_history(s, d, B):
+    one, single = as_batch(np.ones((s, d)), "history", "(s, d)")
+    assert one.shape == (1, s, d) and single
+    many, single = as_batch(np.ones((B, s, d)), "history", "(s, d)")
+    assert many.shape == (B, s, d) and not single
+    with pytest.raises(ValueError, match="^history: expected shape"):
+        as_batch(np.ones(s), "history", "(s, d)")
+
+
+def test_one_of_lists_the_choices():
+    assert one_of("gru", "cell", ("rnn", "gru")) == "gru"
+    with pytest.raises(ValueError, match="^cell: expected one of rnn, gru, got 'lstm'$"):
+        one_of("lstm", "cell", ("rnn", "gru"))
+
+
+@given(st.integers(0, 2**63 - 1))
+def test_rng_seeds_like_numpy_and_passes_generators_through(value):
+    assert rng(value).integers(1 << 30) == np.random.default_rng(value).integers(1 << 30)
+    g = np.random.default_rng(value)
+    assert rng(g) is g  # a Generator continues its own stream
+    assert isinstance(rng(None), np.random.Generator)
+
+
+@given(st.integers(max_value=-1), names)
+def test_negative_seeds_are_value_errors_naming_the_argument(value, name):
+    with pytest.raises(ValueError, match=f"^{name}: expected an integer >= 0, got {value}$"):
+        rng(value, name)
+    with pytest.raises(ValueError, match=f"^{name}: "):
+        seed(value, name)
+
+
+@pytest.mark.parametrize("call, exc, match", [
+    (lambda: __import__("wavetheory").random_signed_selection(2, 3, seed=-1), ValueError, "^seed: "),
+    (lambda: __import__("wavetheory").random_linear(2, 3, seed="a"), TypeError, "^seed: "),
+    (lambda: __import__("wavetheory").make_basis("orthogonal", 3, rng=-2), ValueError, "^rng: "),
+    (lambda: __import__("wavetheory").two_phase_batch(__import__("wavetheory").repeat_copy(1, 2), 2, 2, rng=1.5),
+     TypeError, "^rng: "),
+])
+def test_public_random_functions_name_their_seed_argument(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
