@@ -30,13 +30,14 @@ import numpy as np
 import sympy as sp
 
 from .._validate import as_batch
+from .gated import Linearization
 from .minimal import eigenvalue_json, exact_spectrum, minimal_realization, task_structure
 from .realizability import is_realizable
 from .symbolic import Eigenvalue
 from .tasks import LinearHDS
 
-__all__ = ["DiagonalProfile", "diagonal_profile", "complex_state_count", "target_states", "DiagonalRecurrence",
-           "diagonal_realization"]
+__all__ = ["DiagonalProfile", "diagonal_profile", "complex_state_count", "fold_spectrum", "target_states",
+           "DiagonalRecurrence", "diagonal_realization"]
 
 # an eigenvalue with |Im z| below this is real: exact roots evaluate to 30 digits, so real ones have Im = 0 exactly
 _REAL_TOL = 1e-12
@@ -121,11 +122,29 @@ def diagonal_profile(task: LinearHDS) -> DiagonalProfile:
     return DiagonalProfile(True, mr.n, mr.rank_H1, False, None, eig, why)
 
 
+def fold_spectrum(values: np.ndarray, multiplicities: np.ndarray) -> np.ndarray:
+    """One eigenvalue per complex state, folded to Im >= 0: a real z of multiplicity m ceil(m/2) times, a pair m times (C15).
+
+    ``values`` are distinct eigenvalues of a real matrix (both members of each conjugate pair, or only one;
+    members with Im < 0 are skipped), ``multiplicities`` their counts. Sorted by angle.
+
+    >>> fold_spectrum(np.array([1, 1j, -1j, -1]), np.array([3, 2, 2, 1])).tolist()
+    [(1+0j), 1j, 1j, (-1+0j)]
+    """
+    out: list[complex] = []
+    for z, m in zip(np.asarray(values, dtype=complex), np.asarray(multiplicities, dtype=int)):
+        if _is_real(z):
+            out += [complex(z.real, 0.0)] * math.ceil(m / 2)
+        elif z.imag > 0:
+            out += [z] * int(m)
+    return np.array(sorted(out, key=lambda w: (round(float(np.angle(w)), 12), abs(w))), dtype=complex)
+
+
 def target_states(profile: DiagonalProfile) -> np.ndarray:
     """The eigenvalues a minimal diagonal recurrence must hold, folded to Im >= 0, one per complex state (C15).
 
     A real z of multiplicity m appears ceil(m/2) times, a pair {z, conj z} m times (as the member with
-    Im > 0). Shape (n_complex_states,), sorted by angle.
+    Im > 0) (``fold_spectrum``). Shape (n_complex_states,), sorted by angle.
 
     >>> from wavetheory.theory.tasks import repeat_copy
     >>> np.round(target_states(diagonal_profile(repeat_copy(1, 4))), 12).tolist()
@@ -133,34 +152,75 @@ def target_states(profile: DiagonalProfile) -> np.ndarray:
     """
     if not profile.diagonalizable:
         raise ValueError(f"profile: the task is not diagonal-realizable ({profile.reason})")
-    out = []
-    for e in profile.eigenvalues:
-        z = complex(sp.N(e.value, 30))
-        if _is_real(z):
-            out += [complex(z.real, 0.0)] * math.ceil(e.algebraic / 2)
-        elif z.imag > 0:
-            out += [z] * e.algebraic
-    return np.array(sorted(out, key=lambda w: (round(float(np.angle(w)), 12), abs(w))), dtype=complex)
+    return fold_spectrum(np.array([complex(sp.N(e.value, 30)) for e in profile.eigenvalues]),
+                         np.array([e.algebraic for e in profile.eigenvalues]))
 
 
 @dataclass(frozen=True)
 class DiagonalRecurrence:
-    """A complex diagonal recurrence: lam (m,), B (m, d), C (d, m); h(t) = lam h(t-1) + B u(t), y = Re(C h) (C15)."""
+    """A complex diagonal recurrence: lam (m,), B (m, d), C (d, m); h(t) = lam h(t-1) + B u(t), y = Re(C h) (C15).
+
+    ``cell`` names where it came from ("diagonal", or a trained "lru" / "s4d" read by ``from_lru`` /
+    ``from_s4d``). Its exact real form (``linearization``) has the state [Re h; Im h] (2m) and
+
+        W_hh = [[Re L, -Im L], [Im L, Re L]],  W_uh = [Re B; Im B],  W_hy = [Re C, -Im C],  L = diag(lam),
+
+    whose spectrum is lam together with conj(lam).
+    """
 
     lam: np.ndarray
     B: np.ndarray
     C: np.ndarray
+    cell: str = "diagonal"
 
-    def run(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Outputs (B, T, d) and complex states (B, T, m) for inputs (B, T, d) or (T, d), h(-1) = 0."""
+    def __post_init__(self) -> None:
+        lam = np.asarray(self.lam, dtype=complex)
+        B, C = np.asarray(self.B, dtype=complex), np.asarray(self.C, dtype=complex)
+        if lam.ndim != 1 or B.ndim != 2 or B.shape[0] != lam.shape[0] or C.shape != (B.shape[1], lam.shape[0]):
+            raise ValueError(f"lam, B, C: expected shapes (m,), (m, d), (d, m), got {lam.shape}, {B.shape}, {C.shape}")
+        if not (np.all(np.isfinite(lam)) and np.all(np.isfinite(B)) and np.all(np.isfinite(C))):
+            raise ValueError("lam, B, C: expected finite values")
+        for name, v in (("lam", lam), ("B", B), ("C", C)):
+            object.__setattr__(self, name, v)
+
+    @classmethod
+    def from_lru(cls, nu_log, theta_log, gamma_log, B_re, B_im, C_re, C_im) -> "DiagonalRecurrence":
+        """The LRU of Orvieto et al. (2023): lam = exp(-exp(nu_log) + i exp(theta_log)), B = exp(gamma_log) (B_re + i B_im)."""
+        lam = np.exp(-np.exp(np.asarray(nu_log, float)) + 1j * np.exp(np.asarray(theta_log, float)))
+        B = np.exp(np.asarray(gamma_log, float))[:, None] * (np.asarray(B_re, float) + 1j * np.asarray(B_im, float))
+        return cls(lam, B, np.asarray(C_re, float) + 1j * np.asarray(C_im, float), "lru")
+
+    @classmethod
+    def from_s4d(cls, A_re_log, A_im, log_dt, B_re, B_im, C_re, C_im) -> "DiagonalRecurrence":
+        """S4D (Gu et al. 2022) by zero-order hold: A = -exp(A_re_log) + i A_im, lam = exp(dt A), B = (lam - 1) / A (B_re + i B_im)."""
+        A = -np.exp(np.asarray(A_re_log, float)) + 1j * np.asarray(A_im, float)
+        lam = np.exp(np.exp(np.asarray(log_dt, float)) * A)
+        B = ((lam - 1.0) / A)[:, None] * (np.asarray(B_re, float) + 1j * np.asarray(B_im, float))
+        return cls(lam, B, np.asarray(C_re, float) + 1j * np.asarray(C_im, float), "s4d")
+
+    def states(self, inputs: np.ndarray) -> np.ndarray:
+        """Complex states h(t), (B, T, m) for inputs (B, T, d) or (T, m) for (T, d); h(-1) = 0."""
         u, single = as_batch(inputs, "inputs", "(T, d)")
+        if u.shape[-1] != self.B.shape[1]:
+            raise ValueError(f"inputs: expected last dimension d = {self.B.shape[1]}, got {u.shape[-1]}")
         h = np.zeros((u.shape[0], self.lam.shape[0]), dtype=complex)
         hs = np.empty(u.shape[:2] + (self.lam.shape[0],), dtype=complex)
         for t in range(u.shape[1]):
             h = self.lam * h + u[:, t] @ self.B.T
             hs[:, t] = h
-        y = (hs @ self.C.T).real
-        return (y[0], hs[0]) if single else (y, hs)
+        return hs[0] if single else hs
+
+    def run(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Outputs y = Re(C h) and the real-form states [Re h, Im h] ((B, T, d), (B, T, 2m); or unbatched)."""
+        hs = self.states(inputs)
+        return (hs @ self.C.T).real, np.concatenate([hs.real, hs.imag], axis=-1)
+
+    def linearization(self) -> Linearization:
+        """The exact real form (a LinearRNN of size 2m) that carries this recurrence as its ``network``."""
+        L = np.diag(self.lam)
+        W_hh = np.block([[L.real, -L.imag], [L.imag, L.real]])
+        return Linearization(W_hh, np.concatenate([self.B.real, self.B.imag]), np.concatenate([self.C.real, -self.C.imag], axis=1),
+                             network=self)
 
 
 def diagonal_realization(task: LinearHDS, rtol: float = 1e-9) -> DiagonalRecurrence:
