@@ -168,5 +168,4 @@ check(all(violations(fibonacci(d_, s_)) != [] and violations(repeat_copy(d_, s_)
       "Fibonacci (s >= 2) is not realizable; repeat copy is")
 check(all(violations(fibonacci(2, s_), horizon=1) == [] for s_ in range(1, 6)), "with horizon H = 1 every task is realizable (Fibonacci)")
 
-done("C12 realizability", "general: steps 1, 3-6 with symbolic s, H, t, tau, m, j, noncommutative MatrixSymbol operators "
-     "(any d, any hidden size) and the induction of step 5 as a symbolic sum", general=True)
+done("C12 realizability", 'general (symbolic s, H, t, tau; MatrixSymbol operators; any d)', general=True)

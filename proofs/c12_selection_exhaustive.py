@@ -128,5 +128,4 @@ for d_, s_ in [(1, 1), (1, 2), (1, 3), (1, 4), (2, 1), (2, 2)]:
     check(ok, f"all {len(lags_all)} tasks with lags in {{-1,0,1}}, d = {d_}, s = {s_}: Toeplitz <=> condition for H = 1..s+2"
               + (" <=> only A_s != 0" if d_ == 1 else "") + f" ({n_real} realizable)")
 
-done("C12 selection exhaustive", "Toeplitz defect with symbolic lags d <= 2, s <= 3; induction identity s <= 4, m <= 2s+1; "
-     "every signed-selection task d <= 2, s <= 3; every task with lags in {-1, 0, 1} for d = 1, s <= 4 and d = 2, s <= 2")
+done("C12 selection exhaustive", 'selection tasks d <= 2, s <= 3; lags in {-1, 0, 1}: d = 1, s <= 4 and d = 2, s <= 2')

@@ -117,4 +117,4 @@ for d_, s_ in itertools.product((1, 2, 3), (1, 2, 3, 5)):
     check(bool(np.array_equal(wave, np.array(xs[s_:], dtype=float))), f"library simulate == recursion exactly, d = {d_}, s = {s_}")
     check(bool(np.array_equal(rollout(HDS(d_, s_, f_np), hist.astype(float), 3 * s_), wave)), f"library rollout == simulate, d = {d_}, s = {s_}")
 
-done("C1 representation", "general: induction on t with symbolic i, k, s, t (any d, any f)", general=True)
+done("C1 representation", 'general (induction on t, symbolic i, k, s, t; any d, any f)', general=True)

@@ -87,4 +87,4 @@ for s_ in range(2, 13):
           f"s = {s_}: one positive root rho_s = {rho_s:.12f} = the spectral radius, 2 - rho_s = rho_s^-s")
 check(all(a < b for a, b in zip(radii, radii[1:])), "rho_s increases with s: " + ", ".join(f"{r:.4f}" for r in radii[:5]) + ", ...")
 
-done("C2 Fibonacci radius", "general: symbolic s (triangle inequality and monotone-function uniqueness cited)", general=True)
+done("C2 Fibonacci radius", 'general (symbolic s)', general=True)

@@ -165,5 +165,4 @@ for d_, s_ in itertools.product((1, 2, 3), range(1, 9)):
     check({f.as_expr() for f, _ in fs} == {sp.cyclotomic_poly(q, lam) for q in divisors} and len(fs) == len(divisors) and all(mm == d_ for _, mm in fs),
           f"s = {s_}, d = {d_}: repeat copy factors = cyclotomic Phi_q, q | s, each with multiplicity d")
 
-done("C4 block determinant", "general: Schur complement with noncommutative MatrixSymbol blocks and symbolic block "
-     "indices i, k, s (any d); repeat copy and Fibonacci for general s, d", general=True)
+done("C4 block determinant", 'general (Schur complement, MatrixSymbol blocks, symbolic s; any d)', general=True)

@@ -222,6 +222,6 @@ for lam in (sp.I, -sp.I):
 
 from _common import declare_scope  # noqa: E402
 
-declare_scope('Lemma 1 on 30 exact Jordan matrices and one defective complex pair; Lemma 2 on every partial selection task with sd <= 6 (d <= 2 or s = 1) and 40 random ones with sd <= 20', general=False)
+declare_scope('sd <= 6 exhaustive, sd <= 20 random; one defective complex pair', general=False)
 print(f"\n{len(FAILED)} failed" if FAILED else "\nall steps passed")
 sys.exit(1 if FAILED else 0)

@@ -89,5 +89,4 @@ for d_, s_ in [(3, 5), (4, 8), (4, 16)]:
         ok = sp.expand(symbolic_charpoly(task).as_expr() - cycle_formula(task)) == 0
         check(ok and all(f.as_expr() == lam or f.is_cyclotomic for f, _ in fs), f"random selection d = {d_}, s = {s_}: cycle formula; factors lam or cyclotomic")
 print(f"({count} exhaustive signed-selection tasks)")
-done("C4 selection cycles", "cycle determinant for lengths L <= 6; every signed-selection task with d <= 2, "
-     "s <= 3; 15 random ones with d <= 4, s <= 16")
+done("C4 selection cycles", 'selection tasks d <= 2, s <= 3; cycles L <= 6; random d <= 4, s <= 16')

@@ -144,5 +144,4 @@ for d_, s_ in [(1, 3), (2, 3), (3, 2)]:
     R_hat = X * Hs.T * (Hs * Hs.T).inv()  # exact rational least squares
     check(Hs.rank() == s_ * d_ and R_hat == R, f"d = {d_}, s = {s_}: one exact least-squares solve on snapshots recovers [A_s .. A_1]")
 
-done("C5 gradients", "Phi E_j for d <= 2, s <= 4; closed form by induction with symbolic index sums, checked entry by entry "
-     "for sd <= 6 and integer tasks d <= 3, s <= 5; no-feedback and bound steps d <= 2, s <= 5; boundary gradient d <= 3, s <= 3")
+done("C5 gradients", 'd <= 2, s <= 5 (closed form: symbolic index step; integer tasks d <= 3)')

@@ -158,6 +158,6 @@ check("Lemma C: boundary_gradients matches the exact full and local gradients", 
 
 from _common import declare_scope  # noqa: E402
 
-declare_scope('Lemma A with symbolic K for the weights, exact for K <= 9; Lemma B symbolic in k; Lemma C for d = 1, s = 2, H <= 4', general=False)
+declare_scope('Lemma A: K <= 9; Lemma C: d = 1, s = 2, H <= 4', general=False)
 print(f"\n{len(FAILED)} failed" if FAILED else "\nall steps passed")
 sys.exit(1 if FAILED else 0)
