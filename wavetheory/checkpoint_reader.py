@@ -157,7 +157,7 @@ def _is_int(v: object) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-def _view(storage: object, offset: object, size: object, stride: object, max_elements: int) -> _Tensor:
+def _view(storage: object, offset: object, size: object, stride: object, max_bytes: int) -> _Tensor:
     """The strided view (size, stride, offset in elements) of a storage, copied, after bounds checks."""
     if not isinstance(storage, _Storage):
         raise CheckpointError(f"a tensor is built from {type(storage).__name__}, not from a storage of the file")
@@ -166,9 +166,9 @@ def _view(storage: object, offset: object, size: object, stride: object, max_ele
             and len(size) == len(stride) and all(_is_int(v) and v >= 0 for v in size + stride)):
         raise CheckpointError("a tensor has a malformed offset, size or stride")
     count = int(np.prod(size, dtype=object)) if size else 1
-    if count > max_elements:
-        raise CheckpointError(f"a tensor of {count} elements exceeds the limit of {max_elements}")
     arr = storage.array
+    if count * arr.itemsize > max_bytes:
+        raise CheckpointError(f"a tensor of {count} elements exceeds the limit of {max_bytes} bytes")
     if count == 0:
         return _Tensor(np.zeros(size, dtype=arr.dtype), storage.dtype)
     last = offset + sum((n - 1) * st for n, st in zip(size, stride))

@@ -30,7 +30,8 @@ import numpy as np
 
 from .._validate import positive_int
 
-__all__ = ["decode", "encode", "operator", "rows_and_signs", "family_size", "PAPER_TASKS", "WORKED_EXAMPLES"]
+__all__ = ["decode", "encode", "operator", "rows_and_signs", "bindings_text", "family_size", "PAPER_TASKS",
+           "WORKED_EXAMPLES"]
 
 # the IDs of the paper's d = s = 8 experiments (T1 is repeat copy, (2^8 - 1, 0, 0))
 PAPER_TASKS: dict[str, tuple[int, int, int]] = {
@@ -106,6 +107,16 @@ def operator(id1: int, id2: int, id3: int, d: int, s: int) -> np.ndarray:
     F = np.zeros((s * d, d))
     F[rows, range(d)] = signs
     return F
+
+
+def bindings_text(id1: int, id2: int, id3: int, d: int, s: int) -> str:
+    """The task in the binding syntax of ``tasks.parse_bindings``: term j is sign_j x_c(t - k) for row c + (s - k) d.
+
+    >>> bindings_text(0b100010, 1, 1, 2, 3)
+    '-x1(t-1), +x1(t-3)'
+    """
+    rows, signs = rows_and_signs(id1, id2, id3, d, s)
+    return ", ".join(f"{'+' if g > 0 else '-'}x{r % d}(t-{s - r // d})" for r, g in zip(rows, signs))
 
 
 def decode(id1: int, id2: int, id3: int, d: int, s: int) -> np.ndarray:
