@@ -7,22 +7,10 @@ import os
 
 import pytest
 from checkpoint_files import Payload, authors_checkpoint, hostile_checkpoint, marker_command
+from cli.test_cli import run, run_json  # the shared runners of the CLI tests
 
-from wavetheory.cli import main
 from wavetheory.learning.weights import save_weights
 from wavetheory.theory.gated import GatedWeights
-
-
-def run(capsys, *argv):
-    rc = main(list(argv))
-    out, err = capsys.readouterr()
-    return rc, out, err
-
-
-def run_json(capsys, *argv):
-    rc, out, err = run(capsys, *argv, "--json")
-    assert rc == 0, err
-    return json.loads(out)
 
 
 def test_authors_repeat_copy_has_repeat_copys_spectrum(capsys):

@@ -144,7 +144,9 @@ def cmd_analyze(args: argparse.Namespace) -> tuple[Any, str]:
     em = summary["eig_match"]
     lines = [
         f"{weights}: H = {summary['hidden']}, task {task.name} (d = {task.d}, s = {task.s})"
-        + (f", {summary['cell']} read at its linearization at 0 (C14)" if "cell" in summary else ""),
+        + (f", {summary['cell']} read at its linearization at 0 (C14)" if "cell" in summary else "")
+        + ("" if imported.source == "npz" else f"; read by {imported.source}"
+           + (f", {len(imported.placeholders)} globals of the file not run" if imported.placeholders else "")),
         f"eigenvalues (C7): match mean {em['mean']:.4f}, max {em['max']:.4f}; angle error max {em['angle_max']:.4f} rad; "
         f"matched |lambda| mean {em['modulus_mean']:.4f}; {summary['n_outside']} further outside radius {summary['radius']:.3f}",
         f"basis (C8, {summary['road']}{', aligned' if summary['aligned'] else ''}): phi_error {summary['phi_error']:.4g}  "
