@@ -88,6 +88,8 @@ def test_hostile_checkpoint_via_the_cli_runs_nothing(capsys, tmp_path):
 
 
 def test_analyze_a_file_that_is_not_a_checkpoint(capsys, tmp_path):
+    rc, out, err = run(capsys, "analyze", str(tmp_path / "missing.ckpt"), "--no-figures")
+    assert rc == 2 and "missing.ckpt: no such file" in err and err.count("\n") == 1
     (tmp_path / "x.ckpt").write_text("hello")
     rc, out, err = run(capsys, "analyze", str(tmp_path / "x.ckpt"), "--no-figures")
     assert rc == 2 and "cannot read as a torch zip checkpoint" in err and err.count("\n") == 1

@@ -114,7 +114,8 @@ def cmd_analyze(args: argparse.Namespace) -> tuple[Any, str]:
 
     if (args.dir is None) == (args.weights is None):
         raise CliError("give either a training folder DIR or a weights file (FILE or --weights FILE), one of them")
-    if args.dir is not None and Path(args.dir).is_file():  # `analyze FILE`: the same as --weights FILE
+    if args.dir is not None and (Path(args.dir).is_file() or Path(args.dir).suffix in (".npz", ".pt", ".pth", ".ckpt")):
+        # `analyze FILE`: the same as --weights FILE
         args.weights, args.dir = args.dir, None
     weights = Path(args.weights) if args.weights else Path(args.dir) / "weights.npz"
     imported = load_network(weights)
