@@ -124,6 +124,8 @@ def run_main_job(out: str | Path, quick: bool = True, seed: int = 0, claims: lis
         "wall_seconds": time.perf_counter() - t0,
         "machine": machine(),
         "numerics": numerics(),
+        "date": time.strftime("%Y-%m-%d", time.gmtime()),
+        "figures": len(figures),
     }
     write_claims(out, results, meta)
     write_reports(out, results, meta, latex, figures)
