@@ -129,7 +129,7 @@ def fold_spectrum(values: np.ndarray, multiplicities: np.ndarray) -> np.ndarray:
     members with Im < 0 are skipped), ``multiplicities`` their counts. Sorted by angle.
 
     >>> fold_spectrum(np.array([1, 1j, -1j, -1]), np.array([3, 2, 2, 1])).tolist()
-    [(1+0j), 1j, 1j, (-1+0j)]
+    [(1+0j), (1+0j), 1j, 1j, (-1+0j)]
     """
     out: list[complex] = []
     for z, m in zip(np.asarray(values, dtype=complex), np.asarray(multiplicities, dtype=int)):
