@@ -1,6 +1,7 @@
 """Tests of wavetheory.theory.minimal: the smallest linear RNN of a two-phase task, exactly (C16)."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -158,3 +159,13 @@ def test_cli_realizable_from_lags_and_bindings_files(tmp_path, capsys):
         assert json.loads(capsys.readouterr().out)["min_state_dim"] == n
     assert main(["realizable", "--lags", str(lags)]) == 0
     assert "2 states (rank H_1 = 1)" in capsys.readouterr().out
+
+
+def test_theory_md_notes_quote_exact_results():
+    """THEORY.md's C15/C16 notes: the example where an unread component still needs s*d states, and the state count."""
+    text = (Path(__file__).resolve().parents[2] / "THEORY.md").read_text()
+    assert "x0(t) = x1(t-1), x1(t) = x2(t-1), x2(t) = x2(t-1) has x0\n  unread and n_min = 3" in text
+    task = signed_selection("x1(t-1), x2(t-1), x2(t-1)")
+    st_, mr = task_structure(task), minimal_realization(task)
+    assert (st_.dim_K, st_.P_invertible, mr.n, task.s * task.d) == (1, False, 3, 3)
+    assert "ceil(d/2)(1 + [s even]) + d floor((s-1)/2)" in text
