@@ -95,3 +95,16 @@ def test_their_own_initialization_only():
     lin = build_model("linear", 2, 4)
     initialize(lin, repeat_copy(2, 2), "wave", np.random.default_rng(0))  # the linear Elman takes the wave solution
     assert np.allclose(np.sort(np.abs(np.linalg.eigvals(lin.linearization().W_hh))), 1.0)
+
+
+def test_sweeps_accept_the_new_cells():
+    from wavetheory.sweeps.config import SweepConfig
+
+    for cell in NEW:
+        cfg = SweepConfig.from_dict({"seeds": [0], "hidden": 12, "steps": 5, "train": {"cell": cell},
+                                     "tasks": [{"name": "repeat-copy", "d": 2, "s": 3}]})
+        cells = cfg.cells()
+        assert len(cells) == 1 and cells[0].params()["train"]["cell"] == cell
+    with pytest.raises(ValueError, match="cell"):
+        SweepConfig.from_dict({"seeds": [0], "hidden": 12, "steps": 5, "train": {"cell": "no-such-cell"},
+                               "tasks": [{"name": "repeat-copy", "d": 2, "s": 3}]})
