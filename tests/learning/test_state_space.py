@@ -108,3 +108,23 @@ def test_sweeps_accept_the_new_cells():
     with pytest.raises(ValueError, match="cell"):
         SweepConfig.from_dict({"seeds": [0], "hidden": 12, "steps": 5, "train": {"cell": "no-such-cell"},
                                "tasks": [{"name": "repeat-copy", "d": 2, "s": 3}]})
+
+
+def test_cli_train_lru_then_analyze_reports_angles_matched_to_the_roots(tmp_path, capsys):
+    import json
+
+    from wavetheory.cli import main
+
+    out = tmp_path / "lru"
+    assert main(["train", "--cell", "lru", "--task", "repeat-copy", "--d", "3", "--s", "8", "--out", str(out), "--hidden", "16",
+                 "--steps", "3", "--batch", "8", "--horizons", "2", "4", "--eval-batch", "16", "--json"]) == 0
+    capsys.readouterr()
+    assert main(["analyze", str(out), "--task", "repeat-copy", "--d", "3", "--s", "8", "--no-figures", "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    dg = rep["diagonal"]
+    assert rep["cell"] == "lru" and dg["n_target"] == 13 and len(dg["pairs"]) == 13  # ceil(3/2) * 2 + 3 * 3 states
+    turns = np.array([p[0] for p in dg["pairs"]]) * 8 / (2 * math.pi)
+    assert np.allclose(turns, np.round(turns), atol=1e-9)  # the targets are 8th roots of unity
+    assert {"angle_mean", "angle_max", "modulus_mean", "modulus_min"} <= set(dg)
+    assert main(["analyze", str(out), "--task", "repeat-copy", "--d", "3", "--s", "8", "--no-figures"]) == 0
+    assert "diagonal Lambda (C15): 13 target states of 16" in capsys.readouterr().out
