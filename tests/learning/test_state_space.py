@@ -128,3 +128,13 @@ def test_cli_train_lru_then_analyze_reports_angles_matched_to_the_roots(tmp_path
     assert {"angle_mean", "angle_max", "modulus_mean", "modulus_min"} <= set(dg)
     assert main(["analyze", str(out), "--task", "repeat-copy", "--d", "3", "--s", "8", "--no-figures"]) == 0
     assert "diagonal Lambda (C15): 13 target states of 16" in capsys.readouterr().out
+
+
+def test_figures_of_the_diagonal_spectra_and_the_capacity_curve(tmp_path):
+    from wavetheory.plots import plot_capacity, plot_diagonal_spectra
+    from wavetheory.theory.diagonal_recurrence import diagonal_profile, target_states
+
+    target = target_states(diagonal_profile(repeat_copy(2, 4)))
+    p1 = plot_diagonal_spectra({"lru": (target, np.exp(1j * np.linspace(0, 3, 8)) * 0.9)}, title="t", path=tmp_path / "d.png")
+    p2 = plot_capacity({"linear": [(2, 0.0, 0.0, 0.4), (3, 0.6, 0.2, 0.9)]}, n_min=3, rank_H1=2, path=tmp_path / "c.png")
+    assert p1.stat().st_size > 1000 and p2.stat().st_size > 1000
