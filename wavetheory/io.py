@@ -35,11 +35,11 @@ import numpy as np
 from ._validate import MEMORY_ENV, format_bytes, memory_limit
 
 __all__ = ["atomic_write", "write_text", "write_json", "json_text", "save_npz", "read_json", "parse_json",
-           "check_depth", "read_npz", "locked_folder", "remove_temporaries", "LOCK", "MAX_JSON_DEPTH"]
+           "check_depth", "read_bounded", "read_npz", "locked_folder", "remove_temporaries", "LOCK", "MAX_JSON_DEPTH"]
 
+JSON_FRACTION = 32  # a JSON or TOML input may be 1/32 of the memory limit (parsed Python lists cost up to ~20x the text)
 LOCK = ".lock"  # the lock file of an output folder (locked_folder)
 MAX_JSON_DEPTH = 32  # nesting levels of a JSON input (lags are 3, a sweep config 4); numpy arrays stop at 32-64
-JSON_FRACTION = 32  # a JSON input may be 1/32 of the memory limit (parsed Python lists cost up to ~20x the text)
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -133,7 +133,9 @@ def parse_json(data: bytes | str, source: str) -> Any:
     return check_depth(obj, source)
 
 
-def _read_bounded(path: Path, limit: int, what: str) -> bytes:
+def read_bounded(path: str | Path, limit: int, what: str) -> bytes:
+    """The bytes of ``path`` if it holds at most ``limit`` bytes, else one ValueError naming the file and ``what``."""
+    path = Path(path)
     try:
         size = path.stat().st_size
         if size > limit:
@@ -147,7 +149,7 @@ def _read_bounded(path: Path, limit: int, what: str) -> bytes:
 def read_json(path: str | Path) -> Any:
     """Read a JSON file, raising one ValueError naming the file when it is missing, too large, too deep or malformed."""
     path = Path(path)
-    return parse_json(_read_bounded(path, memory_limit() // JSON_FRACTION, "a JSON input"), str(path))
+    return parse_json(read_bounded(path, memory_limit() // JSON_FRACTION, "a JSON input"), str(path))
 
 
 def save_npz(path: str | Path, **arrays: np.ndarray) -> Path:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import io
 import time
+import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -162,10 +163,14 @@ def _restore(path: Path, device, config: TrainConfig, task_json: dict | None, mo
                           f"move it away to start afresh")
 
     try:
+        with zipfile.ZipFile(path) as zf:  # torch's reader skips the CRCs: check every member first
+            damaged = zf.testzip()
+        if damaged is not None:
+            raise ValueError(f"{damaged} fails its CRC check")
         saved = torch.load(path, map_location=device, weights_only=True)
     except MemoryError:
         raise
-    except Exception as exc:  # UnpicklingError (a pickle, or text), RuntimeError (a truncated zip), EOFError, ...
+    except Exception as exc:  # BadZipFile (text, truncated), UnpicklingError (a pickle), a bad CRC, ...
         raise refuse(exc) from None
     missing = [k for k in CHECKPOINT_KEYS if not isinstance(saved, dict) or k not in saved]
     if missing:
