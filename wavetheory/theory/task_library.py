@@ -48,6 +48,8 @@ def make_task(name: str, d: int, s: int, seed: int = 0) -> LinearHDS:
     >>> make_task("fibonacci", 1, 3).lags.ravel().tolist()
     [1.0, 1.0, 1.0]
     """
+    if name not in TASKS:
+        raise ValueError(f"task: unknown task {name!r}; expected one of {', '.join(TASKS)}")
     d, s = positive_int(d, "d"), positive_int(s, "s")
     # the lags (s d x d), and for the random tasks the eigenvalues of the sd x sd Phi that scale them
     need = matrix_bytes(s * d, d) + (matrix_bytes(s * d, s * d, copies=3) if name.startswith("random-") else 0)
