@@ -16,6 +16,7 @@ from .theory.tasks import (
     HDS,
     Binding,
     LinearHDS,
+    authors_task,
     fibonacci,
     from_lags,
     load_task,
@@ -58,6 +59,7 @@ _LAZY: dict[str, str] = {
     "SweepConfig": "sweeps.config", "run_sweep": "sweeps.run",
     "TrainConfig": "learning.config", "train": "learning.trainer", "TrainResult": "learning.trainer",
     "analyze": "learning.analysis", "Analysis": "learning.analysis", "load_weights": "learning.weights",
+    "load_network": "learning.interop", "read_checkpoint": "checkpoint_reader",
     "GatedWeights": "theory.gated", "compile_gated": "theory.gated", "nonlinear_copy": "learning.substrate", "c14_study": "claims.gated_study",
 }
 
@@ -70,7 +72,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "HDS", "LinearHDS", "Binding", "TASKS", "repeat_copy", "fibonacci", "signed_selection",
-    "parse_bindings", "random_signed_selection", "random_linear", "from_lags", "load_task",
+    "parse_bindings", "random_signed_selection", "authors_task", "random_linear", "from_lags", "load_task",
     "make_task", "rollout", "two_phase_batch",
     "WaveMemory", "simulate", "run_two_phase",
     "block_shift", "E", "boundary_row", "Phi", "StructuredPhi", "LinearRNN", "make_basis",

@@ -320,13 +320,15 @@ def test_cli_analyze_bad_input_exits_2_with_one_line(capsys, tmp_path, case, mes
 def test_analyze_refuses_what_is_not_a_network_or_an_init_of_another_size():
     task = repeat_copy(2, 3)
     rnn = compiled(task)
-    with pytest.raises(TypeError, match="^rnn: expected a LinearRNN"):
+    with pytest.raises(ValueError, match="^state_dict: expected one recurrent layer"):  # not an AttributeError
         analyze({"W_hh": rnn.W_hh}, task)
+    with pytest.raises(TypeError, match="^rnn: expected a LinearRNN"):
+        analyze(3.5, task)
     other = compiled(task, "orthogonal", 2, 0)  # H = 6 + 2
     with pytest.raises(ValueError, match="^init: the initial network has H = 8"):
         analyze(rnn, task, init=other)
     with pytest.raises(TypeError, match="^init: expected a LinearRNN"):
-        analyze(rnn, task, init="weights.npz")
+        analyze(rnn, task, init=3.5)
     with pytest.raises(ValueError, match="^rcond: "):
         analyze(rnn, task, rcond=float("nan"))
 

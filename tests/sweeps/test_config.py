@@ -162,3 +162,13 @@ def test_columns_identify_a_cell_without_building_its_task():
                     "d": 100_000, "s": 1, "task_seed": None, "seed": 0, "hidden": 8, "init": "default", "steps": 10}
     small = Cell(0, TaskSpec("repeat-copy", 2, 3), 0, 8, "default", 10)
     assert small.describe() == {**small.columns(), "realizable": True, "active_lags": "3"}
+
+
+def test_authors_task_ids_are_embedded(tmp_path):
+    from wavetheory.theory.tasks import authors_task
+
+    text = CONFIG.split("[[tasks]]")[0] + "[[tasks]]\nauthors_task = [2184, 2, 5]\nd = 3\ns = 4\n"
+    (spec,) = load_config(_write(tmp_path / "a.toml", text)).tasks
+    assert spec.build() == authors_task(2184, 2, 5, 3, 4) and spec.name == "authors:2184,2,5"
+    with pytest.raises(ValueError, match=r"tasks\[0\]\.authors_task: id2"):
+        load_config(_write(tmp_path / "b.toml", text.replace("[2184, 2, 5]", "[2184, 9, 5]")))

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from . import CliError, add_json_flag, add_task_args, task_from_args
+from . import CliError, add_json_flag, add_task_args, task_from_args, task_given
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -129,7 +129,7 @@ def cmd_demo(args: argparse.Namespace) -> tuple[Any, str]:
     from ..theory.wave_memory import simulate
     from ..theory.wave_operator import group_eigenvalues
 
-    task = repeat_copy(3, 4) if args.task is None and args.lags is None else task_from_args(args)
+    task = task_from_args(args) if task_given(args) else repeat_copy(3, 4)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise CliError(f"--out: {out} is a file, expected a folder")

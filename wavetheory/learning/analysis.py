@@ -172,7 +172,7 @@ class Analysis:
 def analyze(
     rnn: LinearRNN, task: LinearHDS, init: LinearRNN | None = None, road: str = "readout",
     rcond: float = 1e-10, rank: int | str | None = None, normalize: str = "scalar", align: bool = False,
-    nonlinearity: str = "tanh", radius: float | None = None, seed: int = 0,
+    nonlinearity: str = "tanh", radius: float | None = None, seed: int = 0, readout: Any = None,
 ) -> Analysis:
     """All measurements on one network: the spectrum (C7), the power basis (C8), the waves (C9), gradients (C10).
 
@@ -181,9 +181,14 @@ def analyze(
     truncated pseudo-inverse ("auto": the effective rank, i.e. the number of eigenvalues of W_hh
     outside the persistence radius, at most sd); ``align`` uses the Krylov-aligned basis
     K U^-1 (see krylov_alignment) for the headline phi_error and the waves; gradients are ||W_hh^k W_uh||, k=1..2s.
+    ``rnn`` (and ``init``) may also be a torch.nn.RNN/GRU/LSTM with its ``readout`` Linear, a state_dict or
+    a weights file (``interop.as_network``).
     """
-    if not isinstance(rnn, LinearRNN):
-        raise TypeError(f"rnn: expected a LinearRNN (e.g. from load_weights), got {type(rnn).__name__}")
+    if not isinstance(rnn, LinearRNN) or readout is not None:
+        from .interop import as_network
+
+        rnn = as_network(rnn, readout)
+        init = None if init is None else as_network(init, None if isinstance(init, LinearRNN) else readout, "init")
     check_task(rnn, task)
     if init is not None:
         if not isinstance(init, LinearRNN):
