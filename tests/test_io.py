@@ -210,3 +210,14 @@ def test_remove_temporaries_deletes_only_atomic_write_leftovers(tmp_path):
     (tmp_path / "notes.tmp").write_text("a user's file")
     assert remove_temporaries(tmp_path) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.tmp", "weights.npz"]
+
+
+def test_readme_guarantees_quote_the_code():
+    """The README's Guarantees section states the limits these modules enforce (no number typed twice)."""
+    from wavetheory.io import JSON_FRACTION, MAX_JSON_DEPTH
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme[readme.index("## Guarantees"):readme.index("## Documentation")]
+    assert f"(1/{JSON_FRACTION} of the memory limit)" in section and f"nesting ({MAX_JSON_DEPTH} levels)" in section
+    assert f"`DIR/{LOCK}`" in section and f"`{MEMORY_ENV}`" in section
+    assert "half the machine's physical memory by default" in section  # _validate.memory_limit's default

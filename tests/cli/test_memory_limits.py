@@ -9,6 +9,7 @@ tens of GiB to TiB, refused on any machine) and must return at once with one lin
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -77,6 +78,7 @@ def _raising(exc: BaseException):
     (KeyError("cell_id"), 1, "internal error: KeyError"),
     (ValueError("lags: bad\nsecond line"), 2, "error: lags: bad second line"),
     (OSError(28, "No space left on device"), 2, "No space left on device"),
+    (KeyboardInterrupt(), 130, "interrupted"),
 ])
 def test_anything_that_escapes_a_command_is_one_line(capsys, monkeypatch, exc, status, words):
     import wavetheory.cli.core as core
@@ -116,6 +118,8 @@ def test_sigterm_during_a_command_cleans_up_and_exits_143(capsys, monkeypatch):
     monkeypatch.setattr(core, "cmd_tasks", command)
     rc, out, err = run(capsys, "tasks")
     assert rc == 143 and cleaned == [True] and err == "wavetheory: terminated (SIGTERM)\n"
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert "Ctrl-C exits 130,\n  SIGTERM 143" in readme  # the Guarantees section quotes these statuses
     assert signal.getsignal(signal.SIGTERM) is before  # main() restores the handler it replaced
 
 
