@@ -51,7 +51,7 @@ from ..theory.tasks import LinearHDS
 from ..theory.two_phase import two_phase_batch
 from ..theory.wave_operator import LinearRNN, Phi
 from .power_basis import intertwining_residual, krylov_alignment, phi_error, power_basis, restricted_phi_error, truncated_pinv
-from .spectrum_match import SpectrumMatch, match_spectrum
+from .spectrum_match import DiagonalMatch, SpectrumMatch, match_diagonal, match_spectrum
 from .weights import load_weights
 
 __all__ = ["Analysis", "analyze", "hidden_states", "check_task", "wave_decoding", "load_weights", "ROADS"]
@@ -154,18 +154,21 @@ class Analysis:
     d: int
     s: int
     cell: str | None = None
+    diagonal: dict | None = None
     match: SpectrumMatch | None = field(default=None, repr=False)
+    diagonal_match: DiagonalMatch | None = field(default=None, repr=False)
     Phi_hat: np.ndarray | None = field(default=None, repr=False)
     Phi: np.ndarray | None = field(default=None, repr=False)
     waves: np.ndarray | None = field(default=None, repr=False)
     substrate: np.ndarray | None = field(default=None, repr=False)
 
-    _ARRAYS = ("match", "Phi_hat", "Phi", "waves", "substrate")
+    _ARRAYS = ("match", "Phi_hat", "Phi", "waves", "substrate", "diagonal_match")
 
     def to_json(self) -> dict[str, Any]:
         out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in self._ARRAYS}
-        if out["cell"] is None:
-            del out["cell"]
+        for k in ("cell", "diagonal"):
+            if out[k] is None:
+                del out[k]
         return out
 
 
@@ -236,6 +239,8 @@ def analyze(
     }
     k_max = 2 * s
     network = getattr(rnn, "network", None)  # a gated network, read through its linearization (C14)
+    lam = getattr(network, "lam", None)  # a diagonal cell (LRU, S4D): its Lambda is its spectrum (C15)
+    dmatch = match_diagonal(lam, task) if lam is not None else None
     return Analysis(
         eig_match=match.summary(),
         n_outside=match.n_outside,
@@ -256,5 +261,7 @@ def analyze(
         d=d,
         s=s,
         cell=None if network is None else network.cell,
+        diagonal=None if dmatch is None else dmatch.summary(),
+        diagonal_match=dmatch,
         match=match, Phi_hat=Phi_hat, Phi=Phi(task), waves=waves, substrate=substrate,
     )
