@@ -18,6 +18,7 @@ from wavetheory.learning.config import PRESETS, TrainConfig
 from wavetheory.learning.data import TwoPhaseData, evaluate, sign_accuracy
 from wavetheory.learning.models import ElmanRNN, initialize
 from wavetheory.learning.trainer import train
+from wavetheory.thresholds import CURRICULUM_MASTERY, CURRICULUM_THRESHOLD, SOLVED_ACCURACY
 
 torch.set_num_threads(1)  # measured fastest for these small matmuls (see benchmarks/bench_train.py)
 
@@ -54,10 +55,15 @@ def test_config_rejects_bad_values_naming_the_field(overrides, message):
         TrainConfig(**overrides)
 
 
-def test_presets_are_data_and_the_default_is_the_authors_configuration():
+def test_presets_are_data_and_the_default_is_the_authors_configuration_with_a_stricter_curriculum():
     c = TrainConfig.preset("authors")
     assert (c.hidden, c.batch, c.lr, c.clip, c.horizons, c.threshold) == (128, 64, 1e-3, 1.0, (10, 20, 40, 60, 100), 0.96)
-    assert c.target is None and TrainConfig.preset("default") == TrainConfig()
+    assert c.threshold == CURRICULUM_THRESHOLD and c.target is None and c.steps == 40000  # their 20 epochs x 2000 batches
+    assert TrainConfig.preset("default") == TrainConfig()
+    # the default protocol differs from the authors' only in the curriculum threshold (and the stopping target),
+    # and that threshold lies above the target, so each horizon is learned before the next
+    differ = {k for k, v in TrainConfig().to_json().items() if c.to_json()[k] != v}
+    assert differ == {"threshold", "target", "steps"} and TrainConfig().threshold == CURRICULUM_MASTERY > SOLVED_ACCURACY
     assert all(isinstance(v, dict) for v in PRESETS.values())
     with pytest.raises(ValueError, match="preset"):
         TrainConfig.preset("nope")
@@ -111,6 +117,17 @@ def test_same_seed_same_weights_different_seed_different_weights(tmp_path):
     assert all(np.array_equal(a[k], b[k]) for k in a)  # bit-identical on CPU
     assert not np.array_equal(a["W_hh"], c["W_hh"])
     assert not np.array_equal(a["W_hh"], a["W_hh_init"])  # it did train
+
+
+@pytest.mark.parametrize("threshold", [0.6, 0.8])
+def test_the_curriculum_raises_the_horizon_right_after_the_first_batch_above_threshold(threshold):
+    """horizon(t + 1) > horizon(t) exactly when batch t's training accuracy exceeds the threshold (not at the last)."""
+    seen = []
+    train(repeat_copy(1, 2), tiny(threshold=threshold, horizons=(2, 3, 4), steps=60), progress=False,
+          callback=lambda step, m: seen.append((m["horizon"], m["accuracy"])))
+    advanced = [h1 > h0 for (h0, _), (h1, _) in zip(seen, seen[1:])]
+    assert advanced == [acc > threshold and h < 4 for h, acc in seen[:-1]]
+    assert sum(advanced) >= 1  # the rule was exercised, not only its negative side
 
 
 class Killed(Exception):
@@ -278,7 +295,8 @@ def test_default_training_solves_repeat_copy_and_the_spectrum_has_the_roots_of_u
     task = repeat_copy(3, 4)
     config = TrainConfig(steps=3000)
     m = train(task, config, tmp_path, progress=False).to_json()
-    assert m["final_horizon_reached"] and all("step_cleared" in lv for lv in m["curriculum"])
+    # every level but the last is cleared at CURRICULUM_MASTERY; the target (0.99 < 0.995) may stop the last one first
+    assert m["final_horizon_reached"] and all("step_cleared" in lv for lv in m["curriculum"][:-1])
     assert m["target_step"] is not None and m["accuracy"] >= 0.99  # final batch is fresh, not the stopping one
     rnn, init = load_weights(tmp_path / "weights.npz")
     s = analyze(rnn, task, init).to_json()
