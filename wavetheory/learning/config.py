@@ -39,8 +39,9 @@ class TrainConfig:
     (``target=None`` always runs ``steps``). The curriculum raises the horizon when a training batch is
     ``threshold`` right: ``CURRICULUM_MASTERY`` (0.995) by default, above the target, so that each horizon
     is learned before the next (the authors' 0.96 leaves a plateau near 0.965 at the last horizon:
-    ``thresholds.CURRICULUM_MASTERY``, ``benchmarks/bench_train.py protocol``). ``cell`` picks the recurrent cell: "rnn" (tanh Elman,
-    the default), "gru" or "lstm" (bias-free torch.nn.GRU / torch.nn.LSTM, C14).
+    ``thresholds.CURRICULUM_MASTERY``, ``benchmarks/bench_train.py protocol``; ``preset("authors")`` has
+    their 0.96). ``cell`` picks the recurrent cell: "rnn" (tanh Elman, the default), "gru" or "lstm" (bias-free
+    torch.nn.GRU / torch.nn.LSTM, C14).
 
     >>> TrainConfig(hidden=8).hidden
     8
