@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from wavetheory.claims.readme import render_bench
+from wavetheory.io import read_json
 from wavetheory.learning.config import TrainConfig
-from wavetheory.thresholds import CURRICULUM_THRESHOLD, SOLVED_ACCURACY
+from wavetheory.thresholds import CURRICULUM_MASTERY, CURRICULUM_THRESHOLD, SOLVED_ACCURACY
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
@@ -118,3 +119,48 @@ def test_old_protocol_is_the_authors_preset_stopped_at_the_target_and_new_is_the
     assert new == TrainConfig(seed=3, steps=500, checkpoint_every=1000)
     assert old.threshold == CURRICULUM_THRESHOLD and new.threshold > SOLVED_ACCURACY
     assert {k for k, v in old.to_json().items() if new.to_json()[k] != v} == {"threshold"}  # one change, nothing else
+
+
+def _strip(run: dict) -> dict:
+    """A protocol run without what the clock and the machine decide (wall times, load)."""
+    out = {k: v for k, v in run.items() if k not in ("wall", "target_wall", "seconds_per_step", "load")}
+    out["levels"] = [{k: v for k, v in lv.items() if k != "wall_cleared"} for lv in run["levels"]]
+    return out
+
+
+def test_protocol_records_every_run_as_it_ends_and_a_rerun_skips_or_extends_it(tmp_path, monkeypatch):
+    """Tiny runs (repeat copy d = 1, s = 2, a few steps): the loop's bookkeeping, not the protocols' speed."""
+    bench = _load("bench_train")
+    monkeypatch.setitem(bench.NETWORKS, "authors", (bench.repeat_copy(1, 2), 4))
+    path, out = tmp_path / "bench.json", tmp_path / "runs"
+    record = bench.Record(path)
+    saved = []
+    save = record.save
+    monkeypatch.setattr(record, "save", lambda: (save(), saved.append(len(read_json(path)["protocol"]["runs"]))))
+    bench.protocol(record, record.part("protocol", "cmd"), ["authors"], [0, 1], None, out)
+    assert saved == [1, 2, 3, 4]  # written after every run, so a stopped benchmark keeps what it measured
+    runs = read_json(path)["protocol"]["runs"]
+    assert [(r["protocol"], r["seed"], r["threshold"]) for r in runs] == [
+        ("old", 0, CURRICULUM_THRESHOLD), ("new", 0, CURRICULUM_MASTERY), ("old", 1, CURRICULUM_THRESHOLD),
+        ("new", 1, CURRICULUM_MASTERY)]  # seed by seed, old and new in alternation
+    assert all(r["bound"] == r["steps"] == 4 and r["target_step"] is None for r in runs)  # censored at the bound
+    assert all(r["levels"] == [{"horizon": 10, "step_cleared": None, "wall_cleared": None}] for r in runs)  # levels reached
+    assert all(set(r["c7"]) == {"eig_mean", "eig_max", "angle_max", "modulus_mean", "n_outside", "horizon"} for r in runs)
+    assert "| 0.96 | 0/2 | >4 (>4..>4) |" in render_bench(read_json(path))
+
+    # a rerun with the same bound trains nothing: every run is recorded
+    monkeypatch.setattr(bench, "train", lambda *a, **k: pytest.fail("trained a recorded run again"))
+    again = bench.Record(path)
+    bench.protocol(again, again.part("protocol", "cmd"), ["authors"], [0, 1], None, out)
+    assert again.data["protocol"]["runs"] == runs
+    monkeypatch.undo()
+
+    # a larger bound resumes each run from where it stopped and equals a straight run to that bound
+    monkeypatch.setitem(bench.NETWORKS, "authors", (bench.repeat_copy(1, 2), 4))
+    longer = bench.Record(path)
+    bench.protocol(longer, longer.part("protocol", "cmd"), ["authors"], [0], 6, out)
+    straight = bench.Record(tmp_path / "straight.json")
+    bench.protocol(straight, straight.part("protocol", "cmd"), ["authors"], [0], 6, tmp_path / "straight")
+    extended = [r for r in longer.data["protocol"]["runs"] if r["seed"] == 0]
+    assert [r["bound"] for r in extended] == [6, 6] and len(longer.data["protocol"]["runs"]) == 4  # replaced, not added
+    assert [_strip(r) for r in extended] == [_strip(r) for r in straight.data["protocol"]["runs"]]  # same seed, same result

@@ -134,12 +134,22 @@ class Killed(Exception):
     pass
 
 
-@pytest.mark.parametrize("init", ["default", "shift"])
-def test_resume_after_a_kill_gives_bit_identical_weights(tmp_path, init):
+# the last two: mid-curriculum under each protocol, one level cleared before the checkpoint at 14 (restored
+# from it) and one between it and the kill at 17 (redone after the resume)
+MID = {"lr": 0.03, "horizons": (2, 4, 6), "steps": 40}
+
+
+@pytest.mark.parametrize("overrides", [{"init": "default"}, {"init": "shift"}, {**MID, "threshold": CURRICULUM_MASTERY},
+                                       {**MID, "threshold": CURRICULUM_THRESHOLD}], ids=["default", "shift", "new", "old"])
+def test_resume_after_a_kill_gives_bit_identical_weights(tmp_path, overrides):
     """Kill at step 17 (last checkpoint at 14): the resumed run redoes 15..17 and ends identical."""
     task = repeat_copy(2, 2)
-    config = tiny(init=init, target=0.99, horizons=(2, 4))
+    config = tiny(**{"target": 0.99, "horizons": (2, 4), **overrides})
     ref = train(task, config, tmp_path / "ref", progress=False).to_json()
+    assert ref["steps"] > 17  # the kill falls inside the run
+    if "threshold" in overrides:
+        cleared = [lv["step_cleared"] for lv in ref["curriculum"] if "step_cleared" in lv]
+        assert any(c <= 14 for c in cleared) and any(14 < c <= 17 for c in cleared), cleared
 
     def kill(step, _):
         if step == 17:
