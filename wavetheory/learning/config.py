@@ -19,7 +19,9 @@ from ..thresholds import CURRICULUM_MASTERY, CURRICULUM_THRESHOLD, SOLVED_ACCURA
 __all__ = ["TrainConfig", "PRESETS", "INITS", "CELL_TYPES", "RESUMABLE"]
 
 INITS = ("default", "shift", "wave")
-CELL_TYPES = ("rnn",) + CELLS  # "rnn" is the tanh Elman RNN of THEORY.md section 5
+# "rnn" is the tanh Elman RNN of THEORY.md section 5; "linear" the same without tanh (C16); "lru" and "s4d"
+# diagonal state-space cells (C15); "wrnn" Keller et al.'s wave-RNN (C13; hidden = 2d channels x n positions)
+CELL_TYPES = ("rnn",) + CELLS + ("linear", "lru", "s4d", "wrnn")
 
 # fields that may differ between a run and its resumption (they do not change the arithmetic)
 RESUMABLE = frozenset({"steps", "threads", "device"})
@@ -40,8 +42,10 @@ class TrainConfig:
     ``threshold`` right: ``CURRICULUM_MASTERY`` (0.995) by default, above the target, so that each horizon
     is learned before the next (the authors' 0.96 leaves a plateau near 0.965 at the last horizon:
     ``thresholds.CURRICULUM_MASTERY``, ``benchmarks/bench_train.py protocol``; ``preset("authors")`` has
-    their 0.96). ``cell`` picks the recurrent cell: "rnn" (tanh Elman, the default), "gru" or "lstm" (bias-free
-    torch.nn.GRU / torch.nn.LSTM, C14).
+    their 0.96). ``cell`` picks the recurrent cell: "rnn" (tanh Elman, the default), "gru" or "lstm"
+    (bias-free torch.nn.GRU / torch.nn.LSTM, C14), "linear" (Elman without tanh, C16), "lru" or "s4d"
+    (diagonal state-space cells of ``hidden`` complex states, C15), "wrnn" (Keller et al.'s wave-RNN,
+    2d channels x hidden / (2d) positions, C13).
 
     >>> TrainConfig(hidden=8).hidden
     8
@@ -67,7 +71,8 @@ class TrainConfig:
     checkpoint_every: int = _field(500, "steps between checkpoints")
     threads: int = _field(1, "torch intra-op threads (1: measured fastest)")
     device: str = _field("auto", "auto (CUDA when available), cpu or cuda")
-    cell: str = _field("rnn", "recurrent cell: tanh Elman (rnn), GRU or LSTM (C14)")
+    cell: str = _field("rnn", "recurrent cell: tanh Elman (rnn), GRU or LSTM (C14), linear Elman (C16), LRU or S4D (C15), "
+                              "wave-RNN wrnn (C13; hidden must be a multiple of 2d)")
 
     def __post_init__(self) -> None:
         try:
