@@ -212,6 +212,11 @@ def _solved(r: dict | None) -> bool:
     return r is not None and r["accuracy"] >= SOLVED_ACCURACY
 
 
+def _median_nmse(R: list) -> str:
+    vals = [r["nmse"] for r in R if r is not None and "nmse" in r]
+    return f"{np.median(vals):.3g}" if vals else "n/a"
+
+
 def _acc(R: list) -> list:
     return [None if r is None else r["accuracy"] for r in R]
 
@@ -225,11 +230,14 @@ def sharp_checks(fams: dict[tuple, Family], R: Readings) -> list[Check]:
         n = sizes[1]
         key = lambda h: ("sharp", name, "linear", h)  # noqa: E731
         acc = {h: _acc(R[key(h)]) for h in sizes}
+        nmse = {h: _median_nmse(R[key(h)]) for h in sizes}
         checks.append(seeds_check(f"{name}: linear RNNs with n_min - 1 = {n - 1} states do not reach the target", "stated",
                                   acc[n - 1], lambda a: a < SOLVED_ACCURACY, SOLVED_ACCURACY, fams[key(n - 1)],
-                                  numbers={f"c16_linear_accuracy_{name}": acc}))
+                                  extra=f"median normalized squared error {nmse[n - 1]}",
+                                  numbers={f"c16_linear_accuracy_{name}": acc, f"c16_linear_nmse_{name}": nmse}))
         stated = f"{name}: linear RNNs with n_min = {n} states reach the target"
-        checks.append(seeds_check(stated, "stated", acc[n], lambda a: a >= SOLVED_ACCURACY, SOLVED_ACCURACY, fams[key(n)]))
+        checks.append(seeds_check(stated, "stated", acc[n], lambda a: a >= SOLVED_ACCURACY, SOLVED_ACCURACY, fams[key(n)],
+                                  extra=f"median normalized squared error {nmse[n]}"))
         fam = fams[key(n)]
         k1 = sum(_solved(r) for r in R[key(n)])
         u, x = two_phase_batch(fam.task, 256, fam.config["horizons"][-1], np.random.default_rng(fam.seeds[0]))
