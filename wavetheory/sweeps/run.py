@@ -56,6 +56,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from ..io import write_json
+from ..learning.pool import worker_env
 from .config import Cell, SweepConfig, TaskSpec, load_config
 from .results import JOURNAL, NONDETERMINISTIC_FIELDS, TABLE, Journal, latest, read_results, write_table
 from ..theory.wave_operator import spectral_radius
@@ -110,29 +111,6 @@ def train_analyze_cell(cell: Cell, out: str) -> dict:
         g = res[f"grad_{when}"]
         record[f"grad_{when}_s"] = None if g is None else g[task.s - 1]
     return record
-
-
-# one BLAS/OpenMP thread per worker process (see the module docstring); dask's nannies set the same
-_WORKER_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-
-
-@contextlib.contextmanager
-def _worker_env() -> Iterator[None]:
-    """Set ``_WORKER_ENV`` while the pool spawns its workers; restore the driver's environment after.
-
-    A spawned child inherits the environment at spawn time, before it imports numpy, so its
-    OpenBLAS starts with one thread (an initializer would run after numpy is loaded).
-    """
-    saved = {k: os.environ.get(k) for k in _WORKER_ENV}
-    os.environ.update(_WORKER_ENV)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def execute_cell(cell_fn: Callable[[Cell, str], dict], cell: Cell, out: str, attempt: int = 1) -> dict:
@@ -192,7 +170,7 @@ def open_executor(backend: str = "local", workers: int | None = None, scheduler:
     if backend == "local":
         import multiprocessing
 
-        with _worker_env():
+        with worker_env():  # one BLAS/OpenMP thread per worker (module docstring)
             ex = cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
             try:
                 yield ex, workers
