@@ -20,7 +20,10 @@ import numpy as np
 
 from ..theory import wave_operator
 from .theory_checks import claim_c1, claim_c2, claim_c3, claim_c4, claim_c5, claim_c6, claim_c11, claim_c12
-from .trained_checks import claim_c7, claim_c8, claim_c9, claim_c10, claim_c13, claim_c14
+from .gated_study import claim_c14
+from .learning_speed import claim_c13
+from .trained_checks import claim_c7, claim_c8, claim_c9, claim_c10
+from .trained_runs import start_training, stop_training
 from .evidence import CLAIM_TITLES, ClaimResult, Context, run_proofs
 from ..theory.tasks import LinearHDS
 
@@ -36,11 +39,12 @@ CLAIMS: dict[str, Callable[[Context], ClaimResult]] = {
 
 def reproduce(out: str | Path, quick: bool = True, seed: int = 0, claims: list[str] | None = None,
               Phi: Callable[[LinearHDS], np.ndarray] | None = None, proofs: bool = True,
-              progress: bool | None = None) -> tuple[list[ClaimResult], Context]:
+              progress: bool | None = None, workers: int | None = None) -> tuple[list[ClaimResult], Context]:
     """Run the checks of the requested claims (all by default); return (results in ID order, context).
 
     ``Phi`` replaces the wave-operator constructor in every Phi-dependent check (tests pass a
-    perturbed one); ``proofs=False`` skips running proofs/*.py.
+    perturbed one); ``proofs=False`` skips running proofs/*.py; ``workers`` training processes
+    (default: one per core; 0 trains in this process, when a claim first reads a run).
     """
     from tqdm.auto import tqdm
 
@@ -52,16 +56,22 @@ def reproduce(out: str | Path, quick: bool = True, seed: int = 0, claims: list[s
     ctx.out.mkdir(parents=True, exist_ok=True)
     bar = tqdm(total=len(ids) + int(proofs), desc="reproduce", disable=True if progress is False else None)
     ctx.progress = bar
-    if proofs:
-        bar.set_postfix_str("running proofs/")
-        ctx.proofs = run_proofs()
-        bar.update()
-    results = []
-    for cid in ids:
-        bar.set_postfix_str(cid)
-        fn = CLAIMS.get(cid)
-        results.append(fn(ctx) if fn else ClaimResult(cid, [], summary="no check implemented"))
-        bar.update()
+    # every trained run of the requested claims starts now on the worker processes (one torch thread each),
+    # while the proofs and the theory claims run here; a claim waits only for the runs it reads
+    start_training(ctx, ids, workers)
+    try:
+        if proofs:
+            bar.set_postfix_str("running proofs/")
+            ctx.proofs = run_proofs()
+            bar.update()
+        results = []
+        for cid in ids:
+            bar.set_postfix_str(cid)
+            fn = CLAIMS.get(cid)
+            results.append(fn(ctx) if fn else ClaimResult(cid, [], summary="no check implemented"))
+            bar.update()
+    finally:
+        ctx.cache["training"] = stop_training(ctx)
     bar.close()
     ctx.cache["results"] = results
     return results, ctx
@@ -103,6 +113,13 @@ def _figures(ctx: Context) -> list[tuple[str, Path]]:
     return figs
 
 
+def _cpu_seconds() -> float:
+    import resource
+
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return round(own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime, 1)
+
+
 def run_main_job(out: str | Path, quick: bool = True, seed: int = 0, claims: list[str] | None = None,
                  progress: bool | None = None, command: str = "") -> dict[str, Any]:
     """``wavetheory reproduce``: run every claim's checks, write claims.json, report.md/.html and the figures."""
@@ -122,6 +139,8 @@ def run_main_job(out: str | Path, quick: bool = True, seed: int = 0, claims: lis
         "mode": "quick" if quick else "full",
         "seed": seed,
         "wall_seconds": time.perf_counter() - t0,
+        "cpu_seconds": _cpu_seconds(),  # this process and its finished children (proofs, training workers)
+        "training": ctx.cache.get("training", {}),
         "machine": machine(),
         "numerics": numerics(),
     }
