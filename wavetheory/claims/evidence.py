@@ -1,39 +1,55 @@
-"""Claim records and the rule that turns the checks actually run into a status (issue 7).
+"""The evidence model: checks with a kind, a road and a scope, and the rule that turns them into a status (issue 12).
 
-Each claim C1..C14 of THEORY.md is assessed by a list of ``Check`` objects, each the outcome
-of a computation that can fail. The status is *derived* from them, never written by hand:
+Each claim C1..C16 of THEORY.md is assessed by a list of ``Check`` objects, each the outcome of a
+computation that can fail. A check has a **kind** (what it says about the claim) and a **road** (how it
+was computed):
 
-* ``open``        no check ran;
-* ``refuted``     a check of the claim as stated failed, and no refined statement holds;
-* ``refined``     the claim as stated fails but a corrected statement holds (scope ``refined``),
-                  or it holds as stated and a ``limit`` check shows where it stops holding;
-* ``proved``      every check passed and one of them is a symbolic proof (kind ``symbolic``);
-* ``reproduced``  every check passed and one of them trains networks (kind ``training``);
-* ``verified``    every check passed and all are numerical (kind ``numeric``).
+* kind ``stated``   the claim as written; ``refined`` a corrected statement that ``replaces`` one named
+  stated check; ``limit`` where the claim stops holding (reported, never changes the status);
+  ``control`` the same measurement where the effect must be absent (a failed control means the
+  measurement does not discriminate: it counts like a failed stated check);
+* road ``symbolic`` (a runnable proof or an exact SymPy identity), ``numeric`` (float64 comparisons with
+  their tolerance) or ``trained`` (networks trained over seeds).
+
+The status is *derived* (``decide``), never written by hand:
+
+* ``open``        no stated check ran;
+* ``refuted``     a failed stated or control check that no passing refined check replaces;
+* ``refined``     some stated (or control) check failed, and each failed one is replaced by a passing
+                  refined check that names it (``replaces``);
+* ``proved``      every stated and control check passed, and a stated symbolic check of *general* scope
+                  passed (a machine-checked argument for all sizes);
+* ``reproduced``  every stated and control check passed, and a stated check trained networks;
+* ``verified``    every stated and control check passed (numeric, or symbolic up to a bound: the
+                  verdict reports the bound, e.g. ``verified (s <= 5, d <= 2)``).
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ..stats import wilson_interval
 from ..theory import wave_operator
+from ..thresholds import SEED_FRACTION
 
 __all__ = [
-    "STATUSES", "KINDS", "SCOPES", "Check", "ClaimResult", "decide", "CLAIM_TITLES", "Context", "PROOFS_DIR",
-    "run_proofs", "proof_checks",
+    "STATUSES", "KINDS", "ROADS", "Scope", "Check", "seed_check", "decide", "ClaimResult", "CLAIM_TITLES",
+    "Context", "ProofRun", "PROOFS_DIR", "run_proofs", "proof_checks",
 ]
 
 STATUSES = ("proved", "verified", "reproduced", "refined", "refuted", "open")
-KINDS = ("symbolic", "numeric", "training")
-SCOPES = ("stated", "refined", "limit")
+KINDS = ("stated", "refined", "limit", "control")
+ROADS = ("symbolic", "numeric", "trained")
 
 CLAIM_TITLES = {
     "C1": "Theorem 3.1: any HDS is represented by a traveling wave memory",
@@ -50,70 +66,182 @@ CLAIM_TITLES = {
     "C12": "Two-phase realizability by linear time-invariant RNNs",
     "C13": "Wave initialization learns faster",
     "C14": "Beyond linear: LSTM/GRU linearizations, nonlinear boundaries",
+    "C15": "State-space models: diagonal linear recurrences on the two-phase tasks",
+    "C16": "The smallest memory: minimal hidden size of a linear RNN for an LTI-realizable task",
 }
+
+
+def _json(v: Any) -> Any:
+    """A JSON-able copy: numpy scalars/arrays to Python, tuples to lists, non-finite floats to strings."""
+    if isinstance(v, dict):
+        return {str(k): _json(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_json(x) for x in v]
+    if isinstance(v, np.ndarray):
+        return _json(v.tolist())
+    if isinstance(v, (np.bool_, bool)):
+        return bool(v)
+    if isinstance(v, (np.integer, int)):
+        return int(v)
+    if isinstance(v, (np.floating, float)):
+        return float(v) if math.isfinite(v) else str(float(v))
+    if isinstance(v, complex):
+        return [v.real, v.imag]
+    if v is None or isinstance(v, str):
+        return v
+    raise TypeError(f"value: not JSON-able: {type(v).__name__}")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a check covered: a readable text, whether it holds for all sizes, seeds and sizes run.
+
+    ``general=True`` only for a machine-checked argument valid for every size (symbolic in s and d, or
+    an induction whose base and step are both checked symbolically); anything up to a bound is not.
+    """
+
+    text: str
+    general: bool = False
+    seeds: tuple[int, ...] = ()
+    sizes: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.text, str):
+            raise TypeError(f"text: expected str, got {type(self.text).__name__}")
+        object.__setattr__(self, "general", bool(self.general))
+        object.__setattr__(self, "seeds", tuple(int(s) for s in self.seeds))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "general": self.general, "seeds": list(self.seeds), "sizes": _json(self.sizes)}
 
 
 @dataclass(frozen=True)
 class Check:
-    """One computation that can fail: what was checked, of which kind, and whether it passed.
+    """One computation that can fail: its name, kind, road, verdict, measured value and threshold, and scope.
 
-    ``scope`` is ``stated`` (the claim as written), ``refined`` (a corrected statement) or
-    ``limit`` (passes when it exhibits a case outside the claim's validity).
+    ``detail`` is formatted from the measured values. A ``refined`` check names in ``replaces`` the stated
+    check it replaces; no other kind may. ``per_seed`` and ``interval`` (Wilson 95% of the passing
+    fraction) are filled for trained checks over seeds (``seed_check``).
     """
 
     name: str
     kind: str
+    road: str
     passed: bool
+    value: Any = None
+    threshold: Any = None
     detail: str = ""
-    scope: str = "stated"
-    numbers: dict[str, Any] = field(default_factory=dict)
+    scope: Scope = Scope("")
+    replaces: str | None = None
+    per_seed: tuple | None = None
+    interval: tuple[float, float] | None = None
+    numbers: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError(f"name: expected a non-empty string, got {self.name!r}")
         if self.kind not in KINDS:
             raise ValueError(f"kind: expected one of {KINDS}, got {self.kind!r}")
-        if self.scope not in SCOPES:
-            raise ValueError(f"scope: expected one of {SCOPES}, got {self.scope!r}")
+        if self.road not in ROADS:
+            raise ValueError(f"road: expected one of {ROADS}, got {self.road!r}")
+        if not isinstance(self.scope, Scope):
+            raise TypeError(f"scope: expected a Scope, got {type(self.scope).__name__}")
+        if self.kind == "refined" and not (isinstance(self.replaces, str) and self.replaces):
+            raise ValueError(f"replaces: a refined check must name the stated check it replaces ({self.name!r})")
+        if self.kind != "refined" and self.replaces is not None:
+            raise ValueError(f"replaces: only a refined check replaces another, not a {self.kind} one ({self.name!r})")
         object.__setattr__(self, "passed", bool(self.passed))
+        if self.per_seed is not None:
+            object.__setattr__(self, "per_seed", tuple(self.per_seed))
+        if self.interval is not None:
+            object.__setattr__(self, "interval", tuple(float(x) for x in self.interval))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "kind": self.kind, "road": self.road, "passed": self.passed,
+                "value": _json(self.value), "threshold": _json(self.threshold), "detail": self.detail,
+                "scope": self.scope.to_json(), "replaces": self.replaces, "per_seed": _json(self.per_seed),
+                "interval": _json(self.interval), "numbers": _json(self.numbers)}
 
 
-def decide(checks: list[Check]) -> str:
+def _g(v: Any) -> str:
+    return "failed" if v is None else f"{v:.3g}" if isinstance(v, float) else str(v)
+
+
+def seed_check(name: str, kind: str, values: Sequence[Any], passes: Callable[[Any], bool], threshold: Any,
+               seeds: Sequence[int], scope_text: str, replaces: str | None = None,
+               detail_fmt: str = "{k}/{n} seeds pass (Wilson 95% {lo:.2f}-{hi:.2f}); per seed {per_seed}") -> Check:
+    """A trained check over seeds: it holds when the fraction k/n of seeds that pass is at least SEED_FRACTION.
+
+    k = #{i : values[i] is not None and passes(values[i])} (None = that seed's run failed); the check's
+    value is k / n, its interval the Wilson 95% interval of k / n, ``per_seed`` the values. ``detail_fmt``
+    is formatted with k, n, lo, hi, per_seed (the values, 3 digits) and threshold.
+
+    >>> c = seed_check("acc >= 0.99", "stated", [0.995, 0.999, None, 0.991, 0.992], lambda v: v >= 0.99, 0.99,
+    ...                range(5), "repeat copy d = 3, s = 4; seeds 0-4")
+    >>> c.passed, c.value, c.per_seed[2], c.road
+    (True, 0.8, None, 'trained')
+    """
+    values, seeds = list(values), tuple(int(s) for s in seeds)
+    if not values:
+        raise ValueError("values: expected at least one seed's value")
+    if len(seeds) != len(values):
+        raise ValueError(f"seeds: expected one seed per value ({len(values)}), got {len(seeds)}")
+    k, n = sum(v is not None and bool(passes(v)) for v in values), len(values)
+    lo, hi = wilson_interval(k, n)
+    detail = detail_fmt.format(k=k, n=n, lo=lo, hi=hi, threshold=threshold,
+                               per_seed="[" + ", ".join(_g(v) for v in values) + "]")
+    return Check(name, kind, "trained", k / n >= SEED_FRACTION, value=k / n, threshold=threshold, detail=detail,
+                 scope=Scope(scope_text, seeds=seeds), replaces=replaces, per_seed=tuple(values), interval=(lo, hi))
+
+
+def decide(checks: Sequence[Check]) -> str:
     """The status implied by a list of checks (rules in the module docstring).
 
-    >>> decide([])
-    'open'
-    >>> decide([Check("a", "numeric", True), Check("b", "symbolic", True)])
+    >>> S = lambda n, ok, road="numeric", **kw: Check(n, "stated", road, ok, **kw)
+    >>> decide([]), decide([S("a", True)])
+    ('open', 'verified')
+    >>> decide([S("a", True), S("p", True, "symbolic", scope=Scope("general", general=True))])
     'proved'
-    >>> decide([Check("a", "numeric", False)])
+    >>> decide([S("a", False), Check("r", "refined", "numeric", True, replaces="a")])
+    'refined'
+    >>> decide([S("a", False), Check("r", "refined", "numeric", True, replaces="b")])  # names no failed check
     'refuted'
-    >>> decide([Check("a", "numeric", False), Check("b", "numeric", True, scope="refined")])
-    'refined'
-    >>> decide([Check("a", "training", True), Check("b", "numeric", True, scope="limit")])
-    'refined'
     """
-    if not checks:
-        return "open"
-    stated = [c for c in checks if c.scope == "stated"]
-    refined = [c for c in checks if c.scope == "refined"]
-    limits = [c for c in checks if c.scope == "limit"]
-    if not all(c.passed for c in stated):
-        return "refined" if refined and all(c.passed for c in refined) else "refuted"
-    if refined and not all(c.passed for c in refined):
-        return "refuted"
-    if refined or any(c.passed for c in limits):
-        return "refined"
-    kinds = {c.kind for c in stated + refined}
+    stated = [c for c in checks if c.kind == "stated"]
     if not stated:
         return "open"
-    if "symbolic" in kinds:
+    failed = [c for c in checks if c.kind in ("stated", "control") and not c.passed]
+    if failed:
+        rescued = {c.replaces for c in checks if c.kind == "refined" and c.passed}
+        return "refined" if all(f.name in rescued for f in failed) else "refuted"
+    if any(c.road == "symbolic" and c.scope.general and c.passed for c in stated):
         return "proved"
-    if "training" in kinds:
+    if any(c.road == "trained" for c in stated):
         return "reproduced"
     return "verified"
 
 
+def _scope_of(checks: Sequence[Check], status: str) -> str:
+    """The scope a verdict rests on: the checks that decided it, their scope texts joined."""
+    stated = [c for c in checks if c.kind == "stated"]
+    if status == "proved":
+        basis = [c for c in stated if c.road == "symbolic" and c.scope.general and c.passed]
+    elif status == "verified":
+        basis = [c for c in stated if c.road == "symbolic"] or stated
+    elif status == "reproduced":
+        basis = [c for c in stated if c.road == "trained"]
+    elif status == "refined":
+        basis = [c for c in checks if c.kind == "refined" and c.passed]
+    elif status == "refuted":
+        basis = [c for c in checks if c.kind in ("stated", "control") and not c.passed]
+    else:
+        basis = []
+    return "; ".join(dict.fromkeys(c.scope.text for c in basis if c.scope.text))
+
+
 @dataclass
 class ClaimResult:
-    """The record written to claims.json: ``{"id", "status", "evidence", "numbers"}`` (+ details)."""
+    """One claim's record in claims.json: every check it ran, the derived status and the verdict's scope."""
 
     id: str
     checks: list[Check]
@@ -125,11 +253,21 @@ class ClaimResult:
         return decide(self.checks)
 
     @property
+    def scope(self) -> str:
+        """The text of the scope the status rests on, e.g. ``s <= 5, d <= 2`` for a bounded proof."""
+        return _scope_of(self.checks, self.status)
+
+    @property
+    def verdict(self) -> str:
+        """Status with its scope, e.g. ``verified (s <= 5, d <= 2)``."""
+        return f"{self.status} ({self.scope})" if self.scope else self.status
+
+    @property
     def evidence(self) -> str:
         parts = [self.summary] if self.summary else []
         for c in self.checks:
             mark = "PASS" if c.passed else "FAIL"
-            parts.append(f"[{mark} {c.kind}/{c.scope}] {c.name}" + (f": {c.detail}" if c.detail else ""))
+            parts.append(f"[{mark} {c.kind}/{c.road}] {c.name}" + (f": {c.detail}" if c.detail else ""))
         return " | ".join(parts) if parts else "no check ran"
 
     @property
@@ -140,20 +278,27 @@ class ClaimResult:
         return out
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "title": CLAIM_TITLES.get(self.id, ""),
-            "status": self.status,
-            "evidence": self.evidence,
-            "numbers": self.numbers,
-            "figures": self.figures,
-            "checks": [asdict(c) for c in self.checks],
-        }
+        return {"id": self.id, "title": CLAIM_TITLES.get(self.id, ""), "status": self.status, "scope": self.scope,
+                "verdict": self.verdict, "summary": self.summary, "evidence": self.evidence,
+                "numbers": _json(self.numbers), "figures": [str(f) for f in self.figures],
+                "checks": [c.to_json() for c in self.checks]}
 
 
 # --------------------------------------------------------------------------- the context of a run
 
 PROOFS_DIR = Path(__file__).resolve().parents[2] / "proofs"
+
+
+@dataclass(frozen=True)
+class ProofRun:
+    """One run of a proofs/*.py script: exit status, time, last line, steps checked and declared scope."""
+
+    name: str
+    passed: bool
+    seconds: float
+    last: str
+    steps: int | None
+    scope: Scope
 
 
 @dataclass
@@ -164,7 +309,7 @@ class Context:
     quick: bool = True
     seed: int = 0
     Phi: Callable[[Any], np.ndarray] = wave_operator.Phi
-    proofs: dict[str, list[tuple[str, bool, float, str]]] = field(default_factory=dict)
+    proofs: dict[str, list[ProofRun]] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)
     progress: Any = None
 
@@ -185,27 +330,48 @@ def _proof_claims(path: Path) -> list[str]:
     return sorted(set(re.findall(r"\((C\d+)\)", "".join(head))))
 
 
-def run_proofs(proofs_dir: Path = PROOFS_DIR, timeout: float = 600) -> dict[str, list[tuple[str, bool, float, str]]]:
-    """Run every ``proofs/*.py`` (not ``_*.py``) as a script; map claim ID -> [(name, passed, seconds, last line)]."""
-    out: dict[str, list[tuple[str, bool, float, str]]] = {}
+def parse_proof_output(stdout: str) -> tuple[Scope, int | None]:
+    """The scope a proof declared (its ``SCOPE {json}`` line, printed by ``_common.done``) and its step count.
+
+    A proof that declares no scope gets ``Scope("scope not declared")``: not general.
+
+    >>> parse_proof_output('ok    a\\nSCOPE {"text": "s <= 4", "general": false}\\nx: all 7 checks passed')
+    (Scope(text='s <= 4', general=False, seeds=(), sizes={}), 7)
+    """
+    scope, steps = Scope("scope not declared"), None
+    for line in stdout.splitlines():
+        if line.startswith("SCOPE "):
+            d = json.loads(line[6:])
+            scope = Scope(d["text"], general=d.get("general", False), sizes=d.get("sizes", {}))
+        m = re.search(r"all (\d+) checks passed", line)
+        if m:
+            steps = int(m.group(1))
+    return scope, steps
+
+
+def run_proofs(proofs_dir: Path = PROOFS_DIR, timeout: float = 600) -> dict[str, list[ProofRun]]:
+    """Run every ``proofs/*.py`` (not ``_*.py``) as a script; map claim ID -> its proof runs."""
+    out: dict[str, list[ProofRun]] = {}
     if not proofs_dir.is_dir():
         return out
     for path in sorted(proofs_dir.glob("[!_]*.py")):
         t0 = time.perf_counter()
         try:
             r = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=timeout, cwd=proofs_dir)
-            ok, last = r.returncode == 0, (r.stdout.strip().splitlines() or [""])[-1]
-            if not ok:
-                last = (r.stdout + r.stderr).strip().splitlines()[-1] if (r.stdout + r.stderr).strip() else "failed"
+            ok, text = r.returncode == 0, (r.stdout + r.stderr).strip()
+            last = (r.stdout.strip() if ok else text).splitlines()[-1] if text else ("" if ok else "failed")
+            scope, steps = parse_proof_output(r.stdout)
         except subprocess.TimeoutExpired:
-            ok, last = False, f"timed out after {timeout:g} s"
+            ok, last, scope, steps = False, f"timed out after {timeout:g} s", Scope("timed out"), None
+        run = ProofRun(path.stem, ok, time.perf_counter() - t0, last, steps, scope)
         for cid in _proof_claims(path):
-            out.setdefault(cid, []).append((path.stem, ok, time.perf_counter() - t0, last))
+            out.setdefault(cid, []).append(run)
     return out
 
 
-def proof_checks(ctx: Context, cid: str) -> list[Check]:
-    return [
-        Check(f"proofs/{name}.py", "symbolic", ok, f"{last} ({sec:.1f} s)", numbers={f"proof_{name}_seconds": round(sec, 2)})
-        for name, ok, sec, last in ctx.proofs.get(cid, [])
-    ]
+def proof_checks(ctx: Context, cid: str, kind: str = "stated", replaces: str | None = None) -> list[Check]:
+    """One symbolic check per proof of claim ``cid``, with the scope the proof declared."""
+    return [Check(f"proofs/{p.name}.py", kind, "symbolic", p.passed, value=p.steps,
+                  detail=f"{p.last} ({p.seconds:.1f} s)", scope=p.scope, replaces=replaces,
+                  numbers={f"proof_{p.name}_seconds": round(p.seconds, 2)})
+            for p in ctx.proofs.get(cid, [])]

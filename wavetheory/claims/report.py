@@ -56,14 +56,17 @@ def _markdown(results: list[ClaimResult], meta: dict, latex: dict[str, Any], fig
     ]
     for r in results:
         ev = "<br>".join(
-            ("PASS" if c.passed else "FAIL") + f" ({c.kind}, {c.scope}): {c.name}" + (f" — {c.detail}" if c.detail else "")
+            ("PASS" if c.passed else "FAIL") + f" ({c.kind}, {c.road}" + (f"; {c.scope.text}" if c.scope.text else "") + f"): {c.name}"
+            + (f" — {c.detail}" if c.detail else "")
             for c in r.checks
         ) or r.summary or "no check ran"
-        lines.append(f"| {r.id} | {CLAIM_TITLES[r.id]} | **{r.status}** | {ev.replace('|', chr(92) + '|')} |")
-    lines += ["", "Status rule (wavetheory/claims.py): `proved` = all checks passed including a symbolic proof; "
-              "`reproduced` = including trained networks; `verified` = numerical checks only; `refined` = holds "
-              "after a correction, or holds with a demonstrated limit; `refuted` = a check of the claim as stated "
-              "failed; `open` = no check ran.", ""]
+        lines.append(f"| {r.id} | {CLAIM_TITLES[r.id]} | **{r.verdict}** | {ev.replace('|', chr(92) + '|')} |")
+    lines += ["", "Status rule (wavetheory/claims/evidence.py): `proved` = every stated check passed and a proof of "
+              "general scope passed; `reproduced` = every stated check passed, with trained networks; `verified` = every "
+              "stated check passed (numerically, or symbolically up to the bound in parentheses); `refined` = each failed "
+              "stated check is replaced by a passing refined check that names it; `refuted` = a failed stated (or "
+              "control) check that nothing replaces; `open` = no stated check ran. Limit checks are reported and never "
+              "change the status.", ""]
     notes = [r for r in results if r.summary]
     if notes:
         lines += ["## Findings", ""] + [f"- **{r.id} ({r.status}).** {r.summary}" for r in notes] + [""]
@@ -93,11 +96,11 @@ def _html(markdown_title: str, results: list[ClaimResult], meta: dict, latex: di
               "refuted": "#b0302a", "open": "#666"}
     rows = []
     for r in results:
-        checks = "".join(f"<li>{'&#10003;' if c.passed else '&#10007;'} <i>{e(c.kind)}, {e(c.scope)}</i>: {e(c.name)}"
+        checks = "".join(f"<li>{'&#10003;' if c.passed else '&#10007;'} <i>{e(c.kind)}, {e(c.road)}{', ' + e(c.scope.text) if c.scope.text else ''}</i>: {e(c.name)}"
                          f"{' &mdash; ' + e(c.detail) if c.detail else ''}</li>" for c in r.checks)
         summary = f"<p>{e(r.summary)}</p>" if r.summary else ""
         rows.append(f"<tr><td>{r.id}</td><td>{e(CLAIM_TITLES[r.id])}</td>"
-                    f"<td style='color:{colors[r.status]};font-weight:bold'>{r.status}</td>"
+                    f"<td style='color:{colors[r.status]};font-weight:bold'>{e(r.verdict)}</td>"
                     f"<td>{summary}<ul>{checks}</ul></td></tr>")
     derivs = "".join(f"<h3>{e(t)}</h3>" + "".join(f"<pre>{e(x)}</pre>" for x in items) for t, items in latex.items())
     figs = []

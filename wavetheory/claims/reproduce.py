@@ -5,9 +5,9 @@ returns a ``ClaimResult`` whose status is decided by ``wavetheory.claims.evidenc
 actually run, never written by hand. ``reproduce(..., Phi=...)`` replaces the wave-operator
 constructor in every Phi-dependent check: a test swaps in a perturbed Phi and sees statuses change.
 
-Kinds of evidence: ``symbolic`` (a runnable proof in proofs/ exited 0, or an exact SymPy identity),
-``numeric`` (float64 comparisons with the tolerance stated next to them) and ``training`` (networks
-trained by ``wavetheory.learning.trainer`` and measured by ``wavetheory.learning.analysis``).
+Roads of evidence (``evidence.ROADS``): ``symbolic`` (a runnable proof in proofs/ exited 0, or an exact
+SymPy identity), ``numeric`` (float64 comparisons with the tolerance stated next to them) and ``trained``
+(networks trained by ``wavetheory.learning.trainer`` and measured by ``wavetheory.learning.analysis``).
 """
 
 from __future__ import annotations

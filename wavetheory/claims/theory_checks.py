@@ -54,12 +54,12 @@ def claim_c1(ctx: Context) -> ClaimResult:
         nonlin = max(nonlin, _max_diff(simulate(hds.boundary, h, 30), rollout(hds, h, 30)))
     checks = [
         # sums of <= s products of O(1) numbers in two association orders: 1e-9 absolute is ample
-        Check("wave memory == direct recursion, 12 linear tasks, 30 steps", "numeric", lin <= 1e-9,
-              f"max |diff| = {lin:.2e}", numbers={"c1_linear_max_diff": lin}),
+        Check("wave memory == direct recursion, 12 linear tasks, 30 steps", "stated", "numeric", lin <= 1e-9,
+              detail=f"max |diff| = {lin:.2e}", numbers={"c1_linear_max_diff": lin}),
         # same operations, but the lag-ordered argument is a reversed view on one road and a fresh
         # array on the other, so BLAS may round differently: ~eps per step, 1e-12 over 30 contracting steps
-        Check("wave memory == direct recursion, 8 random tanh HDS, 30 steps", "numeric", nonlin <= 1e-12,
-              f"max |diff| = {nonlin:.2e}", numbers={"c1_nonlinear_max_diff": nonlin}),
+        Check("wave memory == direct recursion, 8 random tanh HDS, 30 steps", "stated", "numeric", nonlin <= 1e-12,
+              detail=f"max |diff| = {nonlin:.2e}", numbers={"c1_nonlinear_max_diff": nonlin}),
     ]
     return ClaimResult("C1", checks + proof_checks(ctx, "C1"))
 
@@ -73,15 +73,15 @@ def claim_c2(ctx: Context) -> ClaimResult:
         for _ in range(20):
             seq.append(sum(seq[-s:]))
         same = traj.tolist() == seq[s:]  # integers below 2^53: exact
-        checks.append(Check(f"f = sum of columns gives the order-{s} Fibonacci numbers", "numeric", same,
-                            f"x(s..s+19) = {traj[:6].astype(int).tolist()}...", numbers={f"c2_s{s}_x20": int(traj[-1])}))
+        checks.append(Check(f"f = sum of columns gives the order-{s} Fibonacci numbers", "stated", "numeric", same,
+                            detail=f"x(s..s+19) = {traj[:6].astype(int).tolist()}...", numbers={f"c2_s{s}_x20": int(traj[-1])}))
     # the library task is the same boundary read through Phi: eigenvalue of the order-2 case is the golden ratio
     rho = float(np.max(np.abs(np.linalg.eigvals(ctx.Phi(fibonacci(1, 2))))))
     golden = (1 + 5**0.5) / 2
-    checks.append(Check("spectral radius of Phi(fibonacci, s = 2) is the golden ratio", "numeric",
-                        abs(rho - golden) < 1e-12, f"{rho:.15f}", numbers={"c2_rho": rho}))  # 2x2: ~eps
+    checks.append(Check("spectral radius of Phi(fibonacci, s = 2) is the golden ratio", "stated", "numeric",
+                        abs(rho - golden) < 1e-12, detail=f"{rho:.15f}", numbers={"c2_rho": rho}))  # 2x2: ~eps
     # C2 is C1 with f = the sum of the columns: the general proof covers it
-    corollary = [Check(f"corollary of {c.name} (f = sum of columns)", c.kind, c.passed, c.detail)
+    corollary = [Check(f"corollary of {c.name} (f = sum of columns)", c.kind, c.road, c.passed, detail=c.detail, scope=c.scope)
                  for c in proof_checks(ctx, "C1")]
     return ClaimResult("C2", checks + corollary)
 
@@ -123,14 +123,14 @@ def claim_c3(ctx: Context) -> ClaimResult:
     u = rng.standard_normal((2, 20, 3))
     ssm_diff = _max_diff(ShiftSSM(C=C).run(u), wave_memory_outputs(C[:, ::-1], u))  # H3 reads newest-first
     checks = [
-        Check("linear RNN Psi Phi Psi^-1 == wave memory (autonomous), 3 bases x 10 tasks", "numeric", auto <= BASIS_EXACT,
-              f"max |diff| = {auto:.2e}", numbers={"c3_autonomous_max_diff": auto}),
-        Check("two-phase outputs agree when only A_s != 0, every basis", "numeric", two_phase <= BASIS_EXACT,
-              f"max |diff| = {two_phase:.2e}", numbers={"c3_two_phase_max_diff": two_phase}),
-        Check("zero boundary == H3 shift SSM (recurrent view)", "numeric", ssm_diff <= 1e-12,
-              f"max |diff| = {ssm_diff:.2e}", numbers={"c3_shift_ssm_max_diff": ssm_diff}),  # sums of <= s terms
-        Check("two-phase outputs differ once a lag k < s feeds back (x(t) = x(t-1), s = 2): see C12", "numeric",
-              gap > 0.5, f"max |diff| = {gap:.2f}", scope="limit", numbers={"c3_feedback_gap": gap}),
+        Check("linear RNN Psi Phi Psi^-1 == wave memory (autonomous), 3 bases x 10 tasks", "stated", "numeric", auto <= BASIS_EXACT,
+              detail=f"max |diff| = {auto:.2e}", numbers={"c3_autonomous_max_diff": auto}),
+        Check("two-phase outputs agree when only A_s != 0, every basis", "stated", "numeric", two_phase <= BASIS_EXACT,
+              detail=f"max |diff| = {two_phase:.2e}", numbers={"c3_two_phase_max_diff": two_phase}),
+        Check("zero boundary == H3 shift SSM (recurrent view)", "stated", "numeric", ssm_diff <= 1e-12,
+              detail=f"max |diff| = {ssm_diff:.2e}", numbers={"c3_shift_ssm_max_diff": ssm_diff}),  # sums of <= s terms
+        Check("two-phase outputs differ once a lag k < s feeds back (x(t) = x(t-1), s = 2): see C12", "limit", "numeric",
+              gap > 0.5, detail=f"max |diff| = {gap:.2f}", numbers={"c3_feedback_gap": gap}),
     ]
     return ClaimResult("C3", checks + proof_checks(ctx, "C3"),
                        summary="Holds for the autonomous dynamics in every basis, and with inputs when the boundary "
@@ -149,8 +149,8 @@ def claim_c4(ctx: Context) -> ClaimResult:
         # integer charpolys: the block formula rounds exactly; np.poly of a matrix with entries <= 1
         # and n <= 15 is accurate to ~1e-9, so a mismatch > 1e-6 is a real difference
         worst = max(worst, _max_diff(wave_operator.charpoly(task), np.poly(ctx.Phi(task))))
-    checks = [Check("numeric charpoly of Phi == block formula det(lam^s I - sum lam^(s-k) A_k)", "numeric",
-                    worst <= 1e-6, f"max coefficient diff = {worst:.2e}", numbers={"c4_charpoly_max_diff": worst})]
+    checks = [Check("numeric charpoly of Phi == block formula det(lam^s I - sum lam^(s-k) A_k)", "stated", "numeric",
+                    worst <= 1e-6, detail=f"max coefficient diff = {worst:.2e}", numbers={"c4_charpoly_max_diff": worst})]
     exact = []
     d, s = 2, 6
     for name, task, expect in (
@@ -159,8 +159,8 @@ def claim_c4(ctx: Context) -> ClaimResult:
     ):
         ok = sp.expand(symbolic_charpoly(task).as_expr() - expect) == 0
         der = derive(task)
-        exact.append(Check(f"{name} (d = {d}, s = {s}): det(lam I - Phi) == {sp.sstr(expect)}", "symbolic", ok,
-                           "factors " + ", ".join(f"({f.as_expr()})^{m}" for f, m in der.factors)))
+        exact.append(Check(f"{name} (d = {d}, s = {s}): det(lam I - Phi) == {sp.sstr(expect)}", "stated", "symbolic", ok,
+                           detail="factors " + ", ".join(f"({f.as_expr()})^{m}" for f, m in der.factors)))
     # a fixed binding task with two sign-flipping cycles (lags 2+3+4 and 5) and three dead-end chains,
     # and a random one: the exact factorization against numpy's spectrum of Phi
     for task in (signed_selection("x1(t-2), -x2(t-3), x0(t-4), -x3(t-5)"), random_signed_selection(3, 5, seed=ctx.seed)):
@@ -175,8 +175,8 @@ def claim_c4(ctx: Context) -> ClaimResult:
         # polynomials (coefficients of size <= 2^sd... here <= 10, error ~1e-13), so 1e-6 is safe
         cp_diff = _max_diff(np.poly(ev), np.poly(roots))
         exact.append(Check(f"signed selection {task.name.split(':')[1]}: exact factorization has degree sd, "
-                           "numeric spectrum of Phi matches its roots", "symbolic", ok and cp_diff < 1e-6,
-                           f"factors {[(str(f.as_expr()), m) for f, m in der.factors]}, poly diff {cp_diff:.1e}",
+                           "numeric spectrum of Phi matches its roots", "stated", "symbolic", ok and cp_diff < 1e-6,
+                           detail=f"factors {[(str(f.as_expr()), m) for f, m in der.factors]}, poly diff {cp_diff:.1e}",
                            numbers={f"c4_selection_poly_diff_{len(exact)}": cp_diff}))
         if "c4_derivation" not in ctx.cache:
             ctx.cache["c4_derivation"], ctx.cache["c4_task"] = der, task
@@ -209,20 +209,20 @@ def claim_c5(ctx: Context) -> ClaimResult:
     tf_rel = _max_diff(tf_local, tf_full) / np.abs(tf_full).max()
     fr_rel = _max_diff(fr_local, fr_full) / np.abs(fr_full).max()
     checks = [
-        Check("wave RNN (repeat copy, random orthogonal basis): ||dh(1+k)/dx(1)|| constant for k < s", "numeric",
-              flat < 1e-12, f"spread {flat:.1e}", numbers={"c5_wave_norms": wave.tolist()}),  # orthogonal: ~eps
-        Check("random RNNs: ||dh(1+k)/dx(1)|| <= ||W_uh|| mu^k and fitted slope <= log mu (mu = 0.6, 0.9, 1.2)", "numeric",
-              slopes_ok and bound_ok, ", ".join(f"mu {m}: slope {r['slope_random']:.3f} vs log mu {np.log(m):.3f}, "
+        Check("wave RNN (repeat copy, random orthogonal basis): ||dh(1+k)/dx(1)|| constant for k < s", "stated", "numeric",
+              flat < 1e-12, detail=f"spread {flat:.1e}", numbers={"c5_wave_norms": wave.tolist()}),  # orthogonal: ~eps
+        Check("random RNNs: ||dh(1+k)/dx(1)|| <= ||W_uh|| mu^k and fitted slope <= log mu (mu = 0.6, 0.9, 1.2)", "stated", "numeric",
+              slopes_ok and bound_ok, detail=", ".join(f"mu {m}: slope {r['slope_random']:.3f} vs log mu {np.log(m):.3f}, "
                                                f"log rho {np.log(r['rho_random']):.3f}" for m, r in res.items()),
               numbers={"c5_slopes": {str(m): r["slope_random"] for m, r in res.items()}}),
         # 2s products of O(1) integer-ish matrices: 1e-9 absolute
-        Check("closed form Phi^k E_s (impulse response) == product of Jacobians of Phi", "numeric", worst <= 1e-9,
-              f"max |diff| = {worst:.1e}", numbers={"c5_closed_form_max_diff": worst}),
+        Check("closed form Phi^k E_s (impulse response) == product of Jacobians of Phi", "stated", "numeric", worst <= 1e-9,
+              detail=f"max |diff| = {worst:.1e}", numbers={"c5_closed_form_max_diff": worst}),
         # both sides are sums of the same products; 1e-10 relative leaves room for reassociation
-        Check("teacher forcing: boundary gradient from the substrate alone == full BPTT gradient", "numeric",
-              tf_rel <= 1e-10, f"relative diff {tf_rel:.1e}", numbers={"c5_teacher_forcing_rel_diff": tf_rel}),
-        Check("free running: the local boundary gradient differs from BPTT (no-BPTT needs teacher forcing)", "numeric",
-              fr_rel > 1e-3, f"relative diff {fr_rel:.2f}", scope="limit", numbers={"c5_free_running_rel_diff": fr_rel}),
+        Check("teacher forcing: boundary gradient from the substrate alone == full BPTT gradient", "stated", "numeric",
+              tf_rel <= 1e-10, detail=f"relative diff {tf_rel:.1e}", numbers={"c5_teacher_forcing_rel_diff": tf_rel}),
+        Check("free running: the local boundary gradient differs from BPTT (no-BPTT needs teacher forcing)", "limit", "numeric",
+              fr_rel > 1e-3, detail=f"relative diff {fr_rel:.2f}", numbers={"c5_free_running_rel_diff": fr_rel}),
     ]
     ctx.cache["c5_gradients"] = res[0.9]
     return ClaimResult("C5", checks + proof_checks(ctx, "C5"),
@@ -249,8 +249,8 @@ def claim_c6(ctx: Context) -> ClaimResult:
             worst[variant] = max(worst[variant], _max_diff(wave, gen))
     checks = [
         # contracting boundary (||f|| <= 0.9 max ||h_i||): rounding does not grow; 1e-10 >> 40 s d eps
-        Check(f"SBC wave memory == attention-only transformer loop ({v}, 6 sizes, 40 steps)", "numeric",
-              w <= 1e-10, f"max |diff| = {w:.1e}", numbers={f"c6_{v}_max_diff": w})
+        Check(f"SBC wave memory == attention-only transformer loop ({v}, 6 sizes, 40 steps)", "stated", "numeric",
+              w <= 1e-10, detail=f"max |diff| = {w:.1e}", numbers={f"c6_{v}_max_diff": w})
         for v, w in worst.items()
     ]
     return ClaimResult("C6", checks + proof_checks(ctx, "C6"))
@@ -268,7 +268,7 @@ def claim_c11(ctx: Context) -> ClaimResult:
         fixed = float(torch.tanh(Wt @ torch.zeros(n, dtype=torch.float64)).abs().max())
         worst = max(worst, _max_diff(J.numpy(), W), fixed)
     checks = [Check("tanh RNN without bias: h = 0 is a fixed point and the autograd Jacobian there equals W_hh",
-                    "numeric", worst <= 1e-15, f"max |J - W_hh| = {worst:.1e}", numbers={"c11_max_diff": worst})]
+                    "stated", "numeric", worst <= 1e-15, detail=f"max |J - W_hh| = {worst:.1e}", numbers={"c11_max_diff": worst})]
     return ClaimResult("C11", checks + proof_checks(ctx, "C11"))  # tanh'(0) = 1 exactly: identical floats
 
 
@@ -292,16 +292,16 @@ def claim_c12(ctx: Context) -> ClaimResult:
             if exact and not only_last:
                 refined_examples.append(task.name.split(":")[1])
             only_last_fails += only_last and not exact
+    QUICK = "quick analysis ('fails whenever some A_k, k < s, is non-zero') as stated"
     checks = [
         Check(f"exact criterion A_i A_k = 0 (k < s) == least-squares LTI fit, all {total} signed-selection tasks "
-              "with d <= 2, s <= 3", "numeric", agree == total, f"{agree}/{total} agree",
+              "with d <= 2, s <= 3", "stated", "numeric", agree == total, detail=f"{agree}/{total} agree",
               numbers={"c12_agree": agree, "c12_total": total}),
-        Check("'only A_s != 0' is sufficient", "numeric", only_last_fails == 0, f"{only_last_fails} counterexamples"),
-        Check("quick analysis ('fails whenever some A_k, k < s, is non-zero') as stated", "numeric",
-              not refined_examples, f"realizable with a short lag: {len(refined_examples)} tasks, e.g. "
+        Check("'only A_s != 0' is sufficient", "stated", "numeric", only_last_fails == 0, detail=f"{only_last_fails} counterexamples"),
+        Check(QUICK, "stated", "numeric",
+              not refined_examples, detail=f"realizable with a short lag: {len(refined_examples)} tasks, e.g. "
               + "; ".join(refined_examples[:2]), numbers={"c12_realizable_with_short_lag": len(refined_examples)}),
-        Check("refined: realizable iff whatever a lag k < s writes is never read (A_i A_k = 0)", "numeric",
-              agree == total, scope="refined"),
+        Check("refined: realizable iff whatever a lag k < s writes is never read (A_i A_k = 0)", "refined", "numeric",
+              agree == total, replaces=QUICK),
     ]
-    return ClaimResult("C12", checks + [Check(c.name, c.kind, c.passed, c.detail, "refined", c.numbers)
-                                        for c in proof_checks(ctx, "C12")])
+    return ClaimResult("C12", checks + proof_checks(ctx, "C12", "refined", replaces=QUICK))
