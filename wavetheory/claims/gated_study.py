@@ -160,7 +160,7 @@ def specs(horizon: int) -> list[Spec]:
                             lambda v, ok=ok: v is not None and not ok(v), thr, solved_only=True))
     out.append(Spec("majority_roots", f"limit: on solved seeds, majority-trained rnn: the root angles survive (angle error "
                     f"< {ANGLE_VS_INIT} x initialization's) but fewer than s*d = {S * D} eigenvalues sit at the roots",
-                    "limit", "majority", lambda r: [r["roots"]["angle_error_mean"] / r["init"]["roots"]["angle_error_mean"],
+                    "limit", "majority", lambda r: [round(r["roots"]["angle_error_mean"] / r["init"]["roots"]["angle_error_mean"], 3),
                                                      r["roots"]["total"]],
                     lambda v: v[0] < ANGLE_VS_INIT and v[1] < S * D, [ANGLE_VS_INIT, S * D], solved_only=True))
     out.append(Spec("majority_operating_point", f"limit: on solved seeds, majority-trained rnn: NOT {operating[4]}",
@@ -188,7 +188,8 @@ def c14_checks(lin: dict, comp: dict, readings: dict[str, list[dict | None]], fa
         R = readings[spec.source]
         values = per_seed(R, lambda r: None if spec.solved_only and r["accuracy"] < SOLVED_ACCURACY else spec.value(r))
         c = seeds_check(spec.name, spec.kind, values, lambda v: v is not None and spec.passes(v), spec.threshold,
-                        fams[spec.source], "n/a: not solved" if spec.solved_only else "",
+                        fams[spec.source], "'failed' = not solved (a limit reads solved networks only)" if spec.solved_only
+                        else "",
                         numbers={f"c14_{spec.key}": values})
         checks.append(c)
     return checks

@@ -121,13 +121,13 @@ def _cpu_seconds() -> float:
 
 
 def run_main_job(out: str | Path, quick: bool = True, seed: int = 0, claims: list[str] | None = None,
-                 progress: bool | None = None, command: str = "") -> dict[str, Any]:
+                 progress: bool | None = None, command: str = "", workers: int | None = None) -> dict[str, Any]:
     """``wavetheory reproduce``: run every claim's checks, write claims.json, report.md/.html and the figures."""
     from .report import machine, numerics, write_claims, write_reports
 
     t0 = time.perf_counter()
     out = Path(out)
-    results, ctx = reproduce(out, quick=quick, seed=seed, claims=claims, progress=progress)
+    results, ctx = reproduce(out, quick=quick, seed=seed, claims=claims, progress=progress, workers=workers)
     figures = _figures(ctx) + ctx.cache.get("figures", [])
     latex: dict[str, list[str]] = {}
     der = ctx.cache.get("c4_derivation")

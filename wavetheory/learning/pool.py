@@ -175,7 +175,7 @@ class TrainingPool:
         if self._bar is not None:
             self._bar.total += len(keys)
             self._bar.refresh()
-        if self.workers == 0:
+        if self.workers == 0 or not keys:
             return  # trained lazily in this process by _outcome
         if self._executor is None:
             import multiprocessing
