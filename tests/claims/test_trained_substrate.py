@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import copy
 
-import numpy as np
 import pytest
 
-from wavetheory.claims.evidence import ClaimResult, decide
+from wavetheory.claims.evidence import decide
 from wavetheory.claims.trained_checks import (C7_EIG, C7_EXTRA, C8_FREE, C10_CONTROL, c7_checks, c8_checks, c9_checks,
                                               c10_checks)
 from wavetheory.claims.trained_runs import Family, network_reading, substrate_reading
@@ -161,15 +160,22 @@ def test_network_reading_of_a_compiled_wave_network_reads_phi():
     assert r["grad"][:4] == pytest.approx([1.0] * 4)
 
 
-@pytest.mark.slow
-def test_substrate_reading_of_a_short_run_has_the_layout_the_checks_read():
-    from wavetheory.learning.config import TrainConfig
-    from wavetheory.learning.trainer import train
+def test_c7_to_c10_read_one_family_trained_once_per_seed_end_to_end(tmp_path, monkeypatch):
+    """reproduce with tiny networks (seconds): four claims, five seeds, five trainings, every check over five seeds."""
+    from wavetheory.claims import trained_checks, trained_runs
+    from wavetheory.claims.reproduce import reproduce
 
-    result = train(TASK, TrainConfig.preset("smoke", hidden=16, horizons=(4, 8), steps=30), progress=False)
-    r = substrate_reading(result)
-    for check_fn in (lambda R: c7_checks(R, FAM), lambda R: c8_checks(R, FAM, COMPILED), lambda R: c9_checks(R, FAM),
-                     lambda R: c10_checks(R, FAM)):
-        checks = check_fn([r] * 5)
-        assert isinstance(ClaimResult("Cx", checks).to_json(), dict)
-    assert np.isfinite(r["null"]["W"]["mean"]) and r["null"]["W"]["n_extra"] == 16 - TASK.s * TASK.d
+    def tiny(ctx):
+        config = {"hidden": 16, "batch": 8, "horizons": (4, 8), "steps": 30, "eval_batch": 32}
+        return Family(TASK, config, tuple(trained_runs.seeds(ctx)), "tiny networks", substrate_reading, {"hidden": 16})
+
+    monkeypatch.setattr(trained_runs, "substrate_family", tiny)
+    monkeypatch.setattr(trained_checks, "substrate_family", tiny)
+    results, ctx = reproduce(tmp_path, claims=["C7", "C8", "C9", "C10"], proofs=False, progress=False, workers=0)
+    assert ctx.cache["training"]["jobs"] == 5  # submitted up front, shared by the four claims
+    assert len(list((tmp_path / "runs").iterdir())) == 5
+    for res in results:
+        trained = [c for c in res.checks if c.road == "trained"]
+        assert trained and all(len(c.per_seed) == 5 and c.scope.seeds == (0, 1, 2, 3, 4) for c in trained)
+        assert res.status in ("reproduced", "refined", "refuted") and res.to_json()["checks"]
+    assert (tmp_path / "seeds_c7_c9.png").exists() and (tmp_path / "spectrum_trained.png").exists()
