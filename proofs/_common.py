@@ -1,12 +1,17 @@
 """Shared helpers of the runnable proofs in proofs/ (not a proof itself: the test runner skips _*.py).
 
 ``check(cond, msg)`` prints one line per proof step and exits with status 1 at the first failed
-step, so ``python proofs/<name>.py`` fails loudly. ``zero`` and ``mat_zero`` are the exact tests
+step, so ``python proofs/<name>.py`` fails loudly. ``done(name, scope, general)`` ends a proof by
+declaring its scope (the ``SCOPE {json}`` line that ``claims.evidence.run_proofs`` reads): ``general``
+only when every machine-checked step holds for all sizes (symbolic in s and d, or an induction whose
+base and step are both checked symbolically); otherwise ``scope`` names the bound (``s <= 4, d <= 2``)
+and the claim is at most ``verified`` with that scope. ``zero`` and ``mat_zero`` are the exact tests
 (``simplify(a - b) == 0``) used for steps with symbolic indices or matrices.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -50,6 +55,14 @@ def all_selection_tasks(d: int, s: int):
         yield signed_selection(list(bs), s=s)
 
 
-def done(name: str) -> None:
-    """Final line: how many steps were checked."""
+def declare_scope(scope: str, general: bool) -> None:
+    """Print the ``SCOPE {json}`` line: what the machine-checked steps cover (read by claims.evidence)."""
+    if not isinstance(scope, str) or not scope:
+        raise ValueError("scope: expected a non-empty description of what the checks cover")
+    print("SCOPE " + json.dumps({"text": scope, "general": bool(general)}), flush=True)
+
+
+def done(name: str, scope: str, general: bool = False) -> None:
+    """Final lines: the declared scope, then how many steps were checked."""
+    declare_scope(scope, general)
     print(f"{name}: all {_count} checks passed")

@@ -81,4 +81,4 @@ for d_, s_ in [(1, 3), (2, 2), (2, 3)]:
     check(J == symbolic_Phi(task) and sp.Poly(J.charpoly(lam).as_expr(), lam) == symbolic_charpoly(task),
           f"d = {d_}, s = {s_}: Jacobian of the tanh wave RNN at 0 = Phi, charpoly = det M(lam)")
 
-done("C11 tanh linearization")
+done("C11 tanh linearization", 'general (symbolic hidden size n)', general=True)

@@ -288,4 +288,4 @@ for cell in ("gru", "lstm"):
     check(odd and all(zero(qq) for qq in quad0) and not all(zero(qq) for qq in quad),
           f"{cell}: zero gate weights => F odd and d^2 F(eps v)/d eps^2 = 0 at 0; random gate weights => quadratic term != 0")
 
-done("C14 gated linearization")
+done("C14 gated linearization", 'n <= 3, d <= 2 (one-entry derivatives: symbolic n)')

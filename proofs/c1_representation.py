@@ -22,7 +22,8 @@
 # $h_i(t+1) = h_{i+1}(t) = x(t-s+i+1)$, which is $P(t+1)$ for $i < s$; the boundary receives as its
 # $k$-th argument (lag order) the column $h_{s+1-k}(t) = x(t+1-k)$, the $k$-th lag of $x(t+1)$, so
 # $h_s(t+1) = f(x(t), \dots, x(t+1-s)) = x(t+1)$, which is $P(t+1)$ for $i = s$. $P(t)$ at $i = s$ is
-# the claim. Each index identity is checked below with symbolic $i, k, s, t$; then the whole
+# the claim. Base and both cases of the step are checked below with symbolic $i, k, s, t$ (the columns are
+# vectors of any width $d$, the boundary an undefined function): a general proof. Then the whole
 # statement is checked structurally for an *arbitrary* (undefined, nonlinear) $f$ for all
 # $d \le 2$, $s \le 4$ over $2s$ steps, and finally the library's ring buffer and its lag-order
 # convention are checked against a plain recursion in exact integer arithmetic.
@@ -42,13 +43,18 @@ i, k, s, t = sp.symbols("i k s t", integer=True, positive=True)
 
 # %%
 x = sp.Function("x")
-h_base = lambda i_: x(i_ - 1)  # noqa: E731  h_i(s-1) = x(i-1)
-check(zero((i - 1) - ((s - 1) - s + i)), "base case: h_i(s-1) = x(i-1) = x((s-1)-s+i)")
-# transport: h_i(t+1) = h_{i+1}(t) = x(t-s+(i+1)) must be x((t+1)-s+i)
-check(zero((t - s + (i + 1)) - ((t + 1) - s + i)), "transport step: h_{i+1}(t) = x((t+1)-s+i)")
-# boundary: argument k is h_{s+1-k}(t) = x(t-s+(s+1-k)) and must be the k-th lag of x(t+1)
-check(zero((t - s + (s + 1 - k)) - ((t + 1) - k)), "boundary argument k = h_{s+1-k}(t) = x(t+1-k)")
-check(zero((t - s + s) - t), "the newest column h_s(t) holds x(t - s + s) = x(t)")
+P = sp.Lambda((i, t), x(t - s + i))  # the invariant P(t): h_i(t) = x(t - s + i), for all columns i
+check(P(i, s - 1) == x(i - 1), "base case t = s-1: the initialization h_i(s-1) = x(i-1) is P(s-1)")
+# transport, i < s: h_i(t+1) = h_{i+1}(t), which P(t) says is x(t-s+i+1); P(t+1) says x((t+1)-s+i)
+check(P(i + 1, t) == P(i, t + 1), "transport step: h_(i+1)(t) = x(t-s+(i+1)) = x((t+1)-s+i), i.e. P(t+1) for i < s")
+# boundary: f receives its arguments in lag order, argument k = column s+1-k; with an undefined F
+# applied to the argument map k -> (k-th argument), the two sides are one expression tree
+F = sp.Function("F")
+twm = F(sp.Lambda(k, P(s + 1 - k, t)))  # what the start boundary computes from P(t)
+hds = F(sp.Lambda(k, x(t + 1 - k)))  # x(t+1) = f(x(t), ..., x(t+1-s)): argument k is x(t+1-k)
+check(twm == hds, "boundary step: argument k = h_(s+1-k)(t) = x(t+1-k) for every k, so h_s(t+1) = f(...) = x(t+1)")
+check(P(s, t + 1) == x(t + 1), "that is P(t+1) for i = s (column s holds x((t+1)-s+s))")
+check(P(s, t) == x(t), "P(t) at i = s is the claim: the newest column h_s(t) = x(t)")
 # the boundary argument indices s+1-k, k = 1..s, are exactly the columns s, s-1, ..., 1
 check(zero((s + 1 - (s + 1 - k)) - k), "k -> s+1-k is an involution of 1..s: the boundary reads every column once")
 
@@ -111,4 +117,4 @@ for d_, s_ in itertools.product((1, 2, 3), (1, 2, 3, 5)):
     check(bool(np.array_equal(wave, np.array(xs[s_:], dtype=float))), f"library simulate == recursion exactly, d = {d_}, s = {s_}")
     check(bool(np.array_equal(rollout(HDS(d_, s_, f_np), hist.astype(float), 3 * s_), wave)), f"library rollout == simulate, d = {d_}, s = {s_}")
 
-done("C1 representation")
+done("C1 representation", 'general (induction on t, symbolic i, k, s, t; any d, any f)', general=True)

@@ -127,4 +127,4 @@ for s_ in range(1, 9):
     lower_shift = sp.Matrix(s_, s_, lambda a, b: int(a == b + 1))  # H3: x_k = A x_(k-1) + B u_k
     check(J * S * J == lower_shift and J * E_block(1, s_, s_) == sp.eye(s_)[:, 0], f"s = {s_}: J S J = H3 shift matrix, J E_s = e_1")
 
-done("C3 LBC = linear RNN")
+done("C3 LBC = linear RNN", 'd <= 2, s <= 4 (basis step: MatrixSymbol, any size; H3: s <= 8)')

@@ -194,6 +194,34 @@ Jform = P.jordan_form()[1]
 check("x(t) = x(t-1), s = 4: SymPy Jordan form has a 3 x 3 block at 0", Jform[0:3, 0:3] == sp.Matrix([[0, 1, 0], [0, 0, 1], [0, 0, 0]]) or Jform[1:4, 1:4] == sp.Matrix([[0, 1, 0], [0, 0, 1], [0, 0, 0]]))
 check("x(t) = x(t-1), s = 4: selection_jordan_structure agrees", [(j.turn, j.blocks) for j in selection_jordan_structure(task)] == [(None, (3,)), (0, (1,))])
 
+# %% [markdown]
+# ## The numeric algorithm on a defective complex pair
+# `rank_sequence` works in complex arithmetic: the projector on $\ker B^{k-1}$ is $I - N N^*$ with the
+# *conjugate* transpose, and the kernel basis is $N = V$, the conjugated rows of $V^*$ from the SVD. The
+# selection tasks above never exercise this (their unit-circle eigenvalues are semisimple, their
+# defective eigenvalue is the real 0). A real $4 \times 4$ matrix with one Jordan block of size 2 at $i$
+# and one at $-i$ (the real Jordan form, conjugated by a unimodular integer matrix) does: the exact
+# ranks of $(M \mp iI)^k$ are $[4, 3, 2, 2]$, and dropping either conjugate in the algorithm gives a
+# different sequence ($[4, 3, 3]$ or $[4, 3, 2, 1, 0]$).
+
 # %%
+from wavetheory.theory.eigenstructure import rank_sequence  # noqa: E402
+
+C2 = sp.Matrix([[0, -1], [1, 0]])
+R4 = sp.diag(C2, C2)
+R4[0:2, 2:4] = sp.eye(2)
+U4 = sp.Matrix([[1, 2, 0, -1], [0, 1, 3, 0], [0, 0, 1, 2], [0, 0, 0, 1]]) * sp.Matrix([[1, 0, 0, 0], [1, 1, 0, 0], [-2, 1, 1, 0], [0, 3, 1, 1]])
+M4 = U4 * R4 * U4.inv()
+for lam in (sp.I, -sp.I):
+    exact = [((M4 - lam * sp.eye(4)) ** k).rank() for k in range(4)]
+    numeric = rank_sequence(np.array(M4, dtype=float), complex(lam)).tolist()
+    check(f"real 4 x 4, Jordan blocks (2) at i and (2) at -i: exact ranks at {lam} = {exact} == rank_sequence {numeric}",
+          exact == [4, 3, 2, 2] and numeric == exact and jordan_blocks(numeric) == (2,))
+
+# %%
+
+from _common import declare_scope  # noqa: E402
+
+declare_scope('sd <= 6 exhaustive, sd <= 20 random; one defective complex pair', general=False)
 print(f"\n{len(FAILED)} failed" if FAILED else "\nall steps passed")
 sys.exit(1 if FAILED else 0)

@@ -155,5 +155,9 @@ exact_l = np.array([float(v.subs(point)) for v in l])
 check("Lemma C: boundary_gradients matches the exact full and local gradients", np.allclose(full.ravel(), exact_f, atol=1e-14) and np.allclose(loc.ravel(), exact_l, atol=1e-14))
 
 # %%
+
+from _common import declare_scope  # noqa: E402
+
+declare_scope('Lemma A: K <= 9; Lemma C: d = 1, s = 2, H <= 4', general=False)
 print(f"\n{len(FAILED)} failed" if FAILED else "\nall steps passed")
 sys.exit(1 if FAILED else 0)

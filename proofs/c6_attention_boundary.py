@@ -370,5 +370,9 @@ for s in (1, 2, 3, 4):
 # a fixed column for $s \ge 3$. The zero boundary is the H3 shift SSM up to the reversal $P$.
 
 # %%
+
+from _common import declare_scope  # noqa: E402
+
+declare_scope('s <= 3, d <= 2 (sliding window: s <= 6)', general=False)
 print(f"\n{len(FAILED)} failed step(s)" if FAILED else "\nall steps passed")
 sys.exit(1 if FAILED else 0)

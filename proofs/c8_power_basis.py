@@ -139,4 +139,4 @@ for d, s in ((1, 3), (2, 2)):
     check(mat_zero(R[:, d:]), f"d = {d}, s = {s}: block columns 2..s of W K - K Phi vanish")
     check(mat_zero(R[:, :d] - ((W ** s) * seed - seed * As)), f"d = {d}, s = {s}: block column 1 is W^s P - P A_s")
 
-done("c8_power_basis")
+done("c8_power_basis", 'd <= 2, s <= 4 (roads: (d, s) in {(1, 3), (2, 2)})')

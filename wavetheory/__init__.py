@@ -16,6 +16,7 @@ from .theory.tasks import (
     HDS,
     Binding,
     LinearHDS,
+    authors_task,
     fibonacci,
     from_lags,
     load_task,
@@ -53,11 +54,13 @@ _LAZY: dict[str, str] = {
     "symbolic_charpoly": "theory.symbolic", "factor_charpoly": "theory.symbolic", "eigen_structure": "theory.symbolic",
     "derive": "theory.symbolic", "symbolic_Phi": "theory.symbolic", "exact_lags": "theory.symbolic",
     "is_realizable": "theory.realizability", "realizability_report": "theory.realizability",
+    "min_state_dim": "theory.minimal", "minimal_realization": "theory.minimal", "diagonal_profile": "theory.diagonal_recurrence",
     "match_eigenvalues": "theory.eigenstructure", "jordan_structure": "theory.eigenstructure", "selection_jordan_structure": "theory.eigenstructure",
     "wave_input_jacobians": "theory.gradients", "compare_gradient_flow": "theory.gradients", "boundary_gradients": "theory.gradients", "decay_slope": "theory.gradients",
     "SweepConfig": "sweeps.config", "run_sweep": "sweeps.run",
     "TrainConfig": "learning.config", "train": "learning.trainer", "TrainResult": "learning.trainer",
     "analyze": "learning.analysis", "Analysis": "learning.analysis", "load_weights": "learning.weights",
+    "load_network": "learning.interop", "read_checkpoint": "checkpoint_reader",
     "GatedWeights": "theory.gated", "compile_gated": "theory.gated", "nonlinear_copy": "learning.substrate", "c14_study": "claims.gated_study",
 }
 
@@ -70,7 +73,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "HDS", "LinearHDS", "Binding", "TASKS", "repeat_copy", "fibonacci", "signed_selection",
-    "parse_bindings", "random_signed_selection", "random_linear", "from_lags", "load_task",
+    "parse_bindings", "random_signed_selection", "authors_task", "random_linear", "from_lags", "load_task",
     "make_task", "rollout", "two_phase_batch",
     "WaveMemory", "simulate", "run_two_phase",
     "block_shift", "E", "boundary_row", "Phi", "StructuredPhi", "LinearRNN", "make_basis",

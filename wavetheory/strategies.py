@@ -1,12 +1,19 @@
-"""Hypothesis strategies for the domain: sizes, lag operators, tasks, bases, histories, boundaries."""
+"""Hypothesis strategies for the domain: sizes, lag operators, tasks, bases, histories, boundaries, networks.
+
+Public, for your own property tests (see the documentation's "Property-test your own claim"):
+sizes ``ds``, ``ss``; ``lag_stacks``; tasks ``linear_tasks``, ``signed_selection_tasks``,
+``realizable_tasks``, ``authors_tasks`` (and their ``authors_ids``); ``bases``; ``histories``;
+``tanh_boundaries``; ``sbc_params``; networks ``compiled_networks`` and ``perturbed_networks``.
+Sizes are drawn first and small, so hypothesis shrinks a failure to the smallest d and s.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 from hypothesis import strategies as st
 
-from wavetheory.theory.tasks import Binding, LinearHDS, signed_selection
-from wavetheory.theory.wave_operator import make_basis
+from wavetheory.theory.tasks import Binding, LinearHDS, authors_task, signed_selection
+from wavetheory.theory.wave_operator import LinearRNN, compile_rnn, make_basis
 
 # small sizes keep dense sd x sd checks cheap while covering d = 1 and s = 1 edge cases
 ds = st.integers(min_value=1, max_value=4)
@@ -128,3 +135,49 @@ def realizable_tasks(draw, max_d: int = 4, max_s: int = 5):
     lags[:, :, leaf] = 0.0  # nobody reads a leaf
     lags[:-1, ~leaf, :] = 0.0  # short lags write only into leaves
     return LinearHDS(lags)
+
+
+@st.composite
+def authors_ids(draw, d: int | None = None, s: int | None = None, max_d: int = 4, max_s: int = 4):
+    """A valid authors' task ID and its size, ``((id1, id2, id3), d, s)`` (theory.task_ids).
+
+    id1 sets d distinct bits below s d, id2's base-d digit i is below d - i, id3 has d bits: every
+    member of the family C(s d, d) d! 2^d can be drawn.
+    """
+    d = draw(st.integers(1, max_d)) if d is None else d
+    s = draw(st.integers(1, max_s)) if s is None else s
+    rows = draw(st.lists(st.integers(0, s * d - 1), min_size=d, max_size=d, unique=True))
+    id2 = sum(draw(st.integers(0, d - 1 - i)) * d**i for i in range(d))
+    return (sum(1 << r for r in rows), id2, draw(st.integers(0, 2**d - 1))), d, s
+
+
+@st.composite
+def authors_tasks(draw, max_d: int = 4, max_s: int = 4):
+    """A task of the authors' family (a signed selection reading d distinct sources), built from ``authors_ids``."""
+    ids, d, s = draw(authors_ids(max_d=max_d, max_s=max_s))
+    return authors_task(*ids, d, s)
+
+
+@st.composite
+def compiled_networks(draw, task: LinearHDS, kinds=("identity", "orthogonal", "invertible"), max_extra: int = 3):
+    """The wave RNN of ``task`` (C3) in a drawn basis, with 0..max_extra unused hidden dimensions.
+
+    W_hh = Psi diag(Phi, 0) Psi^-1, W_uh = Psi E_s, W_hy = E_s^T Psi^-1 (``compile_rnn``).
+    """
+    n = task.s * task.d + draw(st.integers(0, max_extra))
+    return compile_rnn(task, draw(bases(n, kinds)))
+
+
+@st.composite
+def perturbed_networks(draw, rnn: LinearRNN, max_scale: float = 1e-2):
+    """``rnn`` with every weight matrix perturbed by Gaussian noise of relative size eps <= max_scale.
+
+    W -> W + eps ||W||_F / sqrt(size) N(0, 1): the setting of a partly trained network near a solution.
+    """
+    eps = draw(st.floats(0.0, max_scale))
+    rng = np.random.default_rng(draw(seeds))
+
+    def noisy(W: np.ndarray) -> np.ndarray:
+        return W + eps * np.linalg.norm(W) / np.sqrt(W.size) * rng.standard_normal(W.shape)
+
+    return LinearRNN(noisy(rnn.W_hh), noisy(rnn.W_uh), noisy(rnn.W_hy))

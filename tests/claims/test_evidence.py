@@ -80,6 +80,13 @@ def test_a_refined_check_naming_no_failed_check_rescues_nothing():
     assert decide([S("a", False), S("b", True), R("r", True, "b")]) == "refuted"  # replaces a check that passed
 
 
+def test_a_failing_refined_check_voids_its_refinement():
+    a = S("a", False)
+    assert decide([a, R("r1", True, "a"), R("r2", False, "a")]) == "refuted"
+    assert decide([a, R("r1", True, "a"), R("r2", True, "a")]) == "refined"
+    assert decide([a, R("r1", True, "a"), R("r2", False, "other")]) == "refined"  # names another check
+
+
 def test_two_failed_stated_checks_need_two_replacements():
     a, b = S("a", False), S("b", False)
     assert decide([a, b, R("ra", True, "a")]) == "refuted"
@@ -111,7 +118,8 @@ def test_decide_properties(checks):
         assert status in ("refined", "refuted")
         # refined iff each failed check is named by a passing refined check
         named = {c.replaces for c in checks if c.kind == "refined" and c.passed}
-        assert (status == "refined") == all(f.name in named for f in failed)
+        broken = {c.replaces for c in checks if c.kind == "refined" and not c.passed}
+        assert (status == "refined") == all(f.name in named - broken for f in failed)
     # limit checks never change the status
     assert decide([c for c in checks if c.kind != "limit"]) == status
 
@@ -120,7 +128,7 @@ def test_decide_properties(checks):
 def test_a_failed_stated_check_refutes_until_a_refinement_names_it(checks, trained):
     road = "trained" if trained else "numeric"
     assert decide(checks + [S("zz", False, road)]) == "refuted"
-    rescued = decide(checks + [S("zz", False, road), R("rz", True, "zz")])
+    rescued = decide(checks + [S("zz", False, road), R("rz", True, "zz")])  # (no check in `checks` names "zz")
     before = decide(checks)
     if before != "open":  # (an open list may hold failed controls: they keep refuting)
         assert rescued == ("refuted" if before == "refuted" else "refined")

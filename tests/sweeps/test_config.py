@@ -137,3 +137,13 @@ def test_to_json_lists_the_grid(tmp_path):
     assert out["hidden"] == [4, 16] and out["init"] == ["default", "wave"] and out["steps"] == [30]
     assert out["tasks"] == [{"name": "signed-selection", "d": 2, "s": 3, "task_seed": 0}]
     assert json.loads(json.dumps(out)) == out  # plain JSON
+
+
+def test_authors_task_ids_are_embedded(tmp_path):
+    from wavetheory.theory.tasks import authors_task
+
+    text = CONFIG.split("[[tasks]]")[0] + "[[tasks]]\nauthors_task = [2184, 2, 5]\nd = 3\ns = 4\n"
+    (spec,) = load_config(_write(tmp_path / "a.toml", text)).tasks
+    assert spec.build() == authors_task(2184, 2, 5, 3, 4) and spec.name == "authors:2184,2,5"
+    with pytest.raises(ValueError, match=r"tasks\[0\]\.authors_task: id2"):
+        load_config(_write(tmp_path / "b.toml", text.replace("[2184, 2, 5]", "[2184, 9, 5]")))

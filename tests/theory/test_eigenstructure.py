@@ -87,6 +87,46 @@ def test_rank_sequence_equals_ranks_of_explicit_powers(task):
         assert ranks.tolist() == direct
 
 
+def _real_jordan(theta: float, sizes: tuple[int, ...]) -> np.ndarray:
+    """Real Jordan form: one block per size m at exp(+-i theta), each a 2m x 2m block-bidiagonal matrix."""
+    c, s = np.cos(theta), np.sin(theta)
+    blocks = []
+    for m in sizes:
+        B = np.kron(np.eye(m), np.array([[c, -s], [s, c]])) + np.kron(np.eye(m, k=1), np.eye(2))
+        blocks.append(B)
+    n = 2 * sum(sizes)
+    out, at = np.zeros((n, n)), 0
+    for B in blocks:
+        out[at : at + B.shape[0], at : at + B.shape[0]] = B
+        at += B.shape[0]
+    return out
+
+
+def test_rank_sequence_of_a_defective_complex_pair():
+    # issue 12: a real 4 x 4 matrix with one 2-block at exp(+-2 pi i / 5). The projector on ker B^(k-1)
+    # must be I - N N^* (conjugate transpose); without a conjugate the sequence read [4, 3, 3]
+    M = _real_jordan(2 * np.pi / 5, (2,))
+    Q = make_basis("orthogonal", 4, rng=3)
+    lam = np.exp(2j * np.pi / 5)
+    for W in (M, Q @ M @ Q.T):
+        assert rank_sequence(W, lam).tolist() == [4, 3, 2, 2]
+        assert rank_sequence(W, lam.conjugate()).tolist() == [4, 3, 2, 2]
+        assert jordan_blocks(rank_sequence(W, lam)) == (2,)
+
+
+@given(theta=st.floats(0.3, 2.8), sizes=st.lists(st.integers(1, 3), min_size=1, max_size=3), seed=seeds)
+def test_rank_sequence_gives_the_jordan_blocks_of_complex_pairs(theta, sizes, seed):
+    # two roads: the known blocks of a real Jordan form in a random orthogonal basis (so the
+    # matrix is real and its eigenvalues complex and defective), and the rank_sequence road.
+    # theta in [0.3, 2.8] keeps exp(i theta) >= 0.59 away from its conjugate; the orthogonal
+    # basis keeps singular values on the scale of the blocks, well above RANK_RTOL
+    n = 2 * sum(sizes)
+    Q = make_basis("orthogonal", n, rng=seed)
+    W = Q @ _real_jordan(theta, tuple(sizes)) @ Q.T
+    ranks = rank_sequence(W, np.exp(1j * theta))
+    assert jordan_blocks(ranks) == tuple(sorted(sizes, reverse=True))
+
+
 @given(task=signed_selection_tasks(), data=st.data())
 def test_numeric_jordan_structure_matches_the_exact_selection_structure(task, data):
     # the rank tolerance RANK_RTOL separates the exactly-zero singular values (measured <= 1e-10

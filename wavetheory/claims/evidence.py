@@ -16,7 +16,8 @@ The status is *derived* (``decide``), never written by hand:
 * ``open``        no stated check ran;
 * ``refuted``     a failed stated or control check that no passing refined check replaces;
 * ``refined``     some stated (or control) check failed, and each failed one is replaced by a passing
-                  refined check that names it (``replaces``);
+                  refined check that names it (``replaces``), with no failing refined check naming it (a
+                  refined statement holds only when all of its checks pass);
 * ``proved``      every stated and control check passed, and a stated symbolic check of *general* scope
                   passed (a machine-checked argument for all sizes);
 * ``reproduced``  every stated and control check passed, and a stated check trained networks;
@@ -206,13 +207,18 @@ def decide(checks: Sequence[Check]) -> str:
     'refined'
     >>> decide([S("a", False), Check("r", "refined", "numeric", True, replaces="b")])  # names no failed check
     'refuted'
+    >>> decide([S("a", False), Check("r", "refined", "numeric", True, replaces="a"),
+    ...         Check("q", "refined", "numeric", False, replaces="a")])  # the refinement itself fails a check
+    'refuted'
     """
     stated = [c for c in checks if c.kind == "stated"]
     if not stated:
         return "open"
     failed = [c for c in checks if c.kind in ("stated", "control") and not c.passed]
     if failed:
-        rescued = {c.replaces for c in checks if c.kind == "refined" and c.passed}
+        refined = [c for c in checks if c.kind == "refined"]
+        # a refinement holds when every refined check that names the failed check passed (at least one)
+        rescued = {c.replaces for c in refined} - {c.replaces for c in refined if not c.passed}
         return "refined" if all(f.name in rescued for f in failed) else "refuted"
     if any(c.road == "symbolic" and c.scope.general and c.passed for c in stated):
         return "proved"
@@ -232,6 +238,7 @@ def _scope_of(checks: Sequence[Check], status: str) -> str:
         basis = [c for c in stated if c.road == "trained"]
     elif status == "refined":
         basis = [c for c in checks if c.kind == "refined" and c.passed]
+        basis = [c for c in basis if c.road == "symbolic" and c.scope.general] or basis
     elif status == "refuted":
         basis = [c for c in checks if c.kind in ("stated", "control") and not c.passed]
     else:

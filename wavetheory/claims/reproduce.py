@@ -143,6 +143,8 @@ def run_main_job(out: str | Path, quick: bool = True, seed: int = 0, claims: lis
         "training": ctx.cache.get("training", {}),
         "machine": machine(),
         "numerics": numerics(),
+        "date": time.strftime("%Y-%m-%d", time.gmtime()),
+        "figures": len(figures),
     }
     write_claims(out, results, meta)
     write_reports(out, results, meta, latex, figures)

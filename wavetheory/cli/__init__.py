@@ -16,7 +16,7 @@ import json
 import sys
 from typing import Any, Callable, Sequence
 
-__all__ = ["main", "build_parser", "add_task_args", "task_from_args", "CliError"]
+__all__ = ["main", "build_parser", "add_task_args", "task_given", "task_from_args", "CliError"]
 
 # one module per group of commands; each registers its sub-commands
 COMMAND_MODULES = ["core", "attention", "gradients", "symbolic", "sweep", "train", "reproduce"]
@@ -32,14 +32,20 @@ class _Parser(argparse.ArgumentParser):
 
 
 def add_task_args(p: argparse.ArgumentParser, required: bool = True) -> None:
-    """``(--task NAME --d D --s S [--seed K] | --lags FILE)`` shared by every task command."""
+    """``(--task NAME --d D --s S [--seed K] | --lags FILE | --authors-task ID1,ID2,ID3 --d D --s S)`` for every task command."""
     g = p.add_argument_group("task (a library task, or a JSON file of lags)")
     g.add_argument("--task", metavar="NAME", help="a task of the library (see `wavetheory tasks`)")
     g.add_argument("--d", type=int, metavar="D", help="state width d")
     g.add_argument("--s", type=int, metavar="S", help="history length s")
     g.add_argument("--seed", type=int, default=0, metavar="K", help="seed for random tasks and data (default 0)")
     g.add_argument("--lags", metavar="FILE", help='JSON file {"lags": [A_1, ..., A_s]} or {"bindings": "..."}')
+    g.add_argument("--authors-task", metavar="ID1,ID2,ID3", help="the authors' task ID (binary linear VB) with --d D --s S")
     p.set_defaults(_task_required=required)
+
+
+def task_given(args: argparse.Namespace) -> bool:
+    """True when the command line names a task (--task, --lags or --authors-task)."""
+    return any(getattr(args, k, None) is not None for k in ("task", "lags", "authors_task"))
 
 
 def task_from_args(args: argparse.Namespace):
@@ -47,6 +53,18 @@ def task_from_args(args: argparse.Namespace):
     from ..theory.tasks import load_task
     from ..theory.task_library import make_task
 
+    authors = getattr(args, "authors_task", None)
+    if authors is not None:
+        if args.task is not None or args.lags is not None:
+            raise CliError("give one of --task, --lags or --authors-task")
+        if args.d is None or args.s is None:
+            raise CliError("--authors-task needs --d D and --s S")
+        ids = authors.split(",")
+        if len(ids) != 3 or not all(i.strip().isdigit() for i in ids):
+            raise CliError(f"--authors-task expects three non-negative integers ID1,ID2,ID3, got {authors!r}")
+        from ..theory.tasks import authors_task
+
+        return authors_task(*(int(i) for i in ids), args.d, args.s)
     if args.lags is not None:
         if args.task is not None:
             raise CliError("give either --task or --lags, not both")
@@ -57,7 +75,7 @@ def task_from_args(args: argparse.Namespace):
             raise CliError(f"--s {args.s} does not match the task file (s = {task.s})")
         return task
     if args.task is None:
-        raise CliError("a task is required: --task NAME --d D --s S, or --lags FILE")
+        raise CliError("a task is required: --task NAME --d D --s S, --lags FILE, or --authors-task ID1,ID2,ID3 --d D --s S")
     if args.d is None or args.s is None:
         raise CliError(f"--task {args.task} needs --d D and --s S")
     return make_task(args.task, args.d, args.s, seed=args.seed)

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from . import CliError, add_json_flag, add_task_args, task_from_args
+from . import CliError, add_json_flag, add_task_args, task_from_args, task_given
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -97,7 +97,7 @@ def cmd_demo(args: argparse.Namespace) -> tuple[Any, str]:
     from ..theory.wave_memory import simulate
     from ..theory.wave_operator import charpoly, group_eigenvalues, spectrum
 
-    task = repeat_copy(3, 4) if args.task is None and args.lags is None else task_from_args(args)
+    task = task_from_args(args) if task_given(args) else repeat_copy(3, 4)
     out = Path(args.out)
     rng = np.random.default_rng(args.seed)
     hist = rng.choice([-1.0, 1.0], size=(task.s, task.d))

@@ -6,11 +6,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from . import CliError, add_json_flag, add_task_args, task_from_args
+from . import CliError, add_json_flag, add_task_args, task_from_args, task_given
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("train", help="train a tanh Elman RNN (or GRU/LSTM) on a two-phase task with a horizon curriculum")
+    p = sub.add_parser("train", help="train a tanh Elman RNN (or GRU/LSTM, linear, LRU, S4D, wave-RNN) on a two-phase task "
+                                     "with a horizon curriculum")
     add_task_args(p)
     p.add_argument("--out", required=True, metavar="DIR", help="output folder: weights.npz, metrics.json, checkpoint.pt")
     p.add_argument("--preset", default="default", metavar="NAME", help="configuration preset: " + ", ".join(_presets()))
@@ -20,9 +21,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("analyze", help="compare a trained RNN's weights with the wave operator Phi (C7-C10)")
-    p.add_argument("dir", nargs="?", metavar="DIR", help="a training folder (weights.npz, metrics.json, task.json)")
+    p.add_argument("dir", nargs="?", metavar="DIR|FILE", help="a training folder (weights.npz, metrics.json, task.json) "
+                   "or a weights file like --weights")
     p.add_argument("--weights", metavar="FILE", help="an .npz with W_hh (H x H), W_uh (H x d), W_hy (d x H), "
-                   "or a GRU/LSTM's (cell, weight_ih_l0, weight_hh_l0, W_hy: read at its linearization)")
+                   "or a GRU/LSTM's (cell, weight_ih_l0, weight_hh_l0, W_hy: read at its linearization); "
+                   "a torch state_dict (.pt, .pth); a PyTorch Lightning checkpoint (.ckpt, read without running "
+                   "it; its hyper_parameters give the task)")
     add_task_args(p, required=False)
     p.add_argument("--road", choices=["readout", "input"], default="readout",
                    help="seed of the power-iteration basis: pinv(W_hy) (C8, default) or W_uh")
@@ -104,28 +108,36 @@ def cmd_train(args: argparse.Namespace) -> tuple[Any, str]:
 
 def cmd_analyze(args: argparse.Namespace) -> tuple[Any, str]:
     from ..io import read_json
-    from ..learning.analysis import analyze, load_weights
+    from ..learning.analysis import analyze
+    from ..learning.interop import load_network
     from ..plots import analysis_figures
     from ..theory.tasks import load_task
 
     if (args.dir is None) == (args.weights is None):
-        raise CliError("give either a training folder DIR or --weights FILE.npz (one of them)")
+        raise CliError("give either a training folder DIR or a weights file (FILE or --weights FILE), one of them")
+    if args.dir is not None and (Path(args.dir).is_file() or Path(args.dir).suffix in (".npz", ".pt", ".pth", ".ckpt")):
+        # `analyze FILE`: the same as --weights FILE
+        args.weights, args.dir = args.dir, None
     weights = Path(args.weights) if args.weights else Path(args.dir) / "weights.npz"
-    if args.task is None and args.lags is None:
-        if args.dir is None or not (Path(args.dir) / "task.json").exists():
-            raise CliError("a task is required: --task NAME --d D --s S, or --lags FILE")
+    imported = load_network(weights)
+    if task_given(args):
+        task = task_from_args(args)
+    elif imported.task is not None:
+        task = imported.task  # a checkpoint's hyper_parameters name it
+    elif args.dir is not None and (Path(args.dir) / "task.json").exists():
         task = load_task(Path(args.dir) / "task.json")
     else:
-        task = task_from_args(args)
+        raise CliError("a task is required: --task NAME --d D --s S, --lags FILE, or --authors-task ID1,ID2,ID3 --d D --s S")
     rank = args.rank
     if rank is not None and rank != "auto":
         if not rank.isdigit() or int(rank) < 1:
             raise CliError(f"--rank must be an integer >= 1 or 'auto', got {rank}")
         rank = int(rank)
-    rnn, init = load_weights(weights)
+    rnn, init = imported.network, imported.init
     res = analyze(rnn, task, init, road=args.road, rcond=args.rcond, rank=rank, normalize=args.normalize,
                   align=args.align, nonlinearity=args.nonlinearity, seed=args.seed)
     summary = res.to_json()
+    summary["network"] = imported.to_json()
     if not args.no_figures:
         out = Path(args.out) if args.out else (Path(args.dir) / "analysis" if args.dir else weights.parent / f"{weights.stem}-analysis")
         metrics_path = Path(args.dir) / "metrics.json" if args.dir else None
@@ -134,7 +146,10 @@ def cmd_analyze(args: argparse.Namespace) -> tuple[Any, str]:
     em = summary["eig_match"]
     lines = [
         f"{weights}: H = {summary['hidden']}, task {task.name} (d = {task.d}, s = {task.s})"
-        + (f", {summary['cell']} read at its linearization at 0 (C14)" if "cell" in summary else ""),
+        + (f", {summary['cell']} read at its linearization at 0 (C14)" if summary.get("cell") in ("gru", "lstm")
+           else f", {summary['cell']} read through its linear part" if "cell" in summary else "")
+        + ("" if imported.source == "npz" else f"; read by {imported.source}"
+           + (f", {len(imported.placeholders)} globals of the file not run" if imported.placeholders else "")),
         f"eigenvalues (C7): match mean {em['mean']:.4f}, max {em['max']:.4f}; angle error max {em['angle_max']:.4f} rad; "
         f"matched |lambda| mean {em['modulus_mean']:.4f}; {summary['n_outside']} further outside radius {summary['radius']:.3f}",
         f"basis (C8, {summary['road']}{', aligned' if summary['aligned'] else ''}): phi_error {summary['phi_error']:.4g}  "
@@ -149,6 +164,11 @@ def cmd_analyze(args: argparse.Namespace) -> tuple[Any, str]:
         "  before: " + (" ".join(f"{g:.3g}" for g in summary["grad_before"]) if summary["grad_before"] else "(no initial weights)"),
         "  after:  " + " ".join(f"{g:.3g}" for g in summary["grad_after"]),
     ]
+    if "diagonal" in summary:  # LRU / S4D: Lambda against the folded target spectrum (C15)
+        dg = summary["diagonal"]
+        lines.append(f"diagonal Lambda (C15): {dg['n_target']} target states of {dg['n_learned']}; angle error mean "
+                     f"{dg['angle_mean']:.4f}, max {dg['angle_max']:.4f} rad; matched |lambda| mean {dg['modulus_mean']:.4f}, "
+                     f"min {dg['modulus_min']:.4f}; largest leftover |lambda| {dg['extra_modulus_max']:.4f}")
     if "figures" in summary:
         lines.append("figures: " + ", ".join(summary["figures"]))
     return summary, "\n".join(lines)

@@ -51,7 +51,7 @@ from ..theory.two_phase import two_phase_batch
 from ..theory.wave_operator import LinearRNN, Phi
 from .._validate import rng as as_rng
 from .power_basis import intertwining_residual, krylov_alignment, phi_error, power_basis, restricted_phi_error, truncated_pinv
-from .spectrum_match import SpectrumMatch, match_spectrum
+from .spectrum_match import DiagonalMatch, SpectrumMatch, match_diagonal, match_spectrum
 from .weights import load_weights
 
 __all__ = [
@@ -179,25 +179,28 @@ class Analysis:
     d: int
     s: int
     cell: str | None = None
+    diagonal: dict | None = None
     match: SpectrumMatch | None = field(default=None, repr=False)
+    diagonal_match: DiagonalMatch | None = field(default=None, repr=False)
     Phi_hat: np.ndarray | None = field(default=None, repr=False)
     Phi: np.ndarray | None = field(default=None, repr=False)
     waves: np.ndarray | None = field(default=None, repr=False)
     substrate: np.ndarray | None = field(default=None, repr=False)
 
-    _ARRAYS = ("match", "Phi_hat", "Phi", "waves", "substrate")
+    _ARRAYS = ("match", "Phi_hat", "Phi", "waves", "substrate", "diagonal_match")
 
     def to_json(self) -> dict[str, Any]:
         out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in self._ARRAYS}
-        if out["cell"] is None:
-            del out["cell"]
+        for k in ("cell", "diagonal"):
+            if out[k] is None:
+                del out[k]
         return out
 
 
 def analyze(
     rnn: LinearRNN, task: LinearHDS, init: LinearRNN | None = None, road: str = "readout",
     rcond: float = 1e-10, rank: int | str | None = None, normalize: str = "scalar", align: bool = False,
-    nonlinearity: str = "tanh", radius: float | None = None, seed: int = 0,
+    nonlinearity: str = "tanh", radius: float | None = None, seed: int = 0, readout: Any = None,
 ) -> Analysis:
     """All measurements on one network: the spectrum (C7), the power basis (C8), the waves (C9), gradients (C10).
 
@@ -206,7 +209,14 @@ def analyze(
     truncated pseudo-inverse ("auto": the effective rank, i.e. the number of eigenvalues of W_hh
     outside the persistence radius, at most sd); ``align`` uses the Krylov-aligned basis
     K U^-1 (see krylov_alignment) for the headline phi_error and the waves; gradients are ||W_hh^k W_uh||, k=1..2s.
+    ``rnn`` (and ``init``) may also be a torch.nn.RNN/GRU/LSTM with its ``readout`` Linear, a state_dict or
+    a weights file (``interop.as_network``).
     """
+    if not isinstance(rnn, LinearRNN) or readout is not None:
+        from .interop import as_network
+
+        rnn = as_network(rnn, readout)
+        init = None if init is None else as_network(init, None if isinstance(init, LinearRNN) else readout, "init")
     check_task(rnn, task)
     if road not in ROADS:
         raise ValueError(f"road: expected one of {', '.join(ROADS)}, got {road!r}")
@@ -248,6 +258,8 @@ def analyze(
     }
     k_max = 2 * s
     network = getattr(rnn, "network", None)  # a gated network, read through its linearization (C14)
+    lam = getattr(network, "lam", None)  # a diagonal cell (LRU, S4D): its Lambda is its spectrum (C15)
+    dmatch = match_diagonal(lam, task) if lam is not None else None
     return Analysis(
         eig_match=match.summary(),
         n_outside=match.n_outside,
@@ -268,5 +280,7 @@ def analyze(
         d=d,
         s=s,
         cell=None if network is None else network.cell,
+        diagonal=None if dmatch is None else dmatch.summary(),
+        diagonal_match=dmatch,
         match=match, Phi_hat=Phi_hat, Phi=Phi(task), waves=waves, substrate=substrate,
     )

@@ -24,6 +24,10 @@ need no access to them. Example (TOML)::
     task_seeds = [0, 1, 2]      # random tasks only: one task per seed
     [[tasks]]
     lags = "my_task.json"       # or a task file, relative to the config
+    [[tasks]]
+    authors_task = [255, 0, 0]  # or the authors' task ID, with d and s
+    d = 8
+    s = 10
 
 Errors are ValueErrors that name the key (``tasks[1].d: ...``, ``train.lr: ...``).
 """
@@ -41,7 +45,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from .._validate import positive_int
-from ..theory.tasks import LinearHDS, load_task
+from ..theory.tasks import LinearHDS, authors_task, load_task
 from ..theory.task_library import TASKS, make_task
 
 __all__ = ["TaskSpec", "Cell", "SweepConfig", "load_config", "SEEDED_TASKS"]
@@ -113,6 +117,17 @@ def _task_specs(entry: object, i: int, base: Path) -> list[TaskSpec]:
         name = str(entry.get("name", Path(path).stem))
         lags = tuple(tuple(tuple(row) for row in A) for A in task.lags.tolist())
         return [TaskSpec(name, task.d, task.s, None, lags)]
+    if "authors_task" in entry:
+        _check_keys(entry, ("authors_task", "d", "s", "name"), where)
+        ids = entry["authors_task"]
+        if not isinstance(ids, list) or len(ids) != 3 or "d" not in entry or "s" not in entry:
+            raise ValueError(f"{where}authors_task: expected [ID1, ID2, ID3] with d and s")
+        try:
+            task = authors_task(*ids, entry["d"], entry["s"])
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{where}authors_task: {exc}") from None
+        lags = tuple(tuple(tuple(row) for row in A) for A in task.lags.tolist())
+        return [TaskSpec(str(entry.get("name", task.name)), task.d, task.s, None, lags)]
     _check_keys(entry, ("name", "d", "s", "task_seeds"), where)
     for key in ("name", "d", "s"):
         if key not in entry:

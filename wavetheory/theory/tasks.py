@@ -37,6 +37,7 @@ __all__ = [
     "parse_bindings",
     "random_signed_selection",
     "from_lags",
+    "authors_task",
     "load_task",
     "rollout",
 ]
@@ -282,11 +283,25 @@ def from_lags(lags: object, name: str = "lags") -> LinearHDS:
     return LinearHDS(lags, name=name)
 
 
+def authors_task(id1: int, id2: int, id3: int, d: int, s: int) -> LinearHDS:
+    """The authors' linear variable-binding task (ID1, ID2, ID3) of width d and history s (see ``task_ids``).
+
+    x_j(t) = sign_j x_c(t - k) with A_k[j, c] = F[(s - k) d + c, j], F their (s d) x d operator.
+
+    >>> authors_task(255, 0, 0, 8, 10) == repeat_copy(8, 10)
+    True
+    """
+    from .task_ids import decode
+
+    return LinearHDS(decode(id1, id2, id3, d, s), name=f"authors:{id1},{id2},{id3}")
+
+
 def load_task(path: str | Path) -> LinearHDS:
     """Read a task from JSON: ``{"lags": [A_1, ..., A_s]}`` or ``{"bindings": "-x1(t-2), ..."}``.
 
     The bindings form may also be a list of ``{"component", "lag", "sign"}`` objects and may give
-    ``"s"``. Errors name the file and what was expected.
+    ``"s"``; ``{"authors_task": [ID1, ID2, ID3], "d": D, "s": S}`` is the authors' task ID
+    (``authors_task``). Errors name the file and what was expected.
     """
     path = Path(path)
     try:
@@ -297,9 +312,14 @@ def load_task(path: str | Path) -> LinearHDS:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    if not isinstance(obj, dict) or not ({"lags", "bindings"} & obj.keys()):
-        raise ValueError(f'{path}: expected an object with "lags": [A_1, ..., A_s] or "bindings"')
+    if not isinstance(obj, dict) or not ({"lags", "bindings", "authors_task"} & obj.keys()):
+        raise ValueError(f'{path}: expected an object with "lags": [A_1, ..., A_s], "bindings" or "authors_task"')
     try:
+        if "authors_task" in obj:
+            ids = obj["authors_task"]
+            if not isinstance(ids, list) or len(ids) != 3 or "d" not in obj or "s" not in obj:
+                raise ValueError('expected "authors_task": [ID1, ID2, ID3] with "d" and "s"')
+            return authors_task(*ids, obj["d"], obj["s"])
         if "lags" in obj:
             return LinearHDS(obj["lags"], name=str(obj.get("name", path.stem)))
         b = obj["bindings"]

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Mutation testing of the modules that decide verdicts (not part of CI; slow: ~1 h on 2 cores).
+#
+#   bash scripts/mutation.sh                 # the documented run (MUTATED below)
+#   bash scripts/mutation.sh 'wavetheory.theory.gradients*'   # any other mutant-name globs
+#
+# mutmut (configured in pyproject.toml, [tool.mutmut], for wavetheory/theory and wavetheory/claims) copies
+# the package to mutants/, mutates one function at a time and runs the tests that cover it. Then
+# scripts/mutation_report.py writes docs/mutation_run.json (counts, score, every surviving mutant and, for
+# those listed in docs/mutation_equivalent.toml, why it is equivalent) and README's mutation block; it
+# exits 1 while a surviving mutant is neither killed by a test nor listed as equivalent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MUTATED=('wavetheory.claims.evidence.*' 'wavetheory.theory.eigenstructure.*' 'wavetheory.theory.realizability.*')
+if [ "$#" -gt 0 ]; then MUTATED=("$@"); fi
+export HYPOTHESIS_PROFILE=ci OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 MPLBACKEND=Agg
+nice -n 10 python -m mutmut run --max-children "${MUTMUT_CHILDREN:-1}" "${MUTATED[@]}" || true
+python scripts/mutation_report.py "${MUTATED[@]}"
