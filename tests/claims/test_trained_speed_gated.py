@@ -35,6 +35,9 @@ def test_c13_arms_are_data_and_a_missing_cell_is_listed_not_run(monkeypatch):
     monkeypatch.setattr(learning_speed, "ARMS", learning_speed.ARMS + (Arm("new-cell", {"cell": "no-such-cell"}, "reference"),))
     ok, missing = available_arms()
     assert "new-cell" in [a.name for a in missing] and "shift" in [a.name for a in ok]
+    quick_ok, quick_missing = available_arms(quick=True)  # the costly reference cells run in full mode only
+    assert {a.name for a in quick_missing} >= {a.name for a in learning_speed.ARMS if not a.quick}
+    assert {"default", "orthogonal", "identity", "shift", "wave"} <= {a.name for a in quick_ok}
 
 
 def test_c13_shift_vs_each_standard_initialization_paired_by_seed():
@@ -76,7 +79,8 @@ def reading(wave: bool, accuracy: float = 0.996) -> dict:
     return {"accuracy": accuracy, "eig_match": {"angle_max": 0.001 if wave else 3.0}, "wave_r2": 0.8 if wave else 0.1,
             "lag_sign_accuracy": [0.999] * 4, "transport_sign_accuracy": [0.99 if wave else 0.7] * 3,
             "operating_point": {"angle_counts": [3] * 4 if wave else [6, 0, 6, 0]},
-            "roots": {"angle_error_mean": 0.05, "total": 3}, "init": {"roots": {"angle_error_mean": 0.4}},
+            "roots": {"angle_error_mean": 0.05, "total": 3},
+            "init": {"roots": {"angle_error_mean": 0.4}, "lag_sign_accuracy": [0.9, 0.6, 0.55, 0.5]},
             "odd_residual": 0.0, "odd_network_accuracy_bound": 0.775}
 
 
@@ -106,6 +110,7 @@ def test_every_check_the_c14_study_computes_is_in_the_record():
     ("gru", "lag_sign_accuracy", [0.999, 0.999, 0.9, 0.5]),  # a solved GRU that does not store the past
     ("rnn", "transport_sign_accuracy", [0.7] * 3),
     ("rnn", "operating_point", {"angle_counts": [6, 0, 6, 0]}),
+    ("gru", "init", {"lag_sign_accuracy": [0.99] * 4}),  # a control that holds every lag untrained: no evidence
 ])
 def test_c14_breaking_a_stated_trained_check_refutes(family, key, value):
     R = readings()

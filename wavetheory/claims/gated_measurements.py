@@ -173,7 +173,14 @@ def gated_reading(result: Any) -> dict:
         "decode_r2": a.decode_r2, "effective_rank": a.effective_rank,
         "spectral_radius": a.spectral_radius,
         **_network_reading(result.rnn, task, seed, config.horizons[-1]),
+        "init": {"lag_sign_accuracy": _lag_accuracy(result.init, task, seed, config.horizons[-1])},
     }
+
+
+def _lag_accuracy(net: LinearRNN, task: LinearHDS | HDS, seed: int, horizon: int, batch: int = 256) -> list[float]:
+    """Held-out sign accuracy of x(t-k) decoded linearly from the network's own states, k = 0..s-1 (the control)."""
+    u, x = trajectory(task, batch, horizon, np.random.default_rng([seed, 14, 4]))
+    return lag_decoding(network_run(net, u)[1], x, task.s)[1].tolist()
 
 
 def _top_eigs(W: np.ndarray, s: int, m: int) -> dict:

@@ -140,6 +140,9 @@ def specs(horizon: int) -> list[Spec]:
         out.append(Spec(f"{fam}_substrate", f"trained {fam}: every lag 0..s-1 linearly decodable from h(t) "
                         f"(held-out sign accuracy >= {DECODABLE})", "stated", fam, lambda r: min(r["lag_sign_accuracy"]),
                         lambda v: v >= DECODABLE, DECODABLE))
+        out.append(Spec(f"{fam}_substrate_init", f"control: the same {fam} at initialization does not hold every lag "
+                        f"(min held-out sign accuracy < {DECODABLE})", "control", fam,
+                        lambda r: min(r["init"]["lag_sign_accuracy"]), lambda v: v < DECODABLE, DECODABLE))
     for fam in ("rnn", "majority"):
         out.append(Spec(f"{fam}_transport", f"trained {fam}: the linearization moves the columns, sign(D_k W_hh h(t)) = "
                         f"x(t+1-k) for k = 1..s-1 (sign accuracy >= {DECODABLE})", "stated", fam,

@@ -3,9 +3,9 @@
 The arms are data (``ARMS``): PyTorch's default, Haar-orthogonal W_hh (Saxe et al. 2014), the identity
 W_hh (IRNN, Le et al. 2015), the pure block shift (our analogue of Keller et al.'s shift-initialized
 wave-RNN, ICLR 2024), Keller et al.'s wave-RNN itself and the LRU as cells (``TrainConfig.cell`` "wrnn",
-"lru": run when ``learning.config`` offers the cell, listed as not run otherwise), and the wave
-solution itself ("wave": initialized at the answer, a sanity row that must already solve, not evidence).
-Adding an arm is one line.
+"lru": reported rows, not checks; full mode only, for their cost, and listed as not run otherwise), and the
+wave solution itself ("wave": initialized at the answer, a sanity row that must already solve, not evidence).
+Adding an arm is one line; an arm whose cell this build lacks is listed as not run.
 
 Measure: the trainer's ``target_step``, the first step at which a fresh evaluation at the final horizon
 reaches ``TRAIN_TARGET``. A run that never does is *right-censored* at its step bound: it ranks above every
@@ -44,33 +44,48 @@ class Arm:
     """
 
     name: str
-    config: dict[str, Any]
+    config: dict[str, Any]  # TrainConfig fields; a callable value is a function of s
     role: str
+    quick: bool = True  # run in quick mode too (False: full mode only, for cost)
+
+    def fields(self, s: int) -> dict[str, Any]:
+        return {k: v(s) if callable(v) else v for k, v in self.config.items()}
 
 
+D = 3  # repeat copy d = 3, as C7-C10's quick networks
+_H = TrainConfig().hidden
+
+
+def _ring(s: int) -> int:
+    """Wave-RNN width: 2d channels x n positions with n >= s (the wave must not wrap within the substrate),
+    at least the Elman arms' hidden size (rounded down to a multiple of 2d)."""
+    return 2 * D * max(_H // (2 * D), s)
+
+
+# the wave-RNN and the LRU loop over time in Python: 40 and 11 s of CPU per run at s = 10 (measured, seed 0),
+# ~3x the Elman arms together; they run in full mode only, and quick mode says so
 ARMS: tuple[Arm, ...] = (
     Arm("default", {"init": "default"}, "baseline"),
     Arm("orthogonal", {"init": "orthogonal"}, "baseline"),
     Arm("identity", {"init": "identity"}, "baseline"),
     Arm("shift", {"init": "shift"}, "claim"),
-    Arm("wrnn", {"cell": "wrnn"}, "reference"),  # Keller et al.'s wave-RNN (state-space issue's cell)
-    Arm("lru", {"cell": "lru"}, "reference"),  # the linear recurrent unit (state-space issue's cell)
+    Arm("wrnn", {"cell": "wrnn", "hidden": _ring}, "reference", quick=False),  # Keller et al.'s wave-RNN
+    Arm("lru", {"cell": "lru"}, "reference", quick=False),  # the linear recurrent unit (Orvieto et al. 2023)
     Arm("wave", {"init": "wave"}, "sanity"),
 )
 
-D = 3  # repeat copy d = 3, as C7-C10's quick networks
 HORIZONS = (10, 20, 40)  # a short curriculum: speed to a working memory, not the longest horizon
 QUICK_S, FULL_S = (10,), (10, 20, 40)
 BOUND = {True: 1500, False: 4000}  # step bound (quick, full): ~4x the default arm's median at s = 10 in quick
 
 
-def available_arms() -> tuple[list[Arm], list[Arm]]:
-    """(arms this build can train, arms whose cell or init it does not offer yet)."""
+def available_arms(quick: bool = False) -> tuple[list[Arm], list[Arm]]:
+    """(arms to train, arms not run: a cell or init this build lacks, or full-mode-only arms in quick mode)."""
     ok, missing = [], []
     for arm in ARMS:
         try:
-            TrainConfig(**arm.config)
-            ok.append(arm)
+            TrainConfig(**arm.fields(QUICK_S[0]))
+            (ok if arm.quick or not quick else missing).append(arm)
         except ValueError:
             missing.append(arm)
     return ok, missing
@@ -90,8 +105,8 @@ def c13_families(ctx: Context) -> dict[tuple[str, int], Family]:
     """(arm, s) -> the family of runs (repeat copy d = 3, seeds of the run) for every available arm."""
     ks, out = tuple(seeds(ctx)), {}
     for s in (QUICK_S if ctx.quick else FULL_S):
-        for arm in available_arms()[0]:
-            config = {"horizons": HORIZONS, "steps": BOUND[ctx.quick], "target": TRAIN_TARGET, **arm.config}
+        for arm in available_arms(ctx.quick)[0]:
+            config = {"horizons": HORIZONS, "steps": BOUND[ctx.quick], "target": TRAIN_TARGET, **arm.fields(s)}
             task = repeat_copy(D, s)
             out[(arm.name, s)] = Family(task, config, ks, describe(task, TrainConfig(seed=ks[0], **config), ks),
                                         init_accuracy if arm.role == "sanity" else None,
@@ -144,7 +159,7 @@ def claim_c13(ctx: Context) -> ClaimResult:
     bound = BOUND[ctx.quick]
     checks = c13_checks(steps, fams, sanity, bound)
     table = {name: {s: median_interval(v) for (n, s), v in steps.items() if n == name} for name, _ in fams}
-    missing = [a.name for a in available_arms()[1]]
+    missing = [a.name for a in available_arms(ctx.quick)[1]]
     rows = "; ".join(f"{name} s = {s}: {_fmt(m, bound)}" for name, per_s in table.items() for s, m in per_s.items())
     if "figs_c13" not in ctx.cache:
         from ..plots import plot_steps_to_solve
@@ -157,4 +172,5 @@ def claim_c13(ctx: Context) -> ClaimResult:
     return ClaimResult("C13", checks, summary=(
         f"Steps to a fresh accuracy of {TRAIN_TARGET:g} at horizon {HORIZONS[-1]} ({len(seeds(ctx))} seeds each; "
         f"never solved = censored at {bound}): {rows}."
-        + (f" Not run (cell or initialization not in this build): {', '.join(missing)}." if missing else "")))
+        + (f" Not run{' in quick mode (cost; see learning_speed.ARMS)' if ctx.quick else ''}: {', '.join(missing)}."
+           if missing else "")))
