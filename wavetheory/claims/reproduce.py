@@ -70,8 +70,10 @@ def reproduce(out: str | Path, quick: bool = True, seed: int = 0, claims: list[s
             fn = CLAIMS.get(cid)
             results.append(fn(ctx) if fn else ClaimResult(cid, [], summary="no check implemented"))
             bar.update()
-    finally:
-        ctx.cache["training"] = stop_training(ctx)
+    except BaseException:  # an error, Ctrl-C or SIGTERM: stop the training workers now
+        stop_training(ctx, kill=True)
+        raise
+    ctx.cache["training"] = stop_training(ctx)
     bar.close()
     ctx.cache["results"] = results
     return results, ctx

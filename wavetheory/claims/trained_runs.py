@@ -172,12 +172,12 @@ def start_training(ctx: Context, ids: list[str], workers: int | None = None) -> 
     return p
 
 
-def stop_training(ctx: Context) -> dict[str, Any]:
-    """Close the run's pool; what it did (jobs, CPU seconds summed over the workers)."""
+def stop_training(ctx: Context, kill: bool = False) -> dict[str, Any]:
+    """Close the run's pool (``kill``: without waiting for running jobs); what it did (jobs, CPU seconds of the workers)."""
     p = ctx.cache.get("pool")
     if p is None:
         return {}
-    p.close()
+    p.close(kill=kill)
     return {"jobs": len(p.jobs), "cpu_seconds": round(p.cpu_seconds, 1), "workers": p.workers}
 
 

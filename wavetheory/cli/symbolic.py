@@ -59,9 +59,14 @@ def cmd_realizable(args: argparse.Namespace) -> tuple[Any, str]:
     from ..theory.diagonal_recurrence import diagonal_profile
     from ..theory.realizability import realizability_report
 
+    from .._validate import matrix_bytes, require_memory
+
     if args.horizon is not None and args.horizon < 1:
         raise CliError(f"--horizon must be >= 1, got {args.horizon}")
     task = task_from_args(args)
+    H = task.s + 1 if args.horizon is None else args.horizon
+    # the continuation map (sd x (s + H) d), the required map and the Toeplitz fit: four copies
+    require_memory(matrix_bytes(task.s * task.d, (task.s + H) * task.d, copies=4), f"realizable: horizon {H}")
     rep = realizability_report(task, horizon=args.horizon)
     rep["task"] = task.name
     lines = [

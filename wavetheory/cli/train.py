@@ -106,7 +106,16 @@ def cmd_train(args: argparse.Namespace) -> tuple[Any, str]:
     return result, "\n".join(lines)
 
 
+def analysis_bytes(H: int, d: int, s: int) -> int:
+    """Memory of ``analyze``: eigensolvers and power bases of W_hh (~8 H x H), Phi and its alignment (~6 sd x sd),
+    and the hidden states of 256 fresh sequences of 3 s steps with their waves (~4 copies)."""
+    from .._validate import matrix_bytes
+
+    return matrix_bytes(H, H, copies=8) + matrix_bytes(s * d, s * d, copies=6) + matrix_bytes(256 * 3 * s, H + s * d, copies=4)
+
+
 def cmd_analyze(args: argparse.Namespace) -> tuple[Any, str]:
+    from .._validate import require_memory
     from ..io import read_json
     from ..learning.analysis import analyze
     from ..learning.interop import load_network
@@ -134,6 +143,7 @@ def cmd_analyze(args: argparse.Namespace) -> tuple[Any, str]:
             raise CliError(f"--rank must be an integer >= 1 or 'auto', got {rank}")
         rank = int(rank)
     rnn, init = imported.network, imported.init
+    require_memory(analysis_bytes(rnn.hidden, task.d, task.s), f"analyze: H = {rnn.hidden}, s*d = {task.s * task.d}")
     res = analyze(rnn, task, init, road=args.road, rcond=args.rcond, rank=rank, normalize=args.normalize,
                   align=args.align, nonlinearity=args.nonlinearity, seed=args.seed)
     summary = res.to_json()

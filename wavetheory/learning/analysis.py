@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import one_of, positive_float, positive_int
 from ..theory.gradients import propagation_norms
 from ..theory.tasks import LinearHDS
 from ..theory.two_phase import two_phase_batch
@@ -218,15 +219,21 @@ def analyze(
         rnn = as_network(rnn, readout)
         init = None if init is None else as_network(init, None if isinstance(init, LinearRNN) else readout, "init")
     check_task(rnn, task)
-    if road not in ROADS:
-        raise ValueError(f"road: expected one of {', '.join(ROADS)}, got {road!r}")
+    if init is not None:
+        if not isinstance(init, LinearRNN):
+            raise TypeError(f"init: expected a LinearRNN or None, got {type(init).__name__}")
+        if (init.hidden, init.d) != (rnn.hidden, rnn.d):
+            raise ValueError(f"init: the initial network has H = {init.hidden}, d = {init.d}; "
+                             f"the network has H = {rnn.hidden}, d = {rnn.d}")
+    one_of(road, "road", ROADS)
+    positive_float(rcond, "rcond", allow_zero=True)
+    if rank is not None and rank != "auto":
+        positive_int(rank, "rank")
     s, d = task.s, task.d
     match = match_spectrum(rnn.W_hh, task, radius)
     effective_rank = int(np.sum(np.abs(np.concatenate([match.learned, match.extra])) > match.radius))
     if rank == "auto":
         rank = min(effective_rank, s * d)
-    elif rank is not None and (isinstance(rank, bool) or not isinstance(rank, (int, np.integer)) or rank < 1):
-        raise ValueError(f"rank: expected an integer >= 1, 'auto' or None, got {rank!r}")
     bases, mats = {}, {}
     U_inv = np.linalg.inv(krylov_alignment(task))
     for r in ROADS:

@@ -18,7 +18,8 @@ key once on N spawned worker processes and hands back ``TrainResult`` objects:
   asked for after ``start()`` runs here when its value is first read.
 * Workers: the ``spawn`` start method (a forked torch can deadlock in its OpenMP pool) with one
   torch thread (``TrainConfig.threads``) and OMP/MKL/OpenBLAS at one thread, set in the environment
-  the child starts with, before it imports numpy (``worker_env``). ``workers = 0`` trains in this
+  the child starts with, before it imports numpy (``worker_env``); a worker dies with its driver
+  (``watch_parent``), and a driver that stops on an error kills its workers (``close(kill=True)``). ``workers = 0`` trains in this
   process, lazily, when a result is first asked for (tests, single claims).
 * Same seed, same result: a job trains with the same code, seed and one thread in a worker as in
   this process, so its weights are bit-identical to ``train(task, config)`` (CPU).
@@ -35,6 +36,9 @@ import hashlib
 import json
 import os
 import re
+import signal
+import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +47,9 @@ from typing import Any, Callable, Iterator
 from ..theory.tasks import HDS, LinearHDS
 from .config import TrainConfig
 
-__all__ = ["Job", "TrainingPool", "TrainingFailed", "task_identity", "worker_env", "WORKER_ENV"]
+__all__ = [
+    "Job", "TrainingPool", "TrainingFailed", "task_identity", "worker_env", "watch_parent", "kill_workers", "WORKER_ENV",
+]
 
 # one BLAS/OpenMP thread per worker process: N workers on N cores is one thread per core
 WORKER_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
@@ -68,6 +74,33 @@ def worker_env() -> Iterator[None]:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+def watch_parent(parent: int) -> None:
+    """Initializer of a local worker: ignore Ctrl-C (the driver handles it) and die with the driver ``parent``."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+
+            PR_SET_PDEATHSIG = 1
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
+    if os.getppid() != parent:  # the driver died before the kernel was told
+        os._exit(1)
+
+    def poll() -> None:  # the portable road, and a second one on Linux
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=poll, name="wavetheory-watch-driver", daemon=True).start()
+
+
+def kill_workers(ex: cf.ProcessPoolExecutor) -> None:
+    """Kill a process pool's workers now (a stopping driver will not record what they are running)."""
+    for proc in list((getattr(ex, "_processes", None) or {}).values()):
+        with contextlib.suppress(Exception):
+            proc.kill()
 
 
 def task_identity(task: LinearHDS | HDS) -> dict:
@@ -180,7 +213,8 @@ class TrainingPool:
         if self._executor is None:
             import multiprocessing
 
-            self._executor = cf.ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self._executor = cf.ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                                    initializer=watch_parent, initargs=(os.getpid(),))
         with worker_env():  # workers are spawned at submit time: they start with one BLAS thread
             for key in keys:
                 job = self._jobs[key]
@@ -230,9 +264,11 @@ class TrainingPool:
     def jobs(self) -> list[Job]:
         return list(self._jobs.values())
 
-    def close(self) -> None:
-        """Wait for nothing more: cancel pending jobs and stop the workers."""
+    def close(self, kill: bool = False) -> None:
+        """Cancel pending jobs and stop the workers (``kill``: now, without waiting for the running jobs)."""
         if self._executor is not None:
+            if kill:
+                kill_workers(self._executor)
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
         if self._bar is not None:
@@ -242,8 +278,8 @@ class TrainingPool:
     def __enter__(self) -> "TrainingPool":
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, kind: object, *exc: object) -> None:
+        self.close(kill=kind is not None)  # an error, Ctrl-C or SIGTERM in the driver: do not wait for the workers
 
 
 def _cost(job: Job) -> float:

@@ -8,19 +8,19 @@ linearization at the zero fixed point (``gated.linearize``, C14); "lru" (``nu_lo
 ``A_im``, ``log_dt`` (N,), B and C alike), read as their exact real form of size 2N
 (``DiagonalRecurrence``, C15); "wrnn" (``K`` (c, c, k), ``b_K`` (c,), ``W_x`` (c n, d), ``b_x``,
 ``W_y`` (d, c n), ``b_y``), read with W_hh = the unrolled convolution (``WaveRNN``, C13).
-Initial values carry the suffix ``_init``. Files are read with ``allow_pickle=False``: a weights
-file never runs code.
+Initial values carry the suffix ``_init``. Files are read as untrusted input (``io.read_npz``):
+never unpickled, checked against the memory limit before anything is allocated, and any defect is
+one ValueError naming the file.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..io import save_npz
-from dataclasses import dataclass
-
+from ..io import read_npz, save_npz
 from ..theory.diagonal_recurrence import DiagonalRecurrence
 from ..theory.gated import GatedWeights, Linearization, linearize
 from ..theory.wave_operator import LinearRNN
@@ -78,16 +78,16 @@ def load_weights(path: str | Path) -> tuple[LinearRNN, LinearRNN | None]:
 
     A file with a ``cell`` key ("gru" or "lstm", torch layout weight_ih_l0, weight_hh_l0, W_hy) gives
     the linearizations at 0 instead (gated.Linearization: a LinearRNN that also holds the network).
-    Raises ValueError naming the file and the missing key or the wrong shape.
+    Raises ValueError naming the file: unreadable or corrupt (empty, truncated, bad CRC, a pickle, a
+    header that lies about its size), a missing key, a wrong shape, complex or non-finite values.
     """
     path = Path(path)
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"{path}: cannot read weights ({exc})") from None
+    arrays = read_npz(path)
     if "cell" in arrays:
-        cell = str(arrays.pop("cell"))
+        cell = arrays.pop("cell")
+        if cell.dtype.kind != "U" or cell.ndim != 0:
+            raise ValueError(f"{path}: 'cell' must be a string naming the cell, got a {cell.dtype} array of shape {cell.shape}")
+        cell = str(cell)
         try:
             rnn = network_from_arrays(cell, arrays)
             init = network_from_arrays(cell, arrays, "_init") if any(k.endswith("_init") for k in arrays) else None
