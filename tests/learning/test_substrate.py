@@ -118,7 +118,6 @@ def test_mean_jacobian_at_rest_is_W_hh():
         mean_jacobian(rnn, np.zeros((1, 2, 2)), 2)
 
 
-<<<<<<< HEAD
 def test_mean_jacobian_of_an_elman_network_is_the_average_of_its_step_jacobians():
     """Two roads: the vectorized Elman average == diag(1 - h(t)^2) W_hh summed step by step (float64 rounding)."""
     rng = np.random.default_rng(5)
@@ -131,7 +130,8 @@ def test_mean_jacobian_of_an_elman_network_is_the_average_of_its_step_jacobians(
             h = np.tanh(net.W_hh @ h + net.W_uh @ u[b, t])
             total += (1 - h**2)[:, None] * net.W_hh if t >= 2 else 0.0
     np.testing.assert_allclose(mean_jacobian(net, u, start=2), total / 15, rtol=0, atol=1e-13)
-=======
+
+
 def test_k_is_checked_like_every_integer_argument():
     with pytest.raises(TypeError, match="^k: expected an integer >= 1, got True"):
         nonlinear_copy(3, 4, k=True)
@@ -139,4 +139,3 @@ def test_k_is_checked_like_every_integer_argument():
         nonlinear_copy(3, 4, k=1.5)
     with pytest.raises(ValueError, match=r"^k: expected an integer 1 <= k <= s = 4, got 5"):
         nonlinear_copy(3, 4, k=5)
->>>>>>> main
