@@ -1,6 +1,6 @@
 """Summarize a mutmut run: docs/mutation_run.json and README's mutation block (run by scripts/mutation.sh).
 
-Reads the statuses mutmut stored under mutants/ (``python -m mutmut results --all``) for the mutants whose
+Reads the statuses mutmut stored under mutants/ (``python -m mutmut results --all true``) for the mutants whose
 names match the globs given on the command line, and docs/mutation_equivalent.toml (mutant name = the reason
 it is equivalent: no test can tell it from the original). Writes the counts, the score and every survivor
 to docs/mutation_run.json, re-renders README.md's mutation block from it, and exits 1 while a surviving
@@ -25,7 +25,7 @@ SURVIVED = {"survived", "no tests", "suspicious"}  # nothing noticed: kill it or
 
 
 def statuses() -> dict[str, str]:
-    out = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all"], cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"], cwd=ROOT, capture_output=True, text=True, check=True)
     rows = {}
     for line in out.stdout.splitlines():
         name, sep, status = line.strip().rpartition(": ")
