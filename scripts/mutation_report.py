@@ -2,7 +2,9 @@
 
 Reads the statuses mutmut stored under mutants/ (``python -m mutmut results --all true``) for the mutants whose
 names match the globs given on the command line, and docs/mutation_equivalent.toml (mutant name = the reason
-it is equivalent: no test can tell it from the original). Writes the counts, the score and every survivor
+it is equivalent: no test can tell it from the original). One class is recognized from the mutant's diff
+(``python -m mutmut show``) instead of by name: a mutant that only edits the text inside the string literals of
+a ``raise`` line (``"XXhorizon: ...XX"``) changes an error message, not a result; it is listed with that reason. Writes the counts, the score and every survivor
 to docs/mutation_run.json, re-renders README.md's mutation block from it, and exits 1 while a surviving
 mutant is neither killed by a test nor listed as equivalent, or a listed one no longer survives.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import json
+import re
 import subprocess
 import sys
 import tomllib
@@ -34,6 +37,22 @@ def statuses() -> dict[str, str]:
     return rows
 
 
+MESSAGE_ONLY = ("changes only the text of an error message (string literals of a raise line); the exception type "
+                "and the argument name that the tests match are unchanged")
+_STRING = re.compile(r"""(?:[rRfFbBuU]{0,2})("[^"\\]*(?:\\.[^"\\]*)*"|'[^'\\]*(?:\\.[^'\\]*)*')""")
+
+
+def message_only(name: str) -> bool:
+    """True when the mutant's diff replaces one raise line by one that differs only inside string literals."""
+    diff = subprocess.run([sys.executable, "-m", "mutmut", "show", name], cwd=ROOT, capture_output=True, text=True).stdout
+    old = [ln[1:] for ln in diff.splitlines() if ln.startswith("-") and not ln.startswith("---")]
+    new = [ln[1:] for ln in diff.splitlines() if ln.startswith("+") and not ln.startswith("+++")]
+    if len(old) != 1 or len(new) != 1 or "raise " not in old[0] or "raise " not in new[0]:
+        return False
+    blank = lambda line: _STRING.sub('""', line)  # noqa: E731
+    return old[0] != new[0] and blank(old[0]) == blank(new[0])
+
+
 def main(globs: list[str]) -> int:
     rows = {n: s for n, s in statuses().items() if any(fnmatch.fnmatch(n, g) for g in globs)}
     if not rows:
@@ -45,8 +64,10 @@ def main(globs: list[str]) -> int:
         return 1
     listed = tomllib.loads(EQUIVALENT.read_text())["equivalent"] if EQUIVALENT.exists() else {}
     survivors = sorted(n for n, s in rows.items() if s in SURVIVED)
-    equivalent = [{"name": n, "reason": listed[n]} for n in survivors if n in listed]
-    unexplained = [n for n in survivors if n not in listed]
+    reasons = {n: listed[n] for n in survivors if n in listed}
+    reasons.update({n: MESSAGE_ONLY for n in survivors if n not in listed and message_only(n)})
+    equivalent = [{"name": n, "reason": reasons[n]} for n in survivors if n in reasons]
+    unexplained = [n for n in survivors if n not in reasons]
     stale = sorted(n for n in listed if n in rows and n not in survivors)
     killed = sum(s in KILLED for s in rows.values())
     modules = sorted({n.split(".x_")[0].split(".xǁ")[0] for n in rows})
