@@ -25,6 +25,7 @@ EQUIVALENT = ROOT / "docs" / "mutation_equivalent.toml"
 RUN = ROOT / "docs" / "mutation_run.json"
 KILLED = {"killed", "timeout", "segfault", "caught by type check"}  # a test (or the type checker) noticed
 SURVIVED = {"survived", "no tests", "suspicious"}  # nothing noticed: kill it or explain it
+NOT_RUN = "not checked"  # the run was stopped before this mutant
 
 
 def statuses() -> dict[str, str]:
@@ -58,10 +59,12 @@ def main(globs: list[str]) -> int:
     if not rows:
         print(f"no mutant matches {globs}: run mutmut first (bash scripts/mutation.sh)")
         return 1
-    unknown = sorted({s for s in rows.values()} - KILLED - SURVIVED)
+    unknown = sorted({s for s in rows.values()} - KILLED - SURVIVED - {NOT_RUN})
     if unknown:
-        print(f"the run is incomplete (statuses {unknown}): rerun bash scripts/mutation.sh")
+        print(f"unexpected statuses {unknown}: rerun bash scripts/mutation.sh")
         return 1
+    not_run = sorted(n for n, s in rows.items() if s == NOT_RUN)  # an interrupted run: reported, not scored
+    rows = {n: s for n, s in rows.items() if s != NOT_RUN}
     listed = tomllib.loads(EQUIVALENT.read_text())["equivalent"] if EQUIVALENT.exists() else {}
     survivors = sorted(n for n, s in rows.items() if s in SURVIVED)
     reasons = {n: listed[n] for n in survivors if n in listed}
@@ -71,10 +74,11 @@ def main(globs: list[str]) -> int:
     stale = sorted(n for n in listed if n in rows and n not in survivors)
     killed = sum(s in KILLED for s in rows.values())
     modules = sorted({n.split(".x_")[0].split(".xǁ")[0] for n in rows})
+    functions = {m: sorted({n.split("__mutmut_")[0].split(m + ".")[1] for n in rows if n.startswith(m + ".")}) for m in modules}
     run = {
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"),
         "command": "bash scripts/mutation.sh" + ("" if globs == DEFAULT else " " + " ".join(globs)),
-        "globs": globs, "modules": modules, "mutants": len(rows), "killed": killed, "survived": len(survivors),
+        "globs": globs, "modules": modules, "functions": functions, "not_run": len(not_run), "mutants": len(rows), "killed": killed, "survived": len(survivors),
         "equivalent": equivalent, "unexplained": unexplained,
         "score": killed / len(rows), "score_without_equivalent": killed / (len(rows) - len(equivalent)),
         "by_status": {s: sum(v == s for v in rows.values()) for s in sorted(set(rows.values()))},
@@ -90,10 +94,15 @@ def main(globs: list[str]) -> int:
         print(f"  survived, not explained: {n}  (python -m mutmut show {n})")
     for n in stale:
         print(f"  listed as equivalent but no longer survives: {n}")
-    return 1 if unexplained or stale else 0
+    if not_run:
+        print(f"  {len(not_run)} mutants not run (the run was stopped): rerun bash scripts/mutation.sh to finish")
+    return 1 if unexplained or stale or not_run else 0
 
 
-DEFAULT = ["wavetheory.claims.evidence.*", "wavetheory.theory.eigenstructure.*", "wavetheory.theory.realizability.*"]
+E = "wavetheory.theory.eigenstructure"
+DEFAULT = ["wavetheory.claims.evidence.*", "wavetheory.theory.realizability.*", f"{E}.x_rank_sequence*", f"{E}.x_jordan_*",
+           f"{E}.x_structure_eigenvalues*", f"{E}.x_eigenvalue_condition_numbers*", f"{E}.x_eigenvector_condition*",
+           f"{E}.x_departure_from_normality*", f"{E}.x_cluster_spread*"]  # as in scripts/mutation.sh
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:] or DEFAULT))
