@@ -10,7 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from wavetheory.io import atomic_write, read_json, save_npz, write_json, write_text
+import hostile_files
+from wavetheory._validate import MEMORY_ENV
+from wavetheory.io import (
+    LOCK, atomic_write, json_text, locked_folder, read_json, read_npz, remove_temporaries, save_npz, write_json, write_text,
+)
 
 
 class Boom(RuntimeError):
@@ -67,16 +71,15 @@ def test_write_json_converts_numpy_complex_and_paths(tmp_path):
     assert not (tmp_path / "bad.json").exists()  # the failed dump left nothing behind
 
 
-def test_write_json_writes_nan_and_infinity_as_python_does(tmp_path):
-    """Current behaviour, pinned: non-finite floats become the tokens NaN / Infinity (Python's json
-    default, not strict JSON); read_json reads them back. Strict parsers (JavaScript, jq) reject them."""
-    path = write_json(tmp_path / "n.json", {"x": float("nan"), "y": float("inf"), "z": np.float64("-inf")})
-    text = path.read_text()
-    assert '"x": NaN' in text and '"y": Infinity' in text and '"z": -Infinity' in text
-    back = read_json(path)
-    assert math.isnan(back["x"]) and back["y"] == math.inf and back["z"] == -math.inf
-    with pytest.raises(ValueError):  # a strict reader refuses the file
-        json.loads(text, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
+def test_json_is_strict_non_finite_numbers_become_null(tmp_path):
+    """JSON has no NaN or Infinity: a non-finite float is written as an explicit null, and the
+    text is valid for strict parsers (allow_nan=False is the final guard)."""
+    obj = {"x": float("nan"), "y": [float("inf"), 1.5], "z": np.float64("-inf"), "c": complex(1, math.inf),
+           "a": np.array([1.0, np.nan])}
+    path = write_json(tmp_path / "n.json", obj)
+    strict = json.loads(path.read_text(), parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
+    assert strict == {"x": None, "y": [None, 1.5], "z": None, "c": [1.0, None], "a": [1.0, None]}
+    assert json.loads(json_text(obj)) == strict
 
 
 def test_read_json_errors_name_the_file(tmp_path):
@@ -95,3 +98,126 @@ def test_save_npz_round_trip_is_atomic(tmp_path):
         np.testing.assert_array_equal(z["W_hh"], a)
         assert z["idx"].dtype == np.int32
     assert [p.name for p in tmp_path.iterdir()] == ["w.npz"]
+
+
+# --------------------------------------------------------------------------- reading untrusted files
+
+
+@pytest.mark.parametrize("name", sorted(hostile_files.JSON))
+def test_read_json_refuses_hostile_documents_with_one_value_error(tmp_path, name):
+    path = tmp_path / f"{name}.json"
+    path.write_bytes(hostile_files.JSON[name].encode("latin1"))
+    try:
+        obj = read_json(path)
+    except ValueError as exc:
+        assert str(exc).startswith(str(path)) and "\n" not in str(exc)
+    else:  # the parseable ones come back as plain data, for the validators to judge
+        assert name in ("nan_lags", "huge_int", "bool_bindings", "float_bindings")
+        assert isinstance(obj, dict)
+
+
+def test_read_json_depth_limit_and_size_limit(tmp_path, monkeypatch):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 200 + "]" * 200)
+    with pytest.raises(ValueError, match=r"deep.json: nested deeper than 32 levels"):
+        read_json(deep)
+    ok = tmp_path / "ok.json"
+    ok.write_text("[" * 32 + "]" * 32)
+    assert read_json(ok) is not None
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps({"lags": [[[0.5] * 1000]]}))  # ~7 kB
+    monkeypatch.setenv(MEMORY_ENV, "64K")  # JSON inputs may be 1/32 of the limit: 2 kB
+    with pytest.raises(ValueError, match=rf"big.json: .* more than .*{MEMORY_ENV}"):
+        read_json(big)
+
+
+def test_read_npz_round_trip_and_dtypes(tmp_path):
+    path = save_npz(tmp_path / "w.npz", W_hh=np.eye(3), cell=np.array("gru"), n=np.arange(4, dtype=np.int32))
+    arrays = read_npz(path)
+    assert set(arrays) == {"W_hh", "cell", "n"} and str(arrays["cell"]) == "gru" and arrays["n"].dtype == np.int32
+    np.testing.assert_array_equal(arrays["W_hh"], np.eye(3))
+
+
+@pytest.mark.parametrize("name", sorted(hostile_files.NPZ))
+def test_read_npz_refuses_broken_and_hostile_archives_with_one_value_error(tmp_path, name):
+    path = tmp_path / f"{name}.npz"
+    path.write_bytes(hostile_files.NPZ[name](hostile_files.good_npz()))
+    with pytest.raises(ValueError) as info:
+        read_npz(path)
+    assert str(info.value).startswith(f"{path}: ") and "\n" not in str(info.value)
+
+
+def test_read_npz_refuses_archives_beyond_the_memory_limit(tmp_path, monkeypatch):
+    path = save_npz(tmp_path / "w.npz", W_hh=np.zeros((64, 64)))  # 32 kB of float64
+    monkeypatch.setenv(MEMORY_ENV, "16K")
+    with pytest.raises(ValueError, match=f"w.npz: .*{MEMORY_ENV}"):
+        read_npz(path)
+    with pytest.raises(ValueError, match="cannot read"):
+        read_npz(tmp_path / "missing.npz")
+
+
+# --------------------------------------------------------------------------- one writer per folder
+
+
+def test_locked_folder_refuses_a_second_writer_and_cleans_up(tmp_path):
+    out = tmp_path / "a" / "run"
+    with locked_folder(out, "out") as folder:
+        assert folder == out and (out / LOCK).exists()
+        with pytest.raises(ValueError, match=f"^out: another run is writing to {out}"):
+            with locked_folder(out, "out"):
+                pass
+        (out / "result.txt").write_text("done")
+    assert sorted(p.name for p in out.iterdir()) == ["result.txt"]  # the lock file is gone, the result stays
+    with locked_folder(out, "out"):  # free again
+        pass
+
+
+def test_locked_folder_removes_what_it_created_when_the_run_fails_before_writing(tmp_path):
+    with pytest.raises(RuntimeError):
+        with locked_folder(tmp_path / "new" / "run", "out"):
+            raise RuntimeError("failed before writing anything")
+    assert list(tmp_path.iterdir()) == []  # the folder and its new parent are gone
+    (tmp_path / "kept").mkdir()
+    with pytest.raises(RuntimeError):
+        with locked_folder(tmp_path / "kept", "out"):
+            raise RuntimeError("failed")
+    assert (tmp_path / "kept").is_dir()  # a folder that existed before stays
+
+
+def test_locked_folder_validates_the_path_before_any_work(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ValueError, match="^out: .*file is a file, expected a folder"):
+        with locked_folder(tmp_path / "file", "out"):
+            pass
+    with pytest.raises(ValueError, match="^out: cannot create"):
+        with locked_folder(tmp_path / "file" / "sub", "out"):
+            pass
+    if os.geteuid() != 0:  # root may write anywhere
+        ro = tmp_path / "ro"
+        ro.mkdir()
+        ro.chmod(0o500)
+        try:
+            with pytest.raises(ValueError, match="^out: .*ro is not writable"):
+                with locked_folder(ro, "out"):
+                    pass
+        finally:
+            ro.chmod(0o700)
+
+
+def test_remove_temporaries_deletes_only_atomic_write_leftovers(tmp_path):
+    (tmp_path / ".weights.npz.k3j2_x.tmp").write_bytes(b"half")  # what a SIGKILL during atomic_write leaves
+    (tmp_path / "weights.npz").write_bytes(b"whole")
+    (tmp_path / "notes.tmp").write_text("a user's file")
+    assert remove_temporaries(tmp_path) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.tmp", "weights.npz"]
+
+
+def test_readme_guarantees_quote_the_code():
+    """The README's Guarantees section states the limits these modules enforce (no number typed twice)."""
+    from wavetheory.io import JSON_FRACTION, MAX_JSON_DEPTH
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme[readme.index("## Guarantees"):readme.index("## Documentation")]
+    assert f"(1/{JSON_FRACTION} of the memory limit)" in section and f"nesting ({MAX_JSON_DEPTH} levels)" in section
+    assert f"`DIR/{LOCK}`" in section and f"`{MEMORY_ENV}`" in section
+    assert "half the machine's physical memory by default" in section  # _validate.memory_limit's default

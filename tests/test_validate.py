@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from wavetheory._validate import (
-    as_batch, as_float_array, finite_float, one_of, positive_float, positive_int, probability, rng, seed,
+    MEMORY_ENV, as_batch, as_float_array, finite_float, memory_limit, one_of, positive_float, positive_int, probability,
+    require_memory, rng, seed,
 )
 
 names = st.from_regex(r"[a-z][a-z_0-9]{0,11}", fullmatch=True)
@@ -137,3 +138,53 @@ def test_negative_seeds_are_value_errors_naming_the_argument(value, name):
 def test_public_random_functions_name_their_seed_argument(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+# --------------------------------------------------------------------------- kinds of numbers numpy would coerce
+
+
+def test_as_float_array_refuses_complex_and_huge_integers_naming_the_argument():
+    with pytest.raises(TypeError, match="^W_hh: expected real numbers, got complex"):
+        as_float_array(np.array([[1 + 2j]]), "W_hh")
+    with pytest.raises(TypeError, match="^W_hh: expected real numbers, got complex"):
+        as_float_array([[1j]], "W_hh")
+    with pytest.raises(TypeError, match="^W_hh: expected real numbers, got complex"):
+        as_float_array([np.complex128(1j)], "W_hh")
+    with pytest.raises(ValueError, match="^lags: "):  # 10**400 does not fit a float64 (OverflowError in numpy)
+        as_float_array([10**400], "lags")
+
+
+# --------------------------------------------------------------------------- the memory limit
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("123", 123), ("4K", 4 * 1024), ("512M", 512 * 1024**2), ("16G", 16 * 1024**3), ("1.5g", 3 * 1024**3 // 2),
+    ("2T", 2 * 1024**4), ("8GiB", 8 * 1024**3), ("100MB", 100 * 1024**2), ("1e9", 10**9), (" 64 M ", 64 * 1024**2),
+])
+def test_memory_limit_reads_the_environment(monkeypatch, text, expected):
+    monkeypatch.setenv(MEMORY_ENV, text)
+    assert memory_limit() == expected
+
+
+@pytest.mark.parametrize("text", ["lots", "-1G", "0", "G", "1X", "nan", "inf"])
+def test_a_bad_memory_limit_is_an_error_naming_the_variable(monkeypatch, text):
+    monkeypatch.setenv(MEMORY_ENV, text)
+    with pytest.raises(ValueError, match=f"^{MEMORY_ENV}: "):
+        memory_limit()
+
+
+def test_the_default_memory_limit_is_half_the_physical_memory(monkeypatch):
+    import os
+
+    monkeypatch.delenv(MEMORY_ENV, raising=False)
+    physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    assert memory_limit() == physical // 2
+
+
+def test_require_memory_refuses_past_the_limit_and_says_how_to_raise_it(monkeypatch):
+    monkeypatch.setenv(MEMORY_ENV, "1M")
+    require_memory(1024**2, "spectrum")  # exactly at the limit: allowed
+    with pytest.raises(ValueError, match=rf"^spectrum: needs about 2\.0 MiB, more than the limit of 1\.0 MiB .*{MEMORY_ENV}"):
+        require_memory(2 * 1024**2, "spectrum")
+    with pytest.raises(ValueError, match="needs about 8.0 EiB"):  # Python ints: no overflow at any size
+        require_memory(8 * 1024**6, "spectrum")

@@ -54,6 +54,7 @@ _LAZY: dict[str, str] = {
     "symbolic_charpoly": "theory.symbolic", "factor_charpoly": "theory.symbolic", "eigen_structure": "theory.symbolic",
     "derive": "theory.symbolic", "symbolic_Phi": "theory.symbolic", "exact_lags": "theory.symbolic",
     "is_realizable": "theory.realizability", "realizability_report": "theory.realizability",
+    "min_state_dim": "theory.minimal", "minimal_realization": "theory.minimal", "diagonal_profile": "theory.diagonal_recurrence",
     "match_eigenvalues": "theory.eigenstructure", "jordan_structure": "theory.eigenstructure", "selection_jordan_structure": "theory.eigenstructure",
     "wave_input_jacobians": "theory.gradients", "compare_gradient_flow": "theory.gradients", "boundary_gradients": "theory.gradients", "decay_slope": "theory.gradients",
     "SweepConfig": "sweeps.config", "run_sweep": "sweeps.run",

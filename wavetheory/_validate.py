@@ -8,11 +8,17 @@ the CLI can print it as one line.
 from __future__ import annotations
 
 import math
+import os
+import re
+import warnings
 from typing import Any, Iterable
 
 import numpy as np
 
-__all__ = ["as_float_array", "as_batch", "positive_int", "positive_float", "probability", "one_of", "seed", "rng", "finite_float"]
+_ComplexWarning = getattr(np, "exceptions", np).ComplexWarning  # numpy >= 1.25 moved it
+
+__all__ = ["as_float_array", "as_batch", "positive_int", "positive_float", "probability", "one_of", "seed", "rng",
+           "finite_float", "memory_limit", "require_memory", "matrix_bytes", "format_bytes", "MEMORY_ENV"]
 
 
 def as_float_array(value: object, name: str, ndim: int | None = None) -> np.ndarray:
@@ -23,10 +29,21 @@ def as_float_array(value: object, name: str, ndim: int | None = None) -> np.ndar
     """
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{name}: expected numbers, got text {value!r}")
+    if isinstance(value, (np.ndarray, np.generic, complex)) and np.iscomplexobj(value):
+        raise TypeError(f"{name}: expected real numbers, got complex values")  # numpy would only warn
     try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (ValueError, TypeError) as exc:
-        # numpy raises for ragged nested lists and for non-numeric entries
+        if isinstance(value, np.ndarray):
+            arr = np.asarray(value, dtype=np.float64)
+        else:  # nested lists may hold complex scalars: numpy's warning becomes the error below
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", _ComplexWarning)
+                arr = np.asarray(value, dtype=np.float64)
+    except _ComplexWarning:
+        raise TypeError(f"{name}: expected real numbers, got complex values") from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        # numpy raises for ragged nested lists, non-numeric entries and integers beyond float64
+        if isinstance(exc, TypeError) and "complex" in str(exc):
+            raise TypeError(f"{name}: expected real numbers, got complex values") from None
         raise ValueError(f"{name}: expected a rectangular array of numbers ({exc})") from None
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(f"{name}: expected a {ndim}-d array, got shape {arr.shape}")
@@ -146,3 +163,70 @@ def one_of(value: Any, name: str, choices: Iterable[Any]) -> Any:
     if value not in choices:
         raise ValueError(f"{name}: expected one of {', '.join(map(str, choices))}, got {value!r}")
     return value
+
+
+# --------------------------------------------------------------------------- memory
+
+
+MEMORY_ENV = "WAVETHEORY_MAX_BYTES"  # the limit of require_memory, e.g. 16G; default: half the physical memory
+_DEFAULT_LIMIT = 4 * 1024**3  # where the physical memory is unknown
+_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4, "P": 1024**5}
+_SIZE = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([KMGTP]?)(?:I?B)?\s*$", re.IGNORECASE)
+
+
+def memory_limit() -> int:
+    """The most bytes one computation may need: ``$WAVETHEORY_MAX_BYTES``, else half the physical memory.
+
+    The variable takes a byte count or a size with a binary unit (``512M``, ``16G``, ``1.5T``).
+
+    >>> os.environ[MEMORY_ENV] = "16G"; memory_limit() == 16 * 1024**3
+    True
+    >>> del os.environ[MEMORY_ENV]
+    """
+    raw = os.environ.get(MEMORY_ENV, "")
+    if not raw.strip():
+        try:
+            return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+        except (AttributeError, ValueError, OSError):  # pragma: no cover - no sysconf (Windows)
+            return _DEFAULT_LIMIT
+    m = _SIZE.match(raw)
+    value = float(m.group(1)) * _UNITS[m.group(2).upper()] if m else 0.0
+    if not math.isfinite(value) or value < 1:
+        raise ValueError(f"{MEMORY_ENV}: expected a size in bytes >= 1 such as 512M, 16G or 1e9, got {raw!r}")
+    return int(value)
+
+
+def format_bytes(n: float) -> str:
+    """A byte count with a binary unit.
+
+    >>> format_bytes(3 * 1024**3 // 2)
+    '1.5 GiB'
+    """
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024:
+            return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
+        n /= 1024
+    return f"{n:.1f} EiB"
+
+
+def matrix_bytes(rows: int, cols: int, copies: int = 1, itemsize: int = 8) -> int:
+    """Bytes of ``copies`` dense rows x cols arrays (exact Python integers: no overflow at any size).
+
+    >>> matrix_bytes(1000, 1000, copies=3)
+    24000000
+    """
+    return int(rows) * int(cols) * int(copies) * int(itemsize)
+
+
+def require_memory(nbytes: int | float, what: str) -> None:
+    """Refuse, with a ValueError naming ``what``, a computation estimated to need more than ``memory_limit()``.
+
+    Callers estimate ``nbytes`` from the sizes they were given, before allocating anything, so an
+    impossible request fails at once with one line instead of a MemoryError minutes later.
+
+    >>> require_memory(1024, "spectrum")
+    """
+    limit = memory_limit()
+    if nbytes > limit:
+        raise ValueError(f"{what}: needs about {format_bytes(nbytes)}, more than the limit of {format_bytes(limit)} "
+                         f"(set {MEMORY_ENV}, e.g. {MEMORY_ENV}=64G, to raise it)")

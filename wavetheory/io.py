@@ -1,22 +1,45 @@
-"""Atomic file output: nothing a user produced is ever left half-written.
+"""Files: atomic output, one writer per output folder, and safe reading of untrusted input.
 
-Every writer goes through ``atomic_write``: the bytes land in a temporary file in the target's
-folder, are flushed to disk, and replace the target with ``os.replace`` (atomic on POSIX), so a
-reader sees either the old file or the complete new one.
+Writing: every writer goes through ``atomic_write``: the bytes land in a temporary file in the
+target's folder, are flushed to disk, and replace the target with ``os.replace`` (atomic on
+POSIX), so a reader sees either the old file or the complete new one. A kill during the write
+can leave only the temporary ``.NAME.*.tmp``, which ``remove_temporaries`` deletes on the next
+run in that folder. JSON is strict: a non-finite float becomes ``null``.
+
+Locking: ``locked_folder`` validates an output folder before any work, creates it, and holds an
+exclusive ``flock`` on ``FOLDER/.lock`` while a run writes there, so two runs on one folder
+cannot interleave their files (the second is refused at once).
+
+Reading: ``read_json`` and ``read_npz`` treat every file as hostile: sizes are bounded by the
+memory limit (``_validate.memory_limit``), JSON nesting by ``MAX_JSON_DEPTH``, npz archives are
+read with ``allow_pickle=False`` after their headers are checked against the member sizes, and
+every failure (empty, truncated, bad CRC, corrupt deflate stream, lying header, pickle) is one
+ValueError naming the file.
 """
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import io
 import json
+import math
 import os
 import tempfile
+import zipfile
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
-__all__ = ["atomic_write", "write_text", "write_json", "save_npz", "read_json"]
+from ._validate import MEMORY_ENV, format_bytes, memory_limit
+
+__all__ = ["atomic_write", "write_text", "write_json", "json_text", "save_npz", "read_json", "parse_json",
+           "check_depth", "read_bounded", "read_npz", "locked_folder", "remove_temporaries", "LOCK", "MAX_JSON_DEPTH"]
+
+JSON_FRACTION = 32  # a JSON or TOML input may be 1/32 of the memory limit (parsed Python lists cost up to ~20x the text)
+LOCK = ".lock"  # the lock file of an output folder (locked_folder)
+MAX_JSON_DEPTH = 32  # nesting levels of a JSON input (lags are 3, a sweep config 4); numpy arrays stop at 32-64
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -51,27 +74,82 @@ def _jsonable(obj: Any) -> Any:
         return obj.tolist()
     if isinstance(obj, (np.floating, np.integer, np.bool_)):
         return obj.item()
-    if isinstance(obj, complex):
+    if isinstance(obj, (complex, np.complexfloating)):
         return [obj.real, obj.imag]
     if isinstance(obj, Path):
         return str(obj)
     raise TypeError(f"not JSON serializable: {type(obj).__name__}")
 
 
+def _strict(obj: Any) -> Any:
+    """``obj`` as plain JSON data: numpy and complex converted, every non-finite float replaced by None."""
+    if isinstance(obj, dict):
+        return {k: _strict(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_strict(v) for v in obj]
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if obj is None or isinstance(obj, (str, int, bool)):
+        return obj
+    return _strict(_jsonable(obj))
+
+
+def json_text(obj: Any, indent: int | None = None) -> str:
+    """Strict JSON text of ``obj``: numpy scalars and arrays converted, NaN and infinities written as null.
+
+    >>> json_text({"x": float("nan"), "y": np.arange(2)})
+    '{"x": null, "y": [0, 1]}'
+    """
+    return json.dumps(_strict(obj), indent=indent, allow_nan=False)
+
+
 def write_json(path: str | Path, obj: Any) -> Path:
-    """Write JSON atomically (numpy scalars and arrays converted)."""
-    return write_text(path, json.dumps(obj, indent=2, default=_jsonable) + "\n")
+    """Write strict JSON atomically (numpy converted, non-finite floats as null)."""
+    return write_text(path, json_text(obj, indent=2) + "\n")
+
+
+def check_depth(obj: Any, source: str, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """``obj`` if its lists and dicts nest at most ``max_depth`` levels, else a ValueError naming ``source``."""
+    stack = [(obj, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (list, tuple, dict)):
+            if depth > max_depth:
+                raise ValueError(f"{source}: nested deeper than {max_depth} levels")
+            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return obj
+
+
+def parse_json(data: bytes | str, source: str) -> Any:
+    """Parse JSON text from an untrusted source: one ValueError naming ``source`` for any defect."""
+    try:
+        obj = json.loads(data)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{source}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{source}: not valid JSON (not UTF-8 text: {exc.reason})") from None
+    except RecursionError:
+        raise ValueError(f"{source}: nested deeper than {MAX_JSON_DEPTH} levels") from None
+    return check_depth(obj, source)
+
+
+def read_bounded(path: str | Path, limit: int, what: str) -> bytes:
+    """The bytes of ``path`` if it holds at most ``limit`` bytes, else one ValueError naming the file and ``what``."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise ValueError(f"{path}: {format_bytes(size)} is more than the {format_bytes(limit)} allowed for {what} "
+                             f"(set {MEMORY_ENV} to raise the limit)")
+        return path.read_bytes()
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
 def read_json(path: str | Path) -> Any:
-    """Read JSON, raising ValueError naming the file on a missing or malformed file."""
+    """Read a JSON file, raising one ValueError naming the file when it is missing, too large, too deep or malformed."""
     path = Path(path)
-    try:
-        return json.loads(path.read_text())
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    return parse_json(read_bounded(path, memory_limit() // JSON_FRACTION, "a JSON input"), str(path))
 
 
 def save_npz(path: str | Path, **arrays: np.ndarray) -> Path:
@@ -79,3 +157,144 @@ def save_npz(path: str | Path, **arrays: np.ndarray) -> Path:
     buf = io.BytesIO()
     np.savez(buf, **arrays)
     return atomic_write(path, lambda fh: fh.write(buf.getvalue()))
+
+
+def _npy_header(fh: Any) -> tuple[tuple[int, ...], np.dtype, int]:
+    """(shape, dtype, header length) of a .npy stream, parsed without allocating the array."""
+    major, minor = np.lib.format.read_magic(fh)
+    if (major, minor) not in ((1, 0), (2, 0), (3, 0)):
+        raise ValueError(f"unsupported .npy version {major}.{minor}")
+    size_bytes = 2 if major == 1 else 4
+    hlen = int.from_bytes(fh.read(size_bytes), "little")
+    if hlen > 100_000:
+        raise ValueError(f"a .npy header of {hlen} bytes")
+    raw = fh.read(hlen)
+    header = ast.literal_eval(raw.decode("latin1" if major < 3 else "utf8"))  # literals only: no code runs
+    if not isinstance(header, dict) or {"descr", "fortran_order", "shape"} - header.keys():
+        raise ValueError("a malformed .npy header")
+    shape = header["shape"]
+    if not isinstance(shape, tuple) or not all(isinstance(n, int) and n >= 0 for n in shape):
+        raise ValueError(f"a malformed .npy shape {shape!r}")
+    dtype = np.lib.format.descr_to_dtype(header["descr"])
+    return shape, dtype, 8 + size_bytes + hlen
+
+
+def read_npz(path: str | Path) -> dict[str, np.ndarray]:
+    """The arrays of an ``.npz`` archive, read as untrusted input (never unpickles, never over-allocates).
+
+    Each member's header is checked first: no object dtype (pickle), and a size that the member
+    really holds and that fits the memory limit. Any defect is one ValueError naming the file.
+    """
+    path = Path(path)
+    limit = memory_limit()
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = zf.infolist()
+            claimed = sum(m.file_size for m in members)
+            if claimed > limit:
+                raise _Refused(f"the arrays need {format_bytes(claimed)}, more than the limit of {format_bytes(limit)} "
+                               f"(set {MEMORY_ENV} to raise it)")
+            arrays = {}
+            for m in members:
+                if not m.filename.endswith(".npy"):
+                    raise _Refused(f"member {m.filename!r} is not a .npy array")
+                with zf.open(m) as fh:
+                    shape, dtype, header_len = _npy_header(fh)
+                if dtype.hasobject:
+                    raise _Refused(f"{m.filename} holds Python objects (a pickle); refused (allow_pickle=False)")
+                nbytes = math.prod(shape) * dtype.itemsize
+                if header_len + nbytes != m.file_size:
+                    raise _Refused(f"{m.filename}: its header claims {format_bytes(nbytes)} of data, the member holds "
+                                   f"{format_bytes(max(m.file_size - header_len, 0))}")
+                arrays[m.filename[:-4]] = np.lib.format.read_array(io.BytesIO(zf.read(m)), allow_pickle=False)
+            return arrays
+    except _Refused as exc:
+        raise ValueError(f"{path}: not a readable .npz archive: {exc}") from None
+    except MemoryError:
+        raise
+    except Exception as exc:  # BadZipFile, zlib.error, EOFError, a bad header, an unsupported zip feature, ...
+        detail = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise ValueError(f"{path}: not a readable .npz archive ({detail}; {size} bytes)") from None
+
+
+class _Refused(Exception):
+    """A defect found by read_npz's own checks (its message is already the explanation)."""
+
+
+# --------------------------------------------------------------------------- one writer per folder
+
+
+def remove_temporaries(folder: str | Path) -> int:
+    """Delete the ``.NAME.*.tmp`` files a killed ``atomic_write`` left in ``folder``; returns how many.
+
+    Call it only while holding the folder's lock (``locked_folder``): then no writer is live there.
+    """
+    n = 0
+    for p in Path(folder).glob(".*.tmp"):
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
+            n += 1
+    return n
+
+
+def _lock(path: Path, what: str) -> int:
+    """An exclusive flock on ``path`` (created if needed), or ValueError when another process holds it."""
+    import fcntl
+
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise ValueError(f"{what}: another run is writing to {path.parent} (it holds {path.name})") from None
+        # the previous holder unlinks the file before it unlocks: make sure we locked the file now at ``path``
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(path))
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def locked_folder(path: str | Path, what: str = "out") -> Iterator[Path]:
+    """Validate, create and exclusively lock the output folder ``path`` while a run writes there.
+
+    Raises ValueError naming ``what`` when ``path`` is a file, cannot be created, is not writable
+    or is locked by another run. On exit the lock file is removed; a folder this call created is
+    removed again if the run left it empty (a failed run leaves nothing behind).
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{what}: {path} is a file, expected a folder")
+    created = [p for p in (path, *path.parents) if not p.exists()]
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"{what}: cannot create {path} ({exc.strerror or exc})") from None
+    try:
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise ValueError(f"{what}: {path} is not writable")
+        try:
+            fd = _lock(path / LOCK, what)
+        except ImportError:  # pragma: no cover - no fcntl (Windows): no advisory locks
+            fd = None
+        try:
+            yield path
+        finally:
+            if fd is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path / LOCK)
+                os.close(fd)
+    finally:
+        for p in created:  # innermost first; only what is still empty
+            try:
+                p.rmdir()
+            except OSError:
+                break

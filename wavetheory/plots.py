@@ -28,6 +28,8 @@ __all__ = [
     "plot_waves",
     "plot_training",
     "analysis_figures",
+    "plot_diagonal_spectra",
+    "plot_capacity",
     "gated_figures",
     "sweep_figures",
 ]
@@ -220,12 +222,61 @@ def analysis_figures(analysis, out: str | Path, title: str = "", history: dict |
         plot_matrix([(f"|pinv(Psi) W_hh Psi| ({analysis.road})", analysis.Phi_hat), ("|Phi|", analysis.Phi)], absolute=True,
                     title=f"{title} phi_error = {analysis.phi_error:.3g}", path=out / "phi.png"),
     ]
+    if analysis.diagonal_match is not None:  # LRU / S4D: Lambda itself against the folded target (C15)
+        dm = analysis.diagonal_match
+        paths.append(plot_diagonal_spectra({"": (dm.target, np.concatenate([dm.learned, dm.extra]))},
+                                           title=f"{title} {analysis.cell} Lambda vs Phi", path=out / "diagonal.png"))
     if analysis.waves is not None:
         paths.append(plot_waves(analysis.waves, analysis.substrate, analysis.s, analysis.d,
                                 title=f"{title} waves, R^2 = {analysis.wave_r2:.3f}", path=out / "waves.png"))
     if history is not None and history.get("history", {}).get("step"):
         paths.append(plot_training(history, title=title, path=out / "training.png"))
     return [str(p) for p in paths]
+
+
+def plot_diagonal_spectra(panels: dict, title: str = "", path: str | Path | None = None) -> "Path | plt.Figure":
+    """C15: learned diagonal eigenvalues (all states, both halves of the plane) against the target, one panel each.
+
+    ``panels`` maps a label to (target, learned): the target folded to Im >= 0 (``fold_spectrum``), drawn
+    with its conjugates as open circles; learned Lambda as filled dots, coloured by nothing but position.
+    """
+    n = len(panels)
+    fig, axes = plt.subplots(1, n, figsize=(4.2 * n, 4.4), squeeze=False)
+    t = np.linspace(0, 2 * np.pi, 400)
+    for ax, (label, (target, learned)) in zip(axes[0], panels.items()):
+        target, learned = np.asarray(target, complex), np.asarray(learned, complex)
+        ax.plot(np.cos(t), np.sin(t), color="0.75", lw=1)
+        both = np.concatenate([target, target.conj()])
+        ax.scatter(both.real, both.imag, s=110, facecolors="none", edgecolors="C0", label="target (minimal W, nonzero)")
+        ax.scatter(learned.real, learned.imag, s=22, color="C3", label="learned Lambda")
+        ax.set_aspect("equal")
+        ax.set_xlim(-1.15, 1.15)
+        ax.set_ylim(-1.15, 1.15)
+        ax.set_title(label, fontsize=9)
+        ax.legend(loc="lower left", fontsize=7)
+    fig.suptitle(title)
+    return save(fig, path)
+
+
+def plot_capacity(curves: dict, n_min: int, rank_H1: int | None = None, title: str = "", ylabel: str = "accuracy",
+                  path: str | Path | None = None) -> "Path | plt.Figure":
+    """C16: accuracy vs hidden size per cell type with interval bars, the linear bound n_min marked.
+
+    ``curves`` maps a cell name to rows (hidden, value, lo, hi); ``rank_H1`` is marked too when it differs.
+    """
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for i, (cell, rows) in enumerate(curves.items()):
+        rows = sorted(rows)
+        h, v, lo, hi = (np.array([r[j] for r in rows], dtype=float) for j in range(4))
+        ax.errorbar(h + 0.06 * (i - len(curves) / 2), v, yerr=[v - lo, hi - v], marker="o", ms=4, capsize=3, label=cell)
+    ax.axvline(n_min, color="k", ls="--", lw=1, label=f"n_min = {n_min}")
+    if rank_H1 is not None and rank_H1 != n_min:
+        ax.axvline(rank_H1, color="0.5", ls=":", lw=1, label=f"rank H1 = {rank_H1}")
+    ax.set_xlabel("hidden size")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return save(fig, path)
 
 
 def gated_figures(comp: dict, trained: dict, nonlin: dict, out: str | Path, s: int, decodable: float) -> list[str]:

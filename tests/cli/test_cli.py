@@ -85,6 +85,16 @@ BAD = [
     (["simulate", "--lags", "GOOD", "--history", "HIST_NAN", "--steps", "3"], "NaN"),
     (["simulate", "--lags", "GOOD", "--history", "NOHIST", "--steps", "3"], "expected an object"),
     (["bogus-command"], "invalid choice"),
+    # hostile and non-finite input: refused with one line, never a NaN result or a traceback
+    (["spectrum", "--lags", "HUGE"], "overflows float64"),
+    (["spectrum", "--lags", "DEEP"], "nested deeper than 32 levels"),
+    (["spectrum", "--lags", "FLOAT_BINDINGS"], "component: expected an integer >= 0, got 0.7"),
+    (["spectrum", "--lags", "BOOL_BINDINGS"], "component: expected an integer >= 0, got True"),
+    (["spectrum", "--lags", "BOOL_SIGN"], "sign: expected +1 or -1, got True"),
+    (["spectrum", "--lags", "BIG_INT"], "rectangular array of numbers"),
+    (["simulate", "--task", "fibonacci", "--d", "1", "--s", "2", "--history", "HIST_ONES", "--steps", "2000"],
+     "leaves float64"),
+    (["reproduce", "--seed", "-1", "--out", "OUT"], "--seed: expected an integer >= 0, got -1"),
 ]
 
 
@@ -100,11 +110,19 @@ def test_bad_input_exits_2_with_one_line(capsys, tmp_path, argv, message):
         "HIST_OK": '{"history": [[1, 2], [3, 4]]}',
         "HIST_NAN": '{"history": [[1, NaN], [3, 4]]}',
         "NOHIST": '{"hist": [[1, 2], [3, 4]]}',
+        "HUGE": '{"lags": [[[1e308, 1e308], [1e308, 1e308]], [[1e308, 0], [0, 1e308]]]}',
+        "DEEP": "[" * 100_000 + "]" * 100_000,
+        "FLOAT_BINDINGS": '{"bindings": [{"component": 0.7, "lag": 1.9}]}',
+        "BOOL_BINDINGS": '{"bindings": [{"component": true, "lag": 1}]}',
+        "BOOL_SIGN": '{"bindings": [{"component": 0, "lag": 1, "sign": true}]}',
+        "BIG_INT": '{"lags": [[[' + "9" * 400 + "]]]}",
+        "HIST_ONES": '{"history": [[1], [1]]}',
     }
-    argv = [_write(tmp_path, a + ".json", files[a]) if a in files else a for a in argv]
+    argv = [_write(tmp_path, a + ".json", files[a]) if a in files else str(tmp_path / "out") if a == "OUT" else a
+            for a in argv]
     rc, out, err = run(capsys, *argv)
     assert rc == 2
-    assert out == ""
+    assert out == "" and not (tmp_path / "out").exists()
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
     assert message in lines[0] and "Traceback" not in err

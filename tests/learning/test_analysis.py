@@ -278,6 +278,13 @@ def test_cli_analyze_recovers_phi_and_draws_figures(capsys, tmp_path):
         ("no_task", "a task is required"),
         ("both", "either a training folder"),
         ("bad_rank", "--rank must be an integer >= 1"),
+        ("nan_rcond", "rcond: expected a finite number >= 0, got nan"),
+        ("negative_rcond", "rcond: expected a finite number >= 0, got -1.0"),
+        ("complex", "W_hh: expected real numbers, got complex values"),
+        ("truncated", "not a readable .npz archive"),
+        ("huge_header", "its header claims 74.5 GiB"),
+        ("pickled", "holds Python objects (a pickle); refused"),
+        ("cell_number", "'cell' must be a string"),
     ],
 )
 def test_cli_analyze_bad_input_exits_2_with_one_line(capsys, tmp_path, case, message):
@@ -290,8 +297,47 @@ def test_cli_analyze_bad_input_exits_2_with_one_line(capsys, tmp_path, case, mes
         "no_task": ["--weights", good],
         "both": [tmp_path, "--weights", good, "--task", "repeat-copy", "--d", "2", "--s", "3"],
         "bad_rank": ["--weights", good, "--task", "repeat-copy", "--d", "2", "--s", "3", "--rank", "0"],
-    }[case]
+        "nan_rcond": ["--weights", good, "--task", "repeat-copy", "--d", "2", "--s", "3", "--rcond", "nan"],
+        "negative_rcond": ["--weights", good, "--task", "repeat-copy", "--d", "2", "--s", "3", "--rcond", "-1"],
+    }.get(case)
+    if argv is None:  # a damaged or hostile weights file
+        import hostile_files
+
+        path = tmp_path / f"{case}.npz"
+        if case == "complex":
+            _npz(tmp_path, path.name, W_hh=rnn.W_hh * (1 + 1j), W_uh=rnn.W_uh, W_hy=rnn.W_hy)
+        elif case == "cell_number":
+            _npz(tmp_path, path.name, W_hh=rnn.W_hh, W_uh=rnn.W_uh, W_hy=rnn.W_hy, cell=np.array(3.0))
+        else:
+            path.write_bytes(hostile_files.NPZ[case](good.read_bytes()))
+        argv = ["--weights", path, "--task", "repeat-copy", "--d", "2", "--s", "3"]
     rc, out, err = run(capsys, "analyze", *argv, "--no-figures")
     assert rc == 2 and out == ""
     lines = err.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], err
+
+
+def test_analyze_refuses_what_is_not_a_network_or_an_init_of_another_size():
+    task = repeat_copy(2, 3)
+    rnn = compiled(task)
+    with pytest.raises(ValueError, match="^state_dict: expected one recurrent layer"):  # not an AttributeError
+        analyze({"W_hh": rnn.W_hh}, task)
+    with pytest.raises(TypeError, match="^rnn: expected a LinearRNN"):
+        analyze(3.5, task)
+    other = compiled(task, "orthogonal", 2, 0)  # H = 6 + 2
+    with pytest.raises(ValueError, match="^init: the initial network has H = 8"):
+        analyze(rnn, task, init=other)
+    with pytest.raises(TypeError, match="^init: expected a LinearRNN"):
+        analyze(rnn, task, init=3.5)
+    with pytest.raises(ValueError, match="^rcond: "):
+        analyze(rnn, task, rcond=float("nan"))
+
+
+@pytest.mark.parametrize("name", ["empty", "truncated", "bad_crc", "corrupt_deflate", "huge_header", "pickled", "text"])
+def test_load_weights_on_damaged_files_is_one_value_error_naming_the_file(tmp_path, name):
+    import hostile_files
+
+    path = tmp_path / f"{name}.npz"
+    path.write_bytes(hostile_files.NPZ[name](hostile_files.good_npz()))
+    with pytest.raises(ValueError, match=f"^{path}: "):
+        load_weights(path)

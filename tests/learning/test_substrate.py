@@ -116,3 +116,12 @@ def test_mean_jacobian_at_rest_is_W_hh():
         mean_jacobian("nope", np.zeros((1, 2, 2)), 0)
     with pytest.raises(ValueError, match="^start: "):
         mean_jacobian(rnn, np.zeros((1, 2, 2)), 2)
+
+
+def test_k_is_checked_like_every_integer_argument():
+    with pytest.raises(TypeError, match="^k: expected an integer >= 1, got True"):
+        nonlinear_copy(3, 4, k=True)
+    with pytest.raises(TypeError, match="^k: expected an integer >= 1, got 1.5"):
+        nonlinear_copy(3, 4, k=1.5)
+    with pytest.raises(ValueError, match=r"^k: expected an integer 1 <= k <= s = 4, got 5"):
+        nonlinear_copy(3, 4, k=5)

@@ -289,3 +289,98 @@ def test_default_training_solves_repeat_copy_and_the_spectrum_has_the_roots_of_u
     assert s["grad_after"][task.s - 1] > s["grad_before"][task.s - 1]
     # C9: the projected waves carry most of the variance of the stored inputs.
     assert s["wave_r2"] > 0.5
+
+
+# --------------------------------------------------------------------------- the output folder and checkpoints
+
+
+def test_a_second_run_on_the_same_folder_is_refused_while_the_first_runs(tmp_path):
+    """Two `train --out O` at once used to both exit 0, O holding the second run's files only."""
+    task = repeat_copy(2, 2)
+    seen = []
+
+    def second_run(step, _):
+        if step == 3:
+            with pytest.raises(ValueError, match="another run is writing to"):
+                train(task, tiny(seed=1), tmp_path / "o", progress=False)
+            seen.append(step)
+
+    first = train(task, tiny(steps=8), tmp_path / "o", progress=False, callback=second_run)
+    assert seen == [3]
+    ref = train(task, tiny(steps=8), tmp_path / "ref", progress=False)
+    assert first.accuracy == ref.accuracy
+    a, b = weights(tmp_path / "o"), weights(tmp_path / "ref")
+    assert all(np.array_equal(a[k], b[k]) for k in a)  # the first run's files, untouched by the refused one
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["checkpoint.pt", "metrics.json", "task.json", "weights.npz"]
+
+
+def test_the_output_folder_is_checked_before_training(tmp_path):
+    (tmp_path / "file").write_text("not a folder")
+    calls = []
+    with pytest.raises(ValueError, match="^out: .*file is a file, expected a folder"):
+        train(repeat_copy(2, 2), tiny(), tmp_path / "file", progress=False, callback=lambda *a: calls.append(a))
+    assert calls == []  # refused before the first step
+
+
+def test_a_failed_start_leaves_no_folder(tmp_path):
+    with pytest.raises(ValueError, match="hidden"):  # the wave initialization needs hidden >= s*d
+        train(repeat_copy(2, 3), tiny(init="wave", hidden=4), tmp_path / "new", progress=False)
+    assert not (tmp_path / "new").exists()
+
+
+def _checkpoint_variants(good: bytes) -> dict[str, bytes]:
+    import io
+    import pickle
+
+    import hostile_files
+
+    saved = torch.load(io.BytesIO(good), weights_only=True)
+    missing = io.BytesIO()
+    torch.save({k: v for k, v in saved.items() if k != "optimizer"}, missing)
+    shapes = io.BytesIO()
+    torch.save({**saved, "model": {k: v[:1] for k, v in saved["model"].items()}}, shapes)
+    state = io.BytesIO()
+    torch.save({**saved, "state": {"bogus": 1}}, state)
+
+    class Payload:
+        def __reduce__(self):
+            return (print, ("this must never run",))
+
+    return {
+        "text": b"this is not a checkpoint\n",
+        "empty": b"",
+        "truncated": good[: len(good) // 2],
+        "bad_crc": hostile_files.bad_crc(good),
+        "pickle": pickle.dumps(Payload()),
+        "missing_keys": missing.getvalue(),
+        "wrong_shapes": shapes.getvalue(),
+        "bad_state": state.getvalue(),
+    }
+
+
+def test_a_bad_checkpoint_is_one_value_error_naming_the_file(tmp_path, capsys):
+    task = repeat_copy(2, 2)
+    train(task, tiny(steps=7), tmp_path / "good", progress=False)
+    good = (tmp_path / "good" / "checkpoint.pt").read_bytes()
+    for name, blob in _checkpoint_variants(good).items():
+        out = tmp_path / name
+        out.mkdir()
+        (out / "checkpoint.pt").write_bytes(blob)
+        with pytest.raises(ValueError) as info:
+            train(task, tiny(steps=9), out, resume=True, progress=False)
+        msg = str(info.value)
+        assert msg.startswith(f"resume: {out / 'checkpoint.pt'}") and "\n" not in msg, (name, msg)
+        assert (out / "checkpoint.pt").read_bytes() == blob  # left as it was, for the user to inspect
+        assert "this must never run" not in capsys.readouterr().out
+    rc = main(["train", "--task", "repeat-copy", "--d", "2", "--s", "2", "--preset", "smoke", "--out", str(tmp_path / "pickle"),
+               "--resume"])
+    err = capsys.readouterr().err
+    assert rc == 2 and len(err.splitlines()) == 1 and "not a usable checkpoint" in err and "Traceback" not in err
+
+
+def test_a_killed_write_leaves_a_temporary_that_the_next_run_removes(tmp_path):
+    task = repeat_copy(2, 2)
+    train(task, tiny(steps=7), tmp_path / "r", progress=False)
+    (tmp_path / "r" / ".checkpoint.pt.x81k2.tmp").write_bytes(b"half a checkpoint")  # SIGKILL during atomic_write
+    train(task, tiny(steps=9), tmp_path / "r", resume=True, progress=False)
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["checkpoint.pt", "metrics.json", "task.json", "weights.npz"]

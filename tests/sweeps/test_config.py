@@ -127,7 +127,7 @@ def test_config_file_errors_name_the_file(tmp_path):
         with pytest.raises(ValueError, match=what) as info:
             load_config(_write(tmp_path / name, text))
         assert str(info.value).startswith(str(tmp_path / name))
-    with pytest.raises(ValueError, match="cannot read config"):
+    with pytest.raises(ValueError, match="cannot read"):
         load_config(tmp_path / "missing.toml")
 
 
@@ -137,6 +137,31 @@ def test_to_json_lists_the_grid(tmp_path):
     assert out["hidden"] == [4, 16] and out["init"] == ["default", "wave"] and out["steps"] == [30]
     assert out["tasks"] == [{"name": "signed-selection", "d": 2, "s": 3, "task_seed": 0}]
     assert json.loads(json.dumps(out)) == out  # plain JSON
+
+
+@pytest.mark.parametrize("name, text", [
+    ("deep.toml", "seeds = " + "[" * 5000 + "]" * 5000 + "\n"),
+    ("deep.json", '{"seeds": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+    ("deepish.json", '{"tasks": [{"name": "repeat-copy", "d": 2, "s": 3}], "train": {"horizons": '
+                     + "[" * 100 + "1" + "]" * 100 + "}}"),
+    ("binary.toml", "\udcff".encode("utf-8", "surrogateescape").decode("latin1")),
+])
+def test_deeply_nested_or_binary_configs_are_one_value_error(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_bytes(text.encode("latin1") if name == "binary.toml" else text.encode())
+    with pytest.raises(ValueError) as info:
+        load_config(path)
+    assert str(info.value).startswith(str(path)) and "\n" not in str(info.value)
+
+
+def test_columns_identify_a_cell_without_building_its_task():
+    """The identifying columns need no task: a task too large to build still gets an error record."""
+    cell = Cell(3, TaskSpec("repeat-copy", 100_000, 1), 0, 8, "default", 10)
+    cols = cell.columns()
+    assert cols == {"cell_id": cell.id, "index": 3, "task": "repeat-copy(d=100000,s=1)", "task_name": "repeat-copy",
+                    "d": 100_000, "s": 1, "task_seed": None, "seed": 0, "hidden": 8, "init": "default", "steps": 10}
+    small = Cell(0, TaskSpec("repeat-copy", 2, 3), 0, 8, "default", 10)
+    assert small.describe() == {**small.columns(), "realizable": True, "active_lags": "3"}
 
 
 def test_authors_task_ids_are_embedded(tmp_path):

@@ -92,3 +92,13 @@ def test_read_results_errors_name_the_file(tmp_path):
     (tmp_path / "other.csv").write_text("a,b\n1,2\n")
     with pytest.raises(ValueError, match=r"other.csv: not a sweep results table"):
         read_results(tmp_path / "other.csv")
+
+
+@pytest.mark.parametrize("line", ['{"status": "ok"}', '[1, 2]', '{"cell_id": 7}', '"text"'])
+def test_a_record_without_a_cell_id_is_an_error_naming_the_line(tmp_path, line):
+    path = tmp_path / JOURNAL
+    path.write_text(json.dumps(_record("a", 0)) + "\n" + line + "\n")
+    with pytest.raises(ValueError, match=r"results.jsonl: line 2 is not a sweep record \(no cell_id\)"):
+        Journal(path).load()
+    with pytest.raises(ValueError, match="line 2"):
+        read_results(tmp_path)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+import processes
 import sweep_cells
 from sweep_cells import CONFIG
 from wavetheory.cli import main
@@ -155,10 +156,10 @@ def test_failing_and_dying_cells_are_recorded_and_the_sweep_goes_on(tmp_path):
 
 
 def test_a_second_driver_on_the_same_folder_is_refused(tmp_path):
-    from wavetheory.sweeps.run import _exclusive
+    from wavetheory.io import locked_folder
 
-    with _exclusive(tmp_path):
-        with pytest.raises(ValueError, match="another sweep is running"):
+    with locked_folder(tmp_path):  # what a running driver (or a train run) holds
+        with pytest.raises(ValueError, match="another run is writing to"):
             run_sweep(sweep_cells.grid(1), tmp_path, executor=ThreadPoolExecutor(1), cell_fn=sweep_cells.fake_cell)
 
 
@@ -207,3 +208,136 @@ def test_dask_backend_starts_its_own_local_cluster(tmp_path, monkeypatch):
     assert len({r["pid"] for r in rows}) == 2  # two worker processes, none of them this one
     assert os.getpid() not in {r["pid"] for r in rows}
     assert {r["error"] for r in rows if r["status"] == "error"} == {"hidden 13 is unlucky"}
+
+
+# --------------------------------------------------------------------------- failures around the cell function
+
+
+def test_a_cell_whose_task_cannot_be_built_is_an_error_record_and_the_sweep_goes_on(tmp_path, monkeypatch):
+    """The issue's repro: repeat copy with d = 100000 (an 80 GB task). Building it in describe() used to
+    escape the worker's try, crash the driver with chained tracebacks and leave partial output."""
+    from wavetheory.sweeps.config import Cell, SweepConfig, TaskSpec
+
+    monkeypatch.setenv("WAVETHEORY_MAX_BYTES", "1G")  # refused by the guard whatever the machine
+    cfg = SweepConfig((TaskSpec("repeat-copy", 100_000, 1), TaskSpec("repeat-copy", 2, 3)), hidden=(8,))
+    real = Cell.describe
+
+    def describe(cell):  # a second cell runs out of memory for real (what ulimit -v gave in the issue)
+        if cell.task.d == 2 and cell.seed == 0:
+            raise MemoryError()
+        return real(cell)
+
+    monkeypatch.setattr(Cell, "describe", describe)
+    with ThreadPoolExecutor(2) as ex:
+        res = run_sweep(cfg, tmp_path, executor=ex, workers=2, cell_fn=sweep_cells.fake_cell, progress=False)
+    assert (res["ok"], res["error"], res["failed"]) == (0, 2, 2)
+    rows = {r["d"]: r for r in read_results(tmp_path / TABLE)}
+    assert rows[100_000]["error_type"] == "ValueError" and "WAVETHEORY_MAX_BYTES" in rows[100_000]["error"]
+    assert rows[100_000]["task"] == "repeat-copy(d=100000,s=1)"
+    assert rows[2]["error_type"] == "MemoryError"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.csv", "results.jsonl", "sweep.json"]
+
+
+def test_a_worker_that_fails_outside_the_cell_is_recorded_without_rebuilding_the_task(tmp_path, monkeypatch):
+    """The driver's record of a failed future must not call describe() again (it is what failed)."""
+    from wavetheory.sweeps.config import Cell
+
+    def broken(cell):
+        raise MemoryError()
+
+    class FailingExecutor(ThreadPoolExecutor):  # the future itself fails, as a lost dask worker's does
+        def submit(self, fn, *args, **kwargs):
+            return super().submit(lambda: (_ for _ in ()).throw(ConnectionError("worker lost")))
+
+    monkeypatch.setattr(Cell, "describe", broken)
+    with FailingExecutor(1) as ex:
+        res = run_sweep(sweep_cells.grid(1, tasks=1), tmp_path, executor=ex, workers=1,
+                        cell_fn=sweep_cells.fake_cell, progress=False)
+    assert res["error"] == 1
+    (row,) = read_results(tmp_path)
+    assert row["error_type"] == "ConnectionError" and row["task"] == "signed-selection(d=2,s=3,seed=0)"
+
+
+def _fake_cells_cli(monkeypatch) -> None:
+    """Make ``wavetheory sweep`` run the stand-in cells on a thread pool (same process, no torch)."""
+    import functools
+
+    import wavetheory.sweeps.run as run
+
+    monkeypatch.setattr(run, "run_sweep", functools.partial(run_sweep, cell_fn=sweep_cells.fake_cell,
+                                                            executor=ThreadPoolExecutor(1)))
+
+
+def test_cli_sweep_with_failed_cells_exits_1_and_says_how_many(tmp_path, capsys, monkeypatch):
+    _fake_cells_cli(monkeypatch)
+    cfg = _write(tmp_path / "s.toml", f"hidden = [8, {sweep_cells.UNLUCKY}, 9]\n[[tasks]]\nname = 'repeat-copy'\nd = 2\ns = 3\n")
+    argv = ["sweep", str(cfg), "--out", str(tmp_path / "o"), "--workers", "1"]
+    assert main(argv) == 1
+    out, err = capsys.readouterr()
+    assert "ran 2 ok and 1 failed" in out
+    assert err == f"wavetheory: error: 1 of 3 cells failed (see {tmp_path / 'o' / TABLE}; --retry-failed runs them again)\n"
+    assert main(argv) == 1  # still failed when skipped on a rerun
+    assert "1 of 3 cells failed" in capsys.readouterr().err
+
+
+def test_dask_without_dask_is_refused_before_the_output_folder_exists(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
+    cfg = _write(tmp_path / "s.toml", CONFIG)
+    assert main(["sweep", str(cfg), "--out", str(tmp_path / "o"), "--backend", "dask"]) == 2
+    assert "wavetheory[dask]" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+# --------------------------------------------------------------------------- no orphan workers
+
+
+def _driver_script(tmp_path: Path, cli: bool) -> Path:
+    """A sweep driver in its own process: run_sweep directly, or the CLI with the stand-in cells."""
+    body = (f"sys.exit(main(['sweep', {str(tmp_path / 's.toml')!r}, '--out', {str(tmp_path / 'out')!r}, '--workers', '2']))"
+            if cli else
+            f"run_sweep(sweep_cells.grid(n_seeds=2), {str(tmp_path / 'out')!r}, workers=2, cell_fn=sweep_cells.fake_cell, progress=False)")
+    _write(tmp_path / "s.toml", "seeds = [0, 1]\nhidden = 8\n[[tasks]]\nname = 'signed-selection'\nd = 2\ns = 3\ntask_seeds = [0, 1]\n")
+    return _write(tmp_path / "drive.py", textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(TESTS)!r})
+        import sweep_cells
+        import wavetheory.sweeps.run as run
+        from wavetheory.sweeps.run import run_sweep
+        from wavetheory.cli import main
+        run.run_sweep.__kwdefaults__["cell_fn"] = sweep_cells.fake_cell  # the CLI runs the stand-in cells
+        if __name__ == "__main__":
+            {body}
+    """))
+
+
+@pytest.mark.skipif(not processes.HAVE_PROC, reason="needs Linux /proc")
+@pytest.mark.parametrize("sig, cli", [(signal.SIGKILL, False), (signal.SIGTERM, True)], ids=["SIGKILL", "SIGTERM-cli"])
+def test_workers_die_with_their_driver_and_a_rerun_resumes(tmp_path, sig, cli):
+    """Kill only the driver (what Slurm's time-out or scancel does) while both workers are inside a cell:
+    the workers and the resource tracker must go too, and a rerun must finish every cell exactly once."""
+    script = _driver_script(tmp_path, cli)
+    env = {**os.environ, "WT_SWEEP_TEST_DELAY": "60"}  # cells that would outlive any test
+    proc = subprocess.Popen([sys.executable, str(script)], env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while len(sweep_cells.runs(tmp_path / "out")) < 2 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(sweep_cells.runs(tmp_path / "out")) == 2, proc.stderr.read().decode()[-2000:]
+        os.kill(proc.pid, sig)  # the driver only, not its group
+        rc = proc.wait(timeout=30)
+        left = processes.wait_gone(proc.pid, timeout=15)  # the driver led its own group: its workers are in it
+        assert left == [], "left behind: " + processes.describe(left)
+    finally:
+        processes.kill_group(proc.pid)
+    err = proc.stderr.read().decode()
+    if sig == signal.SIGTERM:
+        assert rc == 143 and err.strip().splitlines()[-1] == "wavetheory: terminated (SIGTERM)", err
+        assert "Traceback" not in err, err
+    assert Journal(tmp_path / "out" / JOURNAL).load() == []  # no cell finished
+    with ThreadPoolExecutor(2) as ex:
+        res = run_sweep(sweep_cells.grid(n_seeds=2), tmp_path / "out", executor=ex, workers=2,
+                        cell_fn=sweep_cells.fake_cell, progress=False)
+    assert (res["ok"], res["error"]) == (4, 0)
+    ids = [r["cell_id"] for r in Journal(tmp_path / "out" / JOURNAL).load()]
+    assert sorted(ids) == sorted(c.id for c in sweep_cells.grid(n_seeds=2).cells())  # each exactly once

@@ -39,7 +39,7 @@ def test_match_eigenvalues_recovers_a_hidden_permutation(seed, m, extra):
     b = np.concatenate([a, far])[np.argsort(perm)]  # b[perm^-1 ...]: a hidden shuffle
     sep = np.min(np.abs(a[:, None] - a[None, :]) + np.eye(m) * 1e9) if m > 1 else 1.0
     noise = 0.1 * sep * np.exp(2j * np.pi * rng.random(m + extra))  # below half the separation
-    match = match_eigenvalues(a, b + noise)
+    match = match_eigenvalues(a, b + noise, partial=extra > 0)
     np.testing.assert_array_equal(match.index_a, np.arange(m))
     # b[j] = concat[perm^-1 ... ]: the partner of a_i is the position of i in argsort(perm)
     np.testing.assert_array_equal(match.index_b, np.argsort(np.argsort(perm))[:m])
@@ -53,8 +53,10 @@ def test_match_eigenvalues_respects_multiplicity_and_swapped_lengths():
     match = match_eigenvalues(a, b)
     assert sorted(match.index_b.tolist()) == [0, 1, 2]  # each learned value used once
     assert match.max_distance < 2e-9
-    swapped = match_eigenvalues(b, a[:2])  # a longer than b: min(m, n) pairs
+    swapped = match_eigenvalues(b, a[:2], partial=True)  # a longer than b: min(m, n) pairs
     assert swapped.index_a.size == 2 and swapped.unmatched_a.size == 1
+    with pytest.raises(ValueError, match=r"^a, b: 3 and 2 eigenvalues; pass partial=True"):
+        match_eigenvalues(b, a[:2])  # unequal lengths are a choice, never an accident
     with pytest.raises(ValueError, match="finite"):
         match_eigenvalues([np.nan], [1.0])
 

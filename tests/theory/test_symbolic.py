@@ -334,3 +334,20 @@ def test_eigenvalue_dataclass_is_frozen():
     assert isinstance(e, Eigenvalue) and e.value == 1
     with pytest.raises(AttributeError):
         e.algebraic = 3  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_derive_refuses_non_finite_lags_naming_them(bad):
+    with pytest.raises(ValueError, match=r"^lags\[1\] \(A_2\): NaN or infinite entries"):
+        derive([[[1.0]], [[bad]]])
+    with pytest.raises(ValueError, match=r"^lags\[0\] \(A_1\): NaN or infinite entries"):
+        exact_lags([np.array([[bad]])])
+
+
+def test_compile_rnn_checks_hidden_like_any_size():
+    task = repeat_copy(2, 2)
+    with pytest.raises(TypeError, match="^hidden: expected an integer >= 1, got '8'"):
+        compile_rnn(task, hidden="8")
+    with pytest.raises(TypeError, match="^hidden: expected an integer"):
+        compile_rnn(task, hidden=8.0)
+    assert compile_rnn(task, hidden=6).hidden == 6

@@ -101,3 +101,16 @@ def test_validation():
         simulate(lambda H: H[:, 0], np.zeros((2, 1)), -2)
     with pytest.raises(ValueError, match="NaN"):
         simulate(lambda H: H[:, 0], np.full((2, 1), np.nan), 2)
+
+
+def test_simulate_checks_the_history_against_the_task_of_its_boundary():
+    """A task's boundary knows s and d: an (s+1)-row history used to give another trajectory silently
+    (rollout raised), a d mismatch surfaced numpy's raw matmul message."""
+    task = repeat_copy(2, 3)
+    with pytest.raises(ValueError, match=r"^history: expected s = 3 rows \(the task's s\), got 4"):
+        simulate(task.boundary, np.ones((4, 2)), 3)
+    with pytest.raises(ValueError, match=r"^history: expected d = 2 components \(the task's d\), got 3"):
+        simulate(task.boundary, np.ones((2, 3, 3)), 3)
+    with pytest.raises(ValueError, match="history: expected shape"):  # rollout agrees
+        rollout(task, np.ones((4, 2)), 3)
+    np.testing.assert_array_equal(simulate(task.boundary, np.ones((3, 2)), 4), rollout(task, np.ones((3, 2)), 4))

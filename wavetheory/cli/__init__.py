@@ -2,18 +2,25 @@
 
 Each command lives in a module of this package that defines ``register(subparsers)``; the
 module is listed in ``COMMAND_MODULES``. A command's function returns ``(result, text)``:
-``result`` is printed as JSON with ``--json``, ``text`` otherwise.
+``result`` is printed as strict JSON with ``--json`` (non-finite numbers as null), ``text``
+otherwise; a third element, a message, marks a run that did its work but failed in part (a
+sweep with failed cells): the result is printed, the message goes to stderr, exit status 1.
 
-Bad input (ValueError, TypeError, OSError raised by the library, or an argparse error) prints
-one line ``wavetheory: error: ...`` on stderr and exits with status 2.
+Whatever escapes a command ends as ONE line on stderr, never a traceback (``WAVETHEORY_DEBUG=1``
+re-raises it): bad input (ValueError, TypeError, OSError, an argparse error, a size over the
+memory limit) exits 2; running out of memory (MemoryError, a torch allocation error) exits 1,
+as does an unexpected error ("internal error", a bug to report); SIGINT exits 130 and SIGTERM
+143, after the command has cleaned up (sweep workers stopped, locks released).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import json
+import os
+import signal
 import sys
+import threading
 from typing import Any, Callable, Sequence
 
 __all__ = ["main", "build_parser", "add_task_args", "task_given", "task_from_args", "CliError"]
@@ -24,6 +31,11 @@ COMMAND_MODULES = ["core", "attention", "gradients", "symbolic", "sweep", "train
 
 class CliError(Exception):
     """A usage error found after parsing (reported as one line, exit status 2)."""
+
+
+class Terminated(BaseException):
+    """SIGTERM (what ``kill``, Slurm's time-out and ``scancel`` send), raised in the main thread so that
+    ``finally`` blocks and context managers clean up; a BaseException so that no ``except Exception`` eats it."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -98,30 +110,72 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _print_result(args: argparse.Namespace, result: Any, text: str) -> None:
     if getattr(args, "json", False):
-        from ..io import _jsonable
+        from ..io import json_text
 
-        print(json.dumps(result, default=_jsonable))
+        print(json_text(result))
     else:
         print(text)
 
 
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__  # one line, whatever the message holds
+
+
+def _is_out_of_memory(exc: BaseException) -> bool:
+    text = str(exc).lower()  # torch: "DefaultCPUAllocator: can't allocate memory", "CUDA out of memory"
+    return isinstance(exc, MemoryError) or (isinstance(exc, RuntimeError) and ("allocate" in text or "out of memory" in text))
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``wavetheory`` console script; returns the exit status."""
+    """Entry point of the ``wavetheory`` console script; returns the exit status (0, 1, 2, 130 or 143)."""
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
+    try:
+        return _run(argv)
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
         if args.command is None:
             parser.print_help()
             return 2
-        func: Callable[[argparse.Namespace], tuple[Any, str]] = args.func
-        result, text = func(args)
+        func: Callable[[argparse.Namespace], tuple] = args.func
+        result, text, *failure = func(args)
         _print_result(args, result, text)
+        if failure and failure[0]:
+            print(f"wavetheory: error: {_one_line(failure[0])}", file=sys.stderr)
+            return 1
         return 0
-    except (CliError, ValueError, TypeError, OSError) as exc:
-        msg = " ".join(str(exc).split())  # one line, whatever the message holds
-        # argparse errors already name the command ("wavetheory spectrum: ..."); the rest get a prefix
-        print(msg if msg.startswith("wavetheory") else f"wavetheory: error: {msg}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("wavetheory: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("wavetheory: terminated (SIGTERM)", file=sys.stderr)
+        return 143
+    except BaseException as exc:  # noqa: BLE001 - the one place where everything becomes one line
+        if isinstance(exc, SystemExit) or os.environ.get("WAVETHEORY_DEBUG"):
+            raise
+        status, msg = _classify(exc)
+        # argparse errors already name the command ("wavetheory spectrum: ..."); the rest get a prefix
+        print(msg if msg.startswith("wavetheory") else f"wavetheory: {msg}", file=sys.stderr)
+        return status
+
+
+def _classify(exc: BaseException) -> tuple[int, str]:
+    """(exit status, message) of an exception that escaped a command."""
+    if isinstance(exc, (CliError, ValueError, TypeError, OSError)):
+        return 2, f"error: {_one_line(exc)}"
+    if _is_out_of_memory(exc):
+        return 1, (f"error: out of memory ({_one_line(exc)[:300]}); use smaller sizes, "
+                   "or see the memory limit WAVETHEORY_MAX_BYTES in README (Guarantees)")
+    return 1, (f"internal error: {type(exc).__name__}: {_one_line(exc)[:300]} "
+               "(a bug; WAVETHEORY_DEBUG=1 shows the traceback)")

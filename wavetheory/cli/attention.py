@@ -31,7 +31,11 @@ def _add_size_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--steps", type=int, required=True, metavar="N", help="generated tokens (>= 0)")
 
 
-def _check_sizes(args: argparse.Namespace) -> None:
+def _check_sizes(args: argparse.Namespace, d_in: int | None = None) -> None:
+    """Flag ranges, then the memory of the transformer side: causal attention over the window of s
+    tokens (heads x s x s scores), its projections (~7 s x d_in per head), the weights and the outputs."""
+    from .._validate import require_memory
+
     for flag in ("d", "s", "heads"):
         value = getattr(args, flag, 1)
         if value < 1:
@@ -40,6 +44,9 @@ def _check_sizes(args: argparse.Namespace) -> None:
         raise CliError(f"--steps must be >= 0, got {args.steps}")
     if args.seed < 0:
         raise CliError(f"--seed must be >= 0, got {args.seed}")
+    h, s, d_in = getattr(args, "heads", 1), args.s, d_in or args.d
+    need = 8 * (h * s * s + 7 * h * s * d_in + 4 * h * d_in * d_in + 4 * args.steps * (args.d + h * s))
+    require_memory(need, f"sbc: d = {args.d}, s = {s}, {args.steps} steps")
 
 
 def _generate(params: Any, history: Any, steps: int) -> Any:
@@ -80,7 +87,7 @@ def cmd_sbc_copy(args: argparse.Namespace) -> tuple[Any, str]:
     from ..theory.attention import anti_similarity_sbc, repeat_copy_sbc, sbc_rollout
     from ..theory.tasks import repeat_copy, rollout
 
-    _check_sizes(args)
+    _check_sizes(args, d_in=args.d + args.s)  # the positional code adds s one-hot rows
     params = repeat_copy_sbc(args.d, args.s)
     history = np.random.default_rng(args.seed).choice([-1.0, 1.0], size=(1, args.s, args.d))
     wave, weights = sbc_rollout(params, history, args.steps)

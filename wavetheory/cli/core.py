@@ -44,12 +44,34 @@ def _format_complex(z: complex) -> str:
     return f"{z.real:+.6f}{z.imag:+.6f}i"
 
 
+def spectrum_bytes(d: int, s: int) -> int:
+    """Memory of ``spectrum``: Phi (sd x sd) and two eigensolver copies, and sd + 1 complex d x d determinants."""
+    from .._validate import matrix_bytes
+
+    return matrix_bytes(s * d, s * d, copies=3) + matrix_bytes(s * d + 1, d * d, itemsize=16)
+
+
+def _finite_spectrum(task) -> tuple:
+    """(eigenvalues, charpoly) of Phi, or a ValueError when float64 cannot hold them (lags near 1e308)."""
+    import numpy as np
+
+    from .._validate import require_memory
+    from ..theory.wave_operator import charpoly, spectrum
+
+    require_memory(spectrum_bytes(task.d, task.s), f"spectrum of Phi ({task.s * task.d} x {task.s * task.d})")
+    with np.errstate(all="ignore"):  # overflow is reported below, as one error
+        ev, cp = spectrum(task), charpoly(task)
+    if not (np.all(np.isfinite(ev)) and np.all(np.isfinite(cp))):
+        raise ValueError(f"lags: the spectrum of Phi overflows float64 (largest |entry| {np.max(np.abs(task.lags)):.3g}); "
+                         "rescale the lags")
+    return ev, cp
+
+
 def cmd_spectrum(args: argparse.Namespace) -> tuple[Any, str]:
-    from ..theory.wave_operator import charpoly, group_eigenvalues, spectrum
+    from ..theory.wave_operator import group_eigenvalues
 
     task = task_from_args(args)
-    ev = spectrum(task)
-    cp = charpoly(task)
+    ev, cp = _finite_spectrum(task)
     result = {
         "d": task.d,
         "s": task.s,
@@ -78,13 +100,22 @@ def _load_history(path: str, task) -> "Any":
 
 
 def cmd_simulate(args: argparse.Namespace) -> tuple[Any, str]:
+    import numpy as np
+
+    from .._validate import require_memory
     from ..theory.wave_memory import simulate
 
     if args.steps < 0:
         raise CliError(f"--steps must be >= 0, got {args.steps}")
     task = task_from_args(args)
+    # the trajectory (8 bytes a number), its Python list (32) and its text (~24)
+    require_memory(64 * args.steps * task.d, f"simulate: {args.steps} steps of d = {task.d}")
     hist = _load_history(args.history, task)
-    traj = simulate(task.boundary, hist, args.steps)
+    with np.errstate(over="ignore", invalid="ignore"):  # an unstable task may leave float64: checked below
+        traj = simulate(task.boundary, hist, args.steps)
+    if not np.all(np.isfinite(traj)):
+        t = int(np.argmax(~np.all(np.isfinite(traj), axis=1)))
+        raise ValueError(f"simulate: the trajectory leaves float64 at x({task.s + t}); use fewer --steps or smaller values")
     text = "\n".join(f"x({task.s + t}) = " + " ".join(f"{v:g}" for v in row) for t, row in enumerate(traj))
     return {"trajectory": traj.tolist()}, text or "(no steps)"
 
@@ -92,20 +123,24 @@ def cmd_simulate(args: argparse.Namespace) -> tuple[Any, str]:
 def cmd_demo(args: argparse.Namespace) -> tuple[Any, str]:
     import numpy as np
 
+    from .._validate import rng as as_rng
     from ..plots import plot_spectrum, plot_trajectory
     from ..theory.tasks import repeat_copy, rollout
     from ..theory.wave_memory import simulate
-    from ..theory.wave_operator import charpoly, group_eigenvalues, spectrum
+    from ..theory.wave_operator import group_eigenvalues
 
     task = task_from_args(args) if task_given(args) else repeat_copy(3, 4)
     out = Path(args.out)
-    rng = np.random.default_rng(args.seed)
+    if out.exists() and not out.is_dir():
+        raise CliError(f"--out: {out} is a file, expected a folder")
+    ev, cp = _finite_spectrum(task)  # refuses what does not fit before any figure is drawn
+    rng = as_rng(args.seed, "--seed")
     hist = rng.choice([-1.0, 1.0], size=(task.s, task.d))
     steps = 3 * task.s
-    wave = simulate(task.boundary, hist, steps)
-    direct = rollout(task, hist, steps)
-    err = float(np.max(np.abs(wave - direct)))
-    ev = spectrum(task)
+    with np.errstate(over="ignore", invalid="ignore"):
+        wave = simulate(task.boundary, hist, steps)
+        direct = rollout(task, hist, steps)
+        err = float(np.max(np.abs(wave - direct)))
     f1 = plot_spectrum({"eig(Phi)": ev}, title=f"{task.name}: spectrum of Phi", path=out / "spectrum.png")
     f2 = plot_trajectory(np.concatenate([hist, wave]), task.s, title=f"{task.name}: wave memory trajectory", path=out / "trajectory.png")
     result = {
@@ -113,7 +148,7 @@ def cmd_demo(args: argparse.Namespace) -> tuple[Any, str]:
         "d": task.d,
         "s": task.s,
         "max_abs_diff_wave_vs_recursion": err,
-        "charpoly": charpoly(task).tolist(),
+        "charpoly": cp.tolist(),
         "eigenvalues": [[float(z.real), float(z.imag)] for z in ev],
         "figures": [str(f1), str(f2)],
     }

@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_gradients(args: argparse.Namespace) -> tuple[Any, str]:
-    from .._validate import positive_float
+    from .._validate import matrix_bytes, positive_float, require_memory
     from ..theory.gradients import compare_gradient_flow
 
     positive_float(args.gain, "--gain")
@@ -33,6 +33,8 @@ def cmd_gradients(args: argparse.Namespace) -> tuple[Any, str]:
     k_max = 3 * task.s if args.lags_max is None else args.lags_max
     if not 1 <= k_max <= MAX_LAGS:
         raise CliError(f"--lags-max must be between 1 and {MAX_LAGS}, got {k_max}")
+    n = task.s * task.d  # a random orthogonal basis, the compiled and the random RNN, their eigensolvers: ~12 n x n
+    require_memory(matrix_bytes(n, n, copies=12) + matrix_bytes(k_max, n * task.d, copies=2), f"gradients: H = s*d = {n}")
     res = compare_gradient_flow(task, args.gain, k_max, rng=args.seed)
     for key in ("slope_random", "slope_wave"):  # JSON has no NaN
         if math.isnan(res[key]):

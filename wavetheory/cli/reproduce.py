@@ -21,8 +21,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> tuple[Any, str]:
+    from .._validate import seed
     from ..claims.reproduce import run_main_job
 
+    seed(args.seed, "--seed")
     command = "wavetheory " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["reproduce"] else ""
     res = run_main_job(args.out, quick=args.quick, seed=args.seed, claims=args.claims, command=command)
     width = max(len(k) for k in res["claims"])

@@ -46,7 +46,9 @@ def cmd_sweep(args: argparse.Namespace) -> tuple[Any, str]:
                        retry_failed=args.retry_failed)
     text = (f"sweep: {result['cells']} cells, {result['skipped']} already recorded, ran {result['ok']} ok and "
             f"{result['error']} failed -> {result['table']}")
-    return result, text
+    failure = (f"{result['failed']} of {result['cells']} cells failed (see {result['table']}; --retry-failed runs them again)"
+               if result["failed"] else None)
+    return result, text, failure  # failed cells: the result is printed, then one line on stderr and exit status 1
 
 
 def cmd_sweep_report(args: argparse.Namespace) -> tuple[Any, str]:

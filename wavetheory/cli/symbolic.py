@@ -1,4 +1,4 @@
-"""Exact commands: ``derive`` (C4 spectrum over Q) and ``realizable`` (C12 verdict). SymPy loads lazily."""
+"""Exact commands: ``derive`` (C4 spectrum over Q) and ``realizable`` (C12 verdict, C16 n_min, C15 profile). SymPy loads lazily."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_flag(p)
     p.set_defaults(func=cmd_derive)
 
-    p = sub.add_parser("realizable", help="can a linear time-invariant RNN realize the two-phase task exactly? (C12)")
+    p = sub.add_parser("realizable", help="can a linear time-invariant RNN realize the two-phase task exactly (C12), "
+                                          "with how many states (C16), and can a diagonal recurrence (C15)?")
     add_task_args(p)
     p.add_argument("--horizon", type=int, default=None, metavar="H",
                    help="output-phase length (default: unbounded; H >= s + 1 is equivalent)")
@@ -55,11 +56,17 @@ def cmd_derive(args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def cmd_realizable(args: argparse.Namespace) -> tuple[Any, str]:
+    from ..theory.diagonal_recurrence import diagonal_profile
     from ..theory.realizability import realizability_report
+
+    from .._validate import matrix_bytes, require_memory
 
     if args.horizon is not None and args.horizon < 1:
         raise CliError(f"--horizon must be >= 1, got {args.horizon}")
     task = task_from_args(args)
+    H = task.s + 1 if args.horizon is None else args.horizon
+    # the continuation map (sd x (s + H) d), the required map and the Toeplitz fit: four copies
+    require_memory(matrix_bytes(task.s * task.d, (task.s + H) * task.d, copies=4), f"realizable: horizon {H}")
     rep = realizability_report(task, horizon=args.horizon)
     rep["task"] = task.name
     lines = [
@@ -68,5 +75,19 @@ def cmd_realizable(args: argparse.Namespace) -> tuple[Any, str]:
         f"condition A_i A_k = 0 (i <= {rep['i_max']}, k < s) violated at (i, k) = {rep['violations'] or 'none'}",
         f"Toeplitz least-squares residual of the required map: {rep['toeplitz_residual']:.3g}",
         f"best LTI mean squared error per output component (iid +-1 inputs): {rep['min_lti_mse']:.4g}",
+    ]
+    prof = diagonal_profile(task).to_json()  # C16 and C15 are about every horizon
+    spec = prof.pop("minimal_spectrum")
+    rep.update(min_state_dim=prof.pop("min_state_dim"), rank_H1=prof.pop("rank_H1"), minimal_spectrum=spec,
+               diagonal_recurrence=prof)
+    if rep["min_state_dim"] is None:
+        lines.append("smallest linear RNN for every horizon (C16): none (not realizable at every horizon)")
+        return rep, "\n".join(lines)
+    lines += [
+        f"smallest linear RNN for every horizon (C16): {rep['min_state_dim']} states (rank H_1 = {rep['rank_H1']})",
+        "its spectrum (value, algebraic, Jordan blocks): "
+        + ", ".join(f"{e['value']} x{e['algebraic']} {e['jordan']}" for e in spec),
+        f"diagonal recurrence (LRU/S4D, C15): {'yes' if prof['diagonal_realizable'] else 'no'} ({prof['reason']})"
+        + (f", {prof['n_complex_states']} complex states" if prof["diagonal_realizable"] else ""),
     ]
     return rep, "\n".join(lines)

@@ -10,7 +10,8 @@ from . import CliError, add_json_flag, add_task_args, task_from_args, task_given
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("train", help="train a tanh Elman RNN (or GRU/LSTM) on a two-phase task with a horizon curriculum")
+    p = sub.add_parser("train", help="train a tanh Elman RNN (or GRU/LSTM, linear, LRU, S4D, wave-RNN) on a two-phase task "
+                                     "with a horizon curriculum")
     add_task_args(p)
     p.add_argument("--out", required=True, metavar="DIR", help="output folder: weights.npz, metrics.json, checkpoint.pt")
     p.add_argument("--preset", default="default", metavar="NAME", help="configuration preset: " + ", ".join(_presets()))
@@ -105,7 +106,16 @@ def cmd_train(args: argparse.Namespace) -> tuple[Any, str]:
     return result, "\n".join(lines)
 
 
+def analysis_bytes(H: int, d: int, s: int) -> int:
+    """Memory of ``analyze``: eigensolvers and power bases of W_hh (~8 H x H), Phi and its alignment (~6 sd x sd),
+    and the hidden states of 256 fresh sequences of 3 s steps with their waves (~4 copies)."""
+    from .._validate import matrix_bytes
+
+    return matrix_bytes(H, H, copies=8) + matrix_bytes(s * d, s * d, copies=6) + matrix_bytes(256 * 3 * s, H + s * d, copies=4)
+
+
 def cmd_analyze(args: argparse.Namespace) -> tuple[Any, str]:
+    from .._validate import require_memory
     from ..io import read_json
     from ..learning.analysis import analyze
     from ..learning.interop import load_network
@@ -133,6 +143,7 @@ def cmd_analyze(args: argparse.Namespace) -> tuple[Any, str]:
             raise CliError(f"--rank must be an integer >= 1 or 'auto', got {rank}")
         rank = int(rank)
     rnn, init = imported.network, imported.init
+    require_memory(analysis_bytes(rnn.hidden, task.d, task.s), f"analyze: H = {rnn.hidden}, s*d = {task.s * task.d}")
     res = analyze(rnn, task, init, road=args.road, rcond=args.rcond, rank=rank, normalize=args.normalize,
                   align=args.align, nonlinearity=args.nonlinearity, seed=args.seed)
     summary = res.to_json()
@@ -145,7 +156,8 @@ def cmd_analyze(args: argparse.Namespace) -> tuple[Any, str]:
     em = summary["eig_match"]
     lines = [
         f"{weights}: H = {summary['hidden']}, task {task.name} (d = {task.d}, s = {task.s})"
-        + (f", {summary['cell']} read at its linearization at 0 (C14)" if "cell" in summary else "")
+        + (f", {summary['cell']} read at its linearization at 0 (C14)" if summary.get("cell") in ("gru", "lstm")
+           else f", {summary['cell']} read through its linear part" if "cell" in summary else "")
         + ("" if imported.source == "npz" else f"; read by {imported.source}"
            + (f", {len(imported.placeholders)} globals of the file not run" if imported.placeholders else "")),
         f"eigenvalues (C7): match mean {em['mean']:.4f}, max {em['max']:.4f}; angle error max {em['angle_max']:.4f} rad; "
@@ -162,6 +174,11 @@ def cmd_analyze(args: argparse.Namespace) -> tuple[Any, str]:
         "  before: " + (" ".join(f"{g:.3g}" for g in summary["grad_before"]) if summary["grad_before"] else "(no initial weights)"),
         "  after:  " + " ".join(f"{g:.3g}" for g in summary["grad_after"]),
     ]
+    if "diagonal" in summary:  # LRU / S4D: Lambda against the folded target spectrum (C15)
+        dg = summary["diagonal"]
+        lines.append(f"diagonal Lambda (C15): {dg['n_target']} target states of {dg['n_learned']}; angle error mean "
+                     f"{dg['angle_mean']:.4f}, max {dg['angle_max']:.4f} rad; matched |lambda| mean {dg['modulus_mean']:.4f}, "
+                     f"min {dg['modulus_min']:.4f}; largest leftover |lambda| {dg['extra_modulus_max']:.4f}")
     if "figures" in summary:
         lines.append("figures: " + ", ".join(summary["figures"]))
     return summary, "\n".join(lines)

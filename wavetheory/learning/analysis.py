@@ -45,12 +45,13 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import one_of, positive_float, positive_int
 from ..theory.gradients import propagation_norms
 from ..theory.tasks import LinearHDS
 from ..theory.two_phase import two_phase_batch
 from ..theory.wave_operator import LinearRNN, Phi
 from .power_basis import intertwining_residual, krylov_alignment, phi_error, power_basis, restricted_phi_error, truncated_pinv
-from .spectrum_match import SpectrumMatch, match_spectrum
+from .spectrum_match import DiagonalMatch, SpectrumMatch, match_diagonal, match_spectrum
 from .weights import load_weights
 
 __all__ = ["Analysis", "analyze", "hidden_states", "check_task", "wave_decoding", "load_weights", "ROADS"]
@@ -153,18 +154,21 @@ class Analysis:
     d: int
     s: int
     cell: str | None = None
+    diagonal: dict | None = None
     match: SpectrumMatch | None = field(default=None, repr=False)
+    diagonal_match: DiagonalMatch | None = field(default=None, repr=False)
     Phi_hat: np.ndarray | None = field(default=None, repr=False)
     Phi: np.ndarray | None = field(default=None, repr=False)
     waves: np.ndarray | None = field(default=None, repr=False)
     substrate: np.ndarray | None = field(default=None, repr=False)
 
-    _ARRAYS = ("match", "Phi_hat", "Phi", "waves", "substrate")
+    _ARRAYS = ("match", "Phi_hat", "Phi", "waves", "substrate", "diagonal_match")
 
     def to_json(self) -> dict[str, Any]:
         out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in self._ARRAYS}
-        if out["cell"] is None:
-            del out["cell"]
+        for k in ("cell", "diagonal"):
+            if out[k] is None:
+                del out[k]
         return out
 
 
@@ -189,15 +193,21 @@ def analyze(
         rnn = as_network(rnn, readout)
         init = None if init is None else as_network(init, None if isinstance(init, LinearRNN) else readout, "init")
     check_task(rnn, task)
-    if road not in ROADS:
-        raise ValueError(f"road: expected one of {', '.join(ROADS)}, got {road!r}")
+    if init is not None:
+        if not isinstance(init, LinearRNN):
+            raise TypeError(f"init: expected a LinearRNN or None, got {type(init).__name__}")
+        if (init.hidden, init.d) != (rnn.hidden, rnn.d):
+            raise ValueError(f"init: the initial network has H = {init.hidden}, d = {init.d}; "
+                             f"the network has H = {rnn.hidden}, d = {rnn.d}")
+    one_of(road, "road", ROADS)
+    positive_float(rcond, "rcond", allow_zero=True)
+    if rank is not None and rank != "auto":
+        positive_int(rank, "rank")
     s, d = task.s, task.d
     match = match_spectrum(rnn.W_hh, task, radius)
     effective_rank = int(np.sum(np.abs(np.concatenate([match.learned, match.extra])) > match.radius))
     if rank == "auto":
         rank = min(effective_rank, s * d)
-    elif rank is not None and (isinstance(rank, bool) or not isinstance(rank, (int, np.integer)) or rank < 1):
-        raise ValueError(f"rank: expected an integer >= 1, 'auto' or None, got {rank!r}")
     bases, mats = {}, {}
     U_inv = np.linalg.inv(krylov_alignment(task))
     for r in ROADS:
@@ -229,6 +239,8 @@ def analyze(
     }
     k_max = 2 * s
     network = getattr(rnn, "network", None)  # a gated network, read through its linearization (C14)
+    lam = getattr(network, "lam", None)  # a diagonal cell (LRU, S4D): its Lambda is its spectrum (C15)
+    dmatch = match_diagonal(lam, task) if lam is not None else None
     return Analysis(
         eig_match=match.summary(),
         n_outside=match.n_outside,
@@ -249,5 +261,7 @@ def analyze(
         d=d,
         s=s,
         cell=None if network is None else network.cell,
+        diagonal=None if dmatch is None else dmatch.summary(),
+        diagonal_match=dmatch,
         match=match, Phi_hat=Phi_hat, Phi=Phi(task), waves=waves, substrate=substrate,
     )

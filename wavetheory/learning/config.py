@@ -19,7 +19,9 @@ from ..thresholds import CURRICULUM_THRESHOLD, SOLVED_ACCURACY
 __all__ = ["TrainConfig", "PRESETS", "INITS", "CELL_TYPES", "RESUMABLE"]
 
 INITS = ("default", "shift", "wave")
-CELL_TYPES = ("rnn",) + CELLS  # "rnn" is the tanh Elman RNN of THEORY.md section 5
+# "rnn" is the tanh Elman RNN of THEORY.md section 5; "linear" the same without tanh (C16); "lru" and "s4d"
+# diagonal state-space cells (C15); "wrnn" Keller et al.'s wave-RNN (C13; hidden = 2d channels x n positions)
+CELL_TYPES = ("rnn",) + CELLS + ("linear", "lru", "s4d", "wrnn")
 
 # fields that may differ between a run and its resumption (they do not change the arithmetic)
 RESUMABLE = frozenset({"steps", "threads", "device"})
@@ -37,7 +39,9 @@ class TrainConfig:
     ``steps`` bounds the number of optimizer steps; training stops earlier once the curriculum
     is at its last horizon and the accuracy on ``eval_batch`` fresh sequences reaches ``target``
     (``target=None`` always runs ``steps``). ``cell`` picks the recurrent cell: "rnn" (tanh Elman,
-    the default), "gru" or "lstm" (bias-free torch.nn.GRU / torch.nn.LSTM, C14).
+    the default), "gru" or "lstm" (bias-free torch.nn.GRU / torch.nn.LSTM, C14), "linear" (Elman
+    without tanh, C16), "lru" or "s4d" (diagonal state-space cells of ``hidden`` complex states, C15),
+    "wrnn" (Keller et al.'s wave-RNN, 2d channels x hidden / (2d) positions, C13).
 
     >>> TrainConfig(hidden=8).hidden
     8
@@ -63,7 +67,8 @@ class TrainConfig:
     checkpoint_every: int = _field(500, "steps between checkpoints")
     threads: int = _field(1, "torch intra-op threads (1: measured fastest)")
     device: str = _field("auto", "auto (CUDA when available), cpu or cuda")
-    cell: str = _field("rnn", "recurrent cell: tanh Elman (rnn), GRU or LSTM (C14)")
+    cell: str = _field("rnn", "recurrent cell: tanh Elman (rnn), GRU or LSTM (C14), linear Elman (C16), LRU or S4D (C15), "
+                              "wave-RNN wrnn (C13; hidden must be a multiple of 2d)")
 
     def __post_init__(self) -> None:
         try:

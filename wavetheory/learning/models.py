@@ -2,7 +2,9 @@
 
     h(t) = tanh(W_hh h(t-1) + W_uh u(t)),   y(t) = W_hy h(t),   h(-1) = 0       (Elman, torch.nn.RNN naming)
 
-and their initializations: PyTorch's default, the pure block shift, or the wave solution (C13).
+the linear Elman RNN (the same without tanh, C16), and, from their own modules, the LRU and S4D
+(``state_space``, C15) and Keller et al.'s wave-RNN (``wave_rnn``, C13); and their initializations:
+PyTorch's default, the pure block shift, or the wave solution (C13).
 """
 
 from __future__ import annotations
@@ -10,12 +12,17 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..theory.gated import CELLS, GatedWeights, from_linear, linearize
+from ..theory.gated import CELLS, GatedWeights, Linearization, from_linear, linearize
 from ..theory.tasks import HDS, LinearHDS
 from ..theory.wave_operator import LinearRNN, compile_rnn, make_basis
 from .config import INITS
+from .state_space import LRU, S4D
+from .wave_rnn import WaveRNNCell
+from .weights import LinearCell
 
-__all__ = ["ElmanRNN", "GatedRNN", "build_model", "initialize"]
+SEQUENCE_CELLS = {"lru": LRU, "s4d": S4D, "wrnn": WaveRNNCell}  # cells with their own forward and initialization
+
+__all__ = ["ElmanRNN", "GatedRNN", "LinearRecurrence", "build_model", "initialize"]
 
 
 class _Recurrent(torch.nn.Module):
@@ -34,12 +41,38 @@ def _numpy(p: torch.Tensor) -> np.ndarray:
     return p.detach().cpu().double().numpy()
 
 
-class ElmanRNN(_Recurrent):
-    """tanh Elman RNN without biases and a linear readout without bias (THEORY.md section 5)."""
+class LinearRecurrence(torch.nn.Module):
+    """torch.nn.RNN's interface without the nonlinearity: h(t) = W_hh h(t-1) + W_uh u(t) (C16's linear RNN).
+
+    Same parameter names (weight_ih_l0, weight_hh_l0), ``hidden_size`` and initialization U(-1/sqrt(H), 1/sqrt(H)).
+    """
 
     def __init__(self, d: int, hidden: int) -> None:
         super().__init__()
-        self.rnn = torch.nn.RNN(d, hidden, nonlinearity="tanh", bias=False, batch_first=True)
+        self.hidden_size = hidden
+        bound = 1.0 / hidden**0.5
+        self.weight_ih_l0 = torch.nn.Parameter(torch.empty(hidden, d).uniform_(-bound, bound))
+        self.weight_hh_l0 = torch.nn.Parameter(torch.empty(hidden, hidden).uniform_(-bound, bound))
+
+    def forward(self, inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """States (B, T, H) and the last state (1, B, H) for inputs (B, T, d), like torch.nn.RNN(batch_first=True)."""
+        drive = inputs @ self.weight_ih_l0.T  # (B, T, H)
+        h = torch.zeros(inputs.shape[0], self.hidden_size, dtype=inputs.dtype, device=inputs.device)
+        hs = []
+        for t in range(inputs.shape[1]):
+            h = h @ self.weight_hh_l0.T + drive[:, t]
+            hs.append(h)
+        out = torch.stack(hs, dim=1)
+        return out, h[None]
+
+
+class ElmanRNN(_Recurrent):
+    """tanh Elman RNN (or, with ``linear=True``, the linear RNN) without biases and a linear readout without bias."""
+
+    def __init__(self, d: int, hidden: int, linear: bool = False) -> None:
+        super().__init__()
+        self.linear = linear
+        self.rnn = LinearRecurrence(d, hidden) if linear else torch.nn.RNN(d, hidden, nonlinearity="tanh", bias=False, batch_first=True)
         self.readout = torch.nn.Linear(hidden, d, bias=False)
 
     def weights(self) -> dict[str, np.ndarray]:
@@ -50,8 +83,9 @@ class ElmanRNN(_Recurrent):
         _copy((self.rnn.weight_hh_l0, W_hh), (self.rnn.weight_ih_l0, W_uh), (self.readout.weight, W_hy))
 
     def linearization(self) -> LinearRNN:
-        """The network's linearization at the fixed point 0: its own weights (C11)."""
-        return LinearRNN(**self.weights())
+        """The network's linearization at the fixed point 0: its own weights (C11); a linear RNN is its own network."""
+        rnn = LinearRNN(**self.weights())
+        return Linearization(rnn.W_hh, rnn.W_uh, rnn.W_hy, network=LinearCell(rnn)) if self.linear else rnn
 
 
 def _copy(*pairs: tuple[torch.nn.Parameter, np.ndarray]) -> None:
@@ -87,9 +121,13 @@ class GatedRNN(_Recurrent):
         return linearize(GatedWeights.from_arrays(self.cell, self.weights()))
 
 
-def build_model(cell: str, d: int, hidden: int) -> ElmanRNN | GatedRNN:
-    """The model of ``TrainConfig.cell``: ElmanRNN for "rnn", GatedRNN otherwise."""
-    return ElmanRNN(d, hidden) if cell == "rnn" else GatedRNN(cell, d, hidden)
+def build_model(cell: str, d: int, hidden: int) -> torch.nn.Module:
+    """The model of ``TrainConfig.cell``: ElmanRNN for "rnn" / "linear", GatedRNN for "gru" / "lstm", LRU, S4D, WaveRNNCell."""
+    if cell in ("rnn", "linear"):
+        return ElmanRNN(d, hidden, linear=cell == "linear")
+    if cell in SEQUENCE_CELLS:
+        return SEQUENCE_CELLS[cell](d, hidden)
+    return GatedRNN(cell, d, hidden)
 
 
 def initialize(model: ElmanRNN | GatedRNN, task: LinearHDS | HDS, init: str, rng: np.random.Generator) -> None:
@@ -104,6 +142,8 @@ def initialize(model: ElmanRNN | GatedRNN, task: LinearHDS | HDS, init: str, rng
         return  # torch.nn.RNN / Linear initialization, drawn under torch.manual_seed(seed)
     if init not in INITS:
         raise ValueError(f"init: expected one of {', '.join(INITS)}, got {init!r}")
+    if not isinstance(model, (ElmanRNN, GatedRNN)):  # LRU, S4D, wave-RNN: their own initializations only
+        raise ValueError(f"init: the {model.cell} cell has its own initialization; expected 'default', got {init!r}")
     if not isinstance(task, LinearHDS):
         raise ValueError(f"init: {init!r} needs a linear task (LinearHDS), got {type(task).__name__}")
     H = model.rnn.hidden_size

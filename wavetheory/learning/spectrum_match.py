@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._validate import as_float_array
+from ..theory.diagonal_recurrence import diagonal_profile, fold_spectrum
 from ..theory.eigenstructure import match_eigenvalues
 from ..theory.tasks import LinearHDS
 from ..theory.wave_operator import group_eigenvalues, spectrum
 from ..thresholds import CLUSTER_RADIUS
 
-__all__ = ["persistence_radius", "SpectrumMatch", "CLUSTER_RADIUS", "clusters", "match_spectrum", "spectrum_match_distance"]
+__all__ = ["persistence_radius", "SpectrumMatch", "CLUSTER_RADIUS", "clusters", "match_spectrum", "spectrum_match_distance",
+           "DiagonalMatch", "match_diagonal"]
 
 
 def persistence_radius(s: int, keep: float = 0.01) -> float:
@@ -118,3 +120,58 @@ def spectrum_match_distance(W_hh: np.ndarray, task: LinearHDS) -> tuple[float, f
     """(mean, max) eigenvalue-match distance of W_hh to Phi, the C7 curve tracked during training."""
     s = match_spectrum(W_hh, task).summary()
     return s["mean"], s["max"]
+
+
+# --------------------------------------------------------------------------- diagonal cells (C15)
+
+
+@dataclass(frozen=True)
+class DiagonalMatch:
+    """A diagonal cell's Lambda against the target spectrum, both folded to Im >= 0, one entry per complex state (C15).
+
+    ``target``: the nonzero spectrum of the minimal realization of C16 (a non-realizable task: of Phi),
+    folded (``fold_spectrum``: real z ceil(m/2) times, a pair m times); ``learned``: the learned folded
+    eigenvalue matched to each target (minimum total distance); ``extra``: the learned states left over.
+    """
+
+    target: np.ndarray
+    learned: np.ndarray
+    extra: np.ndarray
+    diagonal_realizable: bool
+    reason: str
+
+    def summary(self) -> dict:
+        """Angle error |arg(learned / target)| and moduli of the matched states, the largest leftover modulus."""
+        ang = np.abs(np.angle(self.learned / self.target)) if self.target.size else np.zeros(1)
+        mod = np.abs(self.learned) if self.target.size else np.zeros(1)
+        return {
+            "diagonal_realizable": self.diagonal_realizable, "reason": self.reason, "n_target": int(self.target.size),
+            "n_learned": int(self.learned.size + self.extra.size),
+            "angle_mean": float(ang.mean()), "angle_max": float(ang.max()),
+            "modulus_mean": float(mod.mean()), "modulus_min": float(mod.min()),
+            "modulus_gap_max": float(np.max(np.abs(self.target) - mod)) if self.target.size else 0.0,
+            "extra_modulus_max": float(np.abs(self.extra).max()) if self.extra.size else 0.0,
+            "pairs": [[float(np.angle(z)), float(np.angle(w)), float(abs(w))] for z, w in zip(self.target, self.learned)],
+        }
+
+
+def match_diagonal(lam: np.ndarray, task: LinearHDS) -> DiagonalMatch:
+    """Match a diagonal cell's eigenvalues (folded: conj(lambda) when Im < 0) to the task's target spectrum (C15).
+
+    With fewer learned states than targets, only that many targets are matched (the rest stay unmatched).
+    """
+    lam = np.asarray(lam, dtype=complex).ravel()
+    folded = np.where(lam.imag < 0, lam.conj(), lam)
+    prof = diagonal_profile(task)
+    if prof.realizable:
+        nz = [e for e in prof.eigenvalues if e.value != 0]
+        target = fold_spectrum(np.array([complex(e.value.evalf(30)) for e in nz]), np.array([e.algebraic for e in nz]))
+    else:
+        groups = group_eigenvalues(spectrum(task), tol=1e-6)
+        target = fold_spectrum(np.array([z for z, _ in groups]), np.array([m for _, m in groups]))
+        target = target[np.abs(target) > 1e-8]
+    m = match_eigenvalues(target, folded, partial=True)  # unequal sizes by design (see the docstring)
+    learned = np.full(target.size, np.nan + 0j)
+    learned[m.index_a] = folded[m.index_b]
+    keep = ~np.isnan(learned)
+    return DiagonalMatch(target[keep], learned[keep], folded[m.unmatched_b], prof.diagonalizable, prof.reason)

@@ -66,7 +66,7 @@ def nonlinear_copy(d: int, s: int, k: int = 1, kind: str = "product") -> HDS:
     [[1.0, 1.0]]
     """
     d, s = positive_int(d, "d"), positive_int(s, "s")
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= s:
+    if positive_int(k, "k") > s:
         raise ValueError(f"k: expected an integer 1 <= k <= s = {s}, got {k!r}")
     if kind not in KINDS:
         raise ValueError(f"kind: expected one of {', '.join(KINDS)}, got {kind!r}")

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import io
 import time
+import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -38,7 +39,8 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from ..io import atomic_write, read_json, write_json
+from .._validate import matrix_bytes, require_memory
+from ..io import atomic_write, locked_folder, read_json, remove_temporaries, write_json
 from ..theory.tasks import HDS, LinearHDS
 from ..theory.wave_operator import LinearRNN
 from .config import RESUMABLE, TrainConfig
@@ -47,9 +49,13 @@ from .models import ElmanRNN, GatedRNN, build_model, initialize
 from .spectrum_match import spectrum_match_distance
 from .weights import network_from_arrays, save_weights
 
-__all__ = ["TrainResult", "train", "load_metrics", "CHECKPOINT"]
+__all__ = ["TrainResult", "train", "load_metrics", "train_bytes", "CHECKPOINT"]
 
 CHECKPOINT = "checkpoint.pt"
+CHECKPOINT_KEYS = ("config", "task", "model", "optimizer", "data_rng", "torch_rng", "numpy_rng", "init", "state")
+# weight blocks per cell (W_hh is (G H, H)) for the memory estimate; the diagonal and wave cells are
+# counted as 2 (their real form has 2N states), an upper bound of their diagonal or convolution weights
+GATES = {"rnn": 1, "linear": 1, "gru": 3, "lstm": 4}
 
 
 @dataclass(frozen=True)
@@ -136,6 +142,8 @@ def _save_checkpoint(path: Path, payload: dict) -> None:
 
 def _check_resumable(saved: dict, config: TrainConfig, task_json: dict | None, path: Path) -> None:
     now = config.to_json()
+    if not isinstance(saved["config"], dict):
+        raise ValueError(f"resume: {path} holds no training configuration")
     if saved["config"].get("cell", "rnn") != config.cell:  # checkpoints written before the cell field are Elman runs
         raise ValueError(f"resume: {path} was written with cell = {saved['config'].get('cell', 'rnn')!r}, this run has cell = {config.cell!r}")
     for k, v in saved["config"].items():
@@ -143,6 +151,62 @@ def _check_resumable(saved: dict, config: TrainConfig, task_json: dict | None, p
             raise ValueError(f"resume: {path} was written with {k} = {v!r}, this run has {k} = {now.get(k)!r}")
     if saved["task"] != task_json:
         raise ValueError(f"resume: {path} was written for another task")
+
+
+def _restore(path: Path, device, config: TrainConfig, task_json: dict | None, model, opt, gen, np_rng) -> tuple[dict, "_State"]:
+    """Load a checkpoint into the model, optimizer and generators; (initial weights, state).
+
+    The file is untrusted: ``weights_only=True`` refuses pickled code, and whatever is wrong with it
+    (text, truncated, missing keys, tensors of other shapes) is one ValueError naming the file.
+    """
+    def refuse(exc: BaseException) -> ValueError:
+        detail = " ".join(str(exc).split())[:200] or type(exc).__name__
+        return ValueError(f"resume: {path} is not a usable checkpoint ({type(exc).__name__}: {detail}); "
+                          f"move it away to start afresh")
+
+    try:
+        with zipfile.ZipFile(path) as zf:  # torch's reader skips the CRCs: check every member first
+            damaged = zf.testzip()
+        if damaged is not None:
+            raise ValueError(f"{damaged} fails its CRC check")
+        saved = torch.load(path, map_location=device, weights_only=True)
+    except MemoryError:
+        raise
+    except Exception as exc:  # BadZipFile (text, truncated), UnpicklingError (a pickle), a bad CRC, ...
+        raise refuse(exc) from None
+    missing = [k for k in CHECKPOINT_KEYS if not isinstance(saved, dict) or k not in saved]
+    if missing:
+        raise ValueError(f"resume: {path} is not a checkpoint of this trainer (missing {', '.join(missing)})")
+    _check_resumable(saved, config, task_json, path)
+    try:
+        model.load_state_dict(saved["model"])
+        opt.load_state_dict(saved["optimizer"])
+        gen.set_state(saved["data_rng"])
+        torch_rng = saved["torch_rng"]
+        np_rng.bit_generator.state = saved["numpy_rng"]
+        init_weights = {k: v.numpy() for k, v in saved["init"].items()}
+        state = _State(**saved["state"])
+        torch.set_rng_state(torch_rng)  # last: a failure above leaves the global generator untouched
+    except MemoryError:
+        raise
+    except Exception as exc:
+        raise refuse(exc) from None
+    state.done = state.target_step is not None  # a run stopped by its step bound may continue
+    return init_weights, state
+
+
+def train_bytes(task: LinearHDS | HDS, config: TrainConfig) -> int:
+    """Memory a run needs, estimated from its sizes before anything is allocated (float32 model).
+
+    Parameters with their gradients, Adam's two moments and the initial copy (5 x); the autograd
+    activations of a training batch and an evaluation batch over the longest sequence s + h_max
+    (~3 G H + 4 d numbers per sequence step); the float64 eigensolvers of W_hh and Phi (3 copies each).
+    """
+    G, H, d, sd = GATES.get(config.cell, 2), config.hidden, task.d, task.s * task.d
+    params = G * H * (H + d) + d * H
+    steps = task.s + config.horizons[-1]
+    activations = (config.batch + config.eval_batch) * steps * (3 * G * H + 4 * d)
+    return 4 * (5 * params + activations) + matrix_bytes(H, H, copies=3) + matrix_bytes(sd, sd, copies=3)
 
 
 def _device(config: TrainConfig) -> torch.device:
@@ -175,14 +239,24 @@ def train(
         raise TypeError(f"config: expected a TrainConfig, got {type(config).__name__}")
     if not isinstance(task, (LinearHDS, HDS)):
         raise TypeError(f"task: expected a LinearHDS or HDS, got {type(task).__name__}")
-    out = None if out is None else Path(out)
-    ckpt_path = None if out is None else out / CHECKPOINT
-    if ckpt_path is not None and ckpt_path.exists() and not resume:
-        raise ValueError(f"out: {out} already holds a run ({CHECKPOINT}); resume it or choose another folder")
+    require_memory(train_bytes(task, config), f"train: hidden {config.hidden}, batch {config.batch}, "
+                   f"eval_batch {config.eval_batch}, {task.s} + {config.horizons[-1]} time steps")
+    if out is None:
+        return _run(task, config, None, None, False, progress, callback)
+    # the folder is checked, created and locked before any work: one run writes there at a time
+    with locked_folder(out, "out") as out:
+        remove_temporaries(out)  # what a killed run's atomic writes left behind
+        ckpt_path = out / CHECKPOINT
+        if ckpt_path.exists() and not resume:
+            raise ValueError(f"out: {out} already holds a run ({CHECKPOINT}); resume it or choose another folder")
+        return _run(task, config, out, ckpt_path, resume and ckpt_path.exists(), progress, callback)
+
+
+def _run(task, config, out, ckpt_path, resume, progress, callback) -> TrainResult:
     threads_before = torch.get_num_threads()
     torch.set_num_threads(config.threads)
     try:
-        return _train(task, config, out, ckpt_path, resume and ckpt_path is not None and ckpt_path.exists(), progress, callback)
+        return _train(task, config, out, ckpt_path, resume, progress, callback)
     finally:
         torch.set_num_threads(threads_before)
 
@@ -202,16 +276,7 @@ def _train(task, config, out, ckpt_path, resume, progress, callback) -> TrainRes
     init_weights = model.weights()
     state = _State()
     if resume:
-        saved = torch.load(ckpt_path, map_location=device, weights_only=True)
-        _check_resumable(saved, config, task_json, ckpt_path)
-        model.load_state_dict(saved["model"])
-        opt.load_state_dict(saved["optimizer"])
-        gen.set_state(saved["data_rng"])
-        torch.set_rng_state(saved["torch_rng"])
-        np_rng.bit_generator.state = saved["numpy_rng"]
-        init_weights = {k: v.numpy() for k, v in saved["init"].items()}
-        state = _State(**saved["state"])
-        state.done = state.target_step is not None  # a run stopped by its step bound may continue
+        init_weights, state = _restore(ckpt_path, device, config, task_json, model, opt, gen, np_rng)
     params = list(model.parameters())
     horizons = config.horizons
     t0 = time.perf_counter() - state.wall
@@ -225,8 +290,9 @@ def _train(task, config, out, ckpt_path, resume, progress, callback) -> TrainRes
         }
 
     def track_spectrum() -> None:
-        if isinstance(task, LinearHDS):
-            mean, mx = spectrum_match_distance(model.linearization().W_hh, task)
+        W_hh = model.linearization().W_hh if isinstance(task, LinearHDS) else None
+        if W_hh is not None and W_hh.shape[0] >= task.s * task.d:  # the C7 match needs sd eigenvalues (C16 runs go below)
+            mean, mx = spectrum_match_distance(W_hh, task)
             state.eig_history["step"].append(state.step)
             state.eig_history["mean"].append(mean)
             state.eig_history["max"].append(mx)

@@ -50,6 +50,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .._validate import positive_int
+
 __all__ = ["AttentionOnlyTransformer", "generate"]
 
 
@@ -129,8 +131,7 @@ def generate(model: AttentionOnlyTransformer, context: torch.Tensor, steps: int,
     Each step: y = model(window)[:, -1] (the newest position), window <- [window[:, 1:], y].
     Shapes: context (B, s, d) -> generated tokens (B, steps, d).
     """
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"steps: expected an integer >= 0, got {steps!r}")
+    steps = positive_int(steps, "steps", minimum=0)
     if context.ndim != 3 or context.shape[-1] != model.d or context.shape[1] < 1:
         raise ValueError(f"context: expected shape (B, s >= 1, d={model.d}), got {tuple(context.shape)}")
     window = context

@@ -166,15 +166,19 @@ class Cell:
         blob = json.dumps(self.params(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
+    def columns(self) -> dict:
+        """The flat columns that identify the cell in the results table (no task is built: cannot fail)."""
+        return {"cell_id": self.id, "index": self.index, "task": self.task.label, "task_name": self.task.name,
+                "d": self.task.d, "s": self.task.s, "task_seed": self.task.task_seed, "seed": self.seed,
+                "hidden": self.hidden, "init": self.init, "steps": self.steps}
+
     def describe(self) -> dict:
-        """The flat columns that identify the cell in the results table."""
+        """``columns()`` and what the task itself says: C12 realizability at the trained horizon, active lags."""
         from ..theory.realizability import is_realizable  # C12: A_i A_k = 0 for i <= min(s, H-1), k < s
 
         task = self.task.build()
         horizons = dict(self.train).get("horizons")  # None: the trainer's default, 100 >= s + 1 in practice
-        return {"cell_id": self.id, "index": self.index, "task": self.task.label, "task_name": self.task.name,
-                "d": self.task.d, "s": self.task.s, "task_seed": self.task.task_seed, "seed": self.seed,
-                "hidden": self.hidden, "init": self.init, "steps": self.steps, "realizable": is_realizable(task, max(horizons) if horizons else None),
+        return {**self.columns(), "realizable": is_realizable(task, max(horizons) if horizons else None),
                 "active_lags": " ".join(map(str, task.active_lags))}
 
 
@@ -251,26 +255,29 @@ def _check_train(cfg: SweepConfig) -> None:
 
 
 def load_config(path: str | Path) -> SweepConfig:
-    """Read a sweep config from TOML (``.toml``) or JSON (``.json``); errors name the file and key."""
+    """Read a sweep config from TOML (``.toml``) or JSON (``.json``); errors name the file and key.
+
+    The file is untrusted input: bounded in size and nesting depth (``io.parse_json``,
+    ``io.check_depth``), so a hostile file is one ValueError, never a RecursionError.
+    """
+    from .._validate import memory_limit
+    from ..io import JSON_FRACTION, MAX_JSON_DEPTH, check_depth, read_bounded, read_json
+
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot read config ({exc.strerror or exc})") from None
-    if path.suffix == ".toml":
+    if path.suffix == ".json":
+        obj = read_json(path)
+    elif path.suffix == ".toml":
         if sys.version_info >= (3, 11):
             import tomllib
         else:  # pragma: no cover - Python 3.10
             import tomli as tomllib
+        raw = read_bounded(path, memory_limit() // JSON_FRACTION, "a config")
         try:
-            obj = tomllib.loads(raw.decode())
+            obj = check_depth(tomllib.loads(raw.decode()), str(path))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ValueError(f"{path}: not valid TOML ({exc})") from None
-    elif path.suffix == ".json":
-        try:
-            obj = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ValueError(f"{path}: not valid JSON ({exc})") from None
+        except RecursionError:
+            raise ValueError(f"{path}: nested deeper than {MAX_JSON_DEPTH} levels") from None
     else:
         raise ValueError(f"{path}: expected a .toml or .json config file")
     try:

@@ -53,9 +53,12 @@ class Journal:
         for n, line in enumerate(data[:end].splitlines(), 1):
             if line.strip():
                 try:
-                    records.append(json.loads(line))
-                except json.JSONDecodeError as exc:
-                    raise ValueError(f"{self.path}: line {n} is not a JSON record ({exc.msg})") from None
+                    record = json.loads(line)
+                except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+                    raise ValueError(f"{self.path}: line {n} is not a JSON record ({getattr(exc, 'msg', exc)})") from None
+                if not isinstance(record, dict) or not isinstance(record.get("cell_id"), str):
+                    raise ValueError(f"{self.path}: line {n} is not a sweep record (no cell_id)")
+                records.append(record)
         if repair and end < len(data):
             os.truncate(self.path, end)
         return records

@@ -17,6 +17,14 @@ futures); it keeps at most one cell per worker slot in flight, so when a worker 
 the cells it may have been running are known (each gets two attempts before it is recorded as
 failed).
 
+Stopping. A driver stopped by an exception, Ctrl-C or SIGTERM (the CLI turns SIGTERM into an
+exception) kills its pool's workers at once before it exits; the cells they were running are
+not recorded and run again on the next start (each resumes from its checkpoint). A driver killed
+outright (SIGKILL, a crash) cannot do that, so every local worker watches its driver: on Linux
+the kernel sends it SIGKILL when the driver dies (``prctl(PR_SET_PDEATHSIG)``), elsewhere a
+thread polls ``os.getppid()`` twice a second; workers ignore SIGINT (Ctrl-C reaches the whole
+process group; the driver handles it). No worker outlives its driver by more than a second.
+
 * ``local`` (default): ``ProcessPoolExecutor`` with the ``spawn`` start method. Spawned workers
   start from a fresh interpreter, so no torch thread pool or lock state is inherited from the
   driver (a forked torch process can deadlock in its OpenMP pool), and it behaves the same on
@@ -48,6 +56,9 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import os
+import signal
+import sys
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -55,7 +66,8 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from ..io import write_json
+from .._validate import positive_int
+from ..io import locked_folder, remove_temporaries, write_json
 from .config import Cell, SweepConfig, TaskSpec, load_config
 from .results import JOURNAL, NONDETERMINISTIC_FIELDS, TABLE, Journal, latest, read_results, write_table
 from ..theory.wave_operator import spectral_radius
@@ -138,8 +150,9 @@ def _worker_env() -> Iterator[None]:
 def execute_cell(cell_fn: Callable[[Cell, str], dict], cell: Cell, out: str, attempt: int = 1) -> dict:
     """Run one cell in a worker and return its flat record; an exception becomes an error record."""
     t0 = time.perf_counter()
-    record = cell.describe()
+    record = cell.columns()  # cannot fail; describe() builds the task, which can (too large, bad lags)
     try:
+        record.update(cell.describe())
         result = cell_fn(cell, out)
         if not isinstance(result, dict):
             raise TypeError(f"cell function: expected a dict record, got {type(result).__name__}")
@@ -176,12 +189,45 @@ def _error_columns(exc: BaseException) -> dict:
 
 
 def _check_backend(backend: str, workers: int | None, scheduler: str | None) -> None:
+    """Everything about the backend that can be checked before any file is written."""
     if backend not in BACKENDS:
         raise ValueError(f"backend: expected one of {', '.join(BACKENDS)}, got {backend!r}")
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-        raise ValueError(f"workers: expected an integer >= 1, got {workers!r}")
+    if workers is not None:
+        positive_int(workers, "workers")
     if scheduler is not None and backend != "dask":
         raise ValueError("scheduler: only the dask backend connects to a scheduler")
+    if backend == "dask":
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise ValueError('backend: dask needs the optional extra: pip install "wavetheory[dask]"') from None
+
+
+def _watch_parent(parent: int) -> None:
+    """Initializer of a local worker: ignore Ctrl-C (the driver handles it) and die with the driver ``parent``."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+
+            PR_SET_PDEATHSIG = 1
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
+    if os.getppid() != parent:  # the driver died before the kernel was told
+        os._exit(1)
+
+    def poll() -> None:  # the portable road, and a second one on Linux
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=poll, name="wavetheory-watch-driver", daemon=True).start()
+
+
+def _kill_workers(ex: cf.ProcessPoolExecutor) -> None:
+    """Kill a process pool's workers now (a stopping driver will not record what they are running)."""
+    for proc in list((getattr(ex, "_processes", None) or {}).values()):
+        with contextlib.suppress(Exception):
+            proc.kill()
 
 
 @contextlib.contextmanager
@@ -193,16 +239,17 @@ def open_executor(backend: str = "local", workers: int | None = None, scheduler:
         import multiprocessing
 
         with _worker_env():
-            ex = cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+            ex = cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_watch_parent, initargs=(os.getpid(),))
             try:
                 yield ex, workers
+            except BaseException:  # an error, Ctrl-C or SIGTERM in the driver: stop the workers, do not wait for them
+                _kill_workers(ex)
+                raise
             finally:
                 ex.shutdown(wait=True, cancel_futures=True)
         return
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:
-        raise ValueError('backend: dask needs the optional extra: pip install "wavetheory[dask]"') from None
+    from distributed import Client, LocalCluster  # present: _check_backend imported it
     with contextlib.ExitStack() as stack:
         if scheduler is None:
             cluster = stack.enter_context(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
@@ -218,22 +265,6 @@ def open_executor(backend: str = "local", workers: int | None = None, scheduler:
 
 
 # --------------------------------------------------------------------------- the driver
-
-
-@contextlib.contextmanager
-def _exclusive(out: Path) -> Iterator[None]:
-    """One driver per sweep folder (two would append the same cells twice)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: no advisory locks
-        yield
-        return
-    with open(out / ".sweep.lock", "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise ValueError(f"out: another sweep is running in {out}") from None
-        yield
 
 
 def run_sweep(
@@ -259,10 +290,11 @@ def run_sweep(
         raise TypeError(f"config: expected a SweepConfig, got {type(config).__name__}")
     if executor is None:
         _check_backend(backend, workers, scheduler)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    elif workers is not None:
+        positive_int(workers, "workers")
     cells = config.cells()
-    with _exclusive(out):
+    with locked_folder(out, "out") as out:  # checked, created and locked before any work: one driver per folder
+        remove_temporaries(out)  # what a killed driver's atomic writes left behind
         journal = Journal(out / JOURNAL)
         done = latest(journal.load(repair=True))
         write_json(out / SNAPSHOT, {"config": config.to_json(), "cells": {c.id: c.params() for c in cells}})
@@ -284,7 +316,8 @@ def run_sweep(
                         todo = driver.drive(ex, slots, todo)
         finally:
             bar.close()
-    return {**counts, "table": str(out / TABLE), "journal": str(out / JOURNAL)}
+    failed = sum(r["status"] == "error" for r in done.values())  # recorded now or before: the sweep is incomplete
+    return {**counts, "failed": failed, "table": str(out / TABLE), "journal": str(out / JOURNAL)}
 
 
 class _Driver:
@@ -312,7 +345,7 @@ class _Driver:
 
     def failed(self, cell: Cell, exc: BaseException) -> dict:
         """The record of a cell whose worker failed (as opposed to the cell itself raising)."""
-        return {**cell.describe(), "status": "error", **_error_columns(exc), "attempt": self.attempts[cell.id]}
+        return {**cell.columns(), "status": "error", **_error_columns(exc), "attempt": self.attempts[cell.id]}
 
     def drive(self, ex: cf.Executor, slots: int, todo: list[Cell]) -> list[Cell]:
         """Run ``todo`` on ``ex``; return the cells still to run if the pool broke."""

@@ -95,14 +95,15 @@ class EigenvalueMatch:
         return np.setdiff1d(np.arange(self.size_a), self.index_a)
 
 
-def match_eigenvalues(a: np.ndarray, b: np.ndarray) -> EigenvalueMatch:
+def match_eigenvalues(a: np.ndarray, b: np.ndarray, partial: bool = False) -> EigenvalueMatch:
     """Match two multisets of eigenvalues minimizing the total distance sum |a_i - b_pi(i)| (C4, C7).
 
-    With len(a) = m <= len(b) = n (theory a, learned or numeric b) each a_i gets a distinct b_j;
-    the n - m left over are ``unmatched_b``. With m > n the roles swap (n pairs). Multiplicities
-    are respected because each element is used at most once.
+    Equal lengths by default (a ValueError otherwise). With ``partial=True`` and len(a) = m <= len(b)
+    = n (theory a, learned or numeric b) each a_i gets a distinct b_j; the n - m left over are
+    ``unmatched_b``. With m > n the roles swap (n pairs). Multiplicities are respected because each
+    element is used at most once.
 
-    >>> m = match_eigenvalues(np.array([1.0, -1.0]), np.array([-0.9, 0.01, 1.1]))
+    >>> m = match_eigenvalues(np.array([1.0, -1.0]), np.array([-0.9, 0.01, 1.1]), partial=True)
     >>> m.index_b.tolist(), m.distance.round(6).tolist(), m.unmatched_b.tolist()
     ([2, 0], [0.1, 0.1], [1])
     """
@@ -112,6 +113,8 @@ def match_eigenvalues(a: np.ndarray, b: np.ndarray) -> EigenvalueMatch:
     b = np.asarray(b, dtype=complex).ravel()
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
         raise ValueError("a, b: eigenvalues must be finite")
+    if a.size != b.size and not partial:
+        raise ValueError(f"a, b: {a.size} and {b.size} eigenvalues; pass partial=True to match the shorter into the longer")
     cost = np.abs(a[:, None] - b[None, :])  # (m, n)
     rows, cols = linear_sum_assignment(cost)  # rectangular: min(m, n) pairs, rows sorted
     return EigenvalueMatch(rows, cols, cost[rows, cols], a.size, b.size)

@@ -22,6 +22,7 @@ Lags may be integer, rational, float (converted exactly) or SymPy symbols (charp
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -75,6 +76,8 @@ def exact_lags(task: LinearHDS | Sequence[Any], rationalize: str = "exact") -> l
             m = sp.Matrix(a)
         except (TypeError, ValueError, sp.SympifyError) as exc:
             raise ValueError(f"lags[{k}] (A_{k + 1}): expected a d x d matrix ({exc})") from None
+        if any(v.has(sp.nan, sp.oo, -sp.oo, sp.zoo) or (isinstance(v, sp.Float) and not math.isfinite(float(v))) for v in m):
+            raise ValueError(f"lags[{k}] (A_{k + 1}): NaN or infinite entries")
         m = m.applyfunc(lambda v: _exact_number(float(v), rationalize) if isinstance(v, sp.Float) else v)
         out.append(m)
     d = out[0].rows

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import positive_float, positive_int, rng as as_rng
+from .._validate import matrix_bytes, positive_float, positive_int, require_memory, rng as as_rng
 from .tasks import LinearHDS, fibonacci, random_signed_selection, repeat_copy
 from .wave_operator import spectral_radius
 
@@ -48,6 +48,12 @@ def make_task(name: str, d: int, s: int, seed: int = 0) -> LinearHDS:
     >>> make_task("fibonacci", 1, 3).lags.ravel().tolist()
     [1.0, 1.0, 1.0]
     """
+    if name not in TASKS:
+        raise ValueError(f"task: unknown task {name!r}; expected one of {', '.join(TASKS)}")
+    d, s = positive_int(d, "d"), positive_int(s, "s")
+    # the lags (s d x d), and for the random tasks the eigenvalues of the sd x sd Phi that scale them
+    need = matrix_bytes(s * d, d) + (matrix_bytes(s * d, s * d, copies=3) if name.startswith("random-") else 0)
+    require_memory(need, f"task {name} (d = {d}, s = {s})")
     if name == "repeat-copy":
         return repeat_copy(d, s)
     if name == "fibonacci":

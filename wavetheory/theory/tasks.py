@@ -17,7 +17,6 @@ Conventions used everywhere in wavetheory:
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from .._validate import as_float_array, positive_int, rng as as_rng
+from ..io import read_json
 
 __all__ = [
     "HDS",
@@ -205,7 +205,7 @@ class Binding:
     def __post_init__(self) -> None:
         positive_int(self.component, "component", minimum=0)
         positive_int(self.lag, "lag")
-        if self.sign not in (1, -1):
+        if isinstance(self.sign, bool) or self.sign not in (1, -1):
             raise ValueError(f"sign: expected +1 or -1, got {self.sign!r}")
 
     def __str__(self) -> str:
@@ -304,14 +304,7 @@ def load_task(path: str | Path) -> LinearHDS:
     (``authors_task``). Errors name the file and what was expected.
     """
     path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot read task file ({exc.strerror or exc})") from None
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    obj = read_json(path)  # bounded in size and depth: one ValueError naming the file
     if not isinstance(obj, dict) or not ({"lags", "bindings", "authors_task"} & obj.keys()):
         raise ValueError(f'{path}: expected an object with "lags": [A_1, ..., A_s], "bindings" or "authors_task"')
     try:
@@ -324,7 +317,7 @@ def load_task(path: str | Path) -> LinearHDS:
             return LinearHDS(obj["lags"], name=str(obj.get("name", path.stem)))
         b = obj["bindings"]
         if isinstance(b, list):
-            b = [Binding(int(x["component"]), int(x["lag"]), int(x.get("sign", 1))) for x in b]
+            b = [Binding(x["component"], x["lag"], x.get("sign", 1)) for x in b]  # validated there: no coercion
         return signed_selection(b, s=obj.get("s"))
     except (ValueError, TypeError, KeyError) as exc:
         raise ValueError(f"{path}: {exc}") from None

@@ -101,6 +101,12 @@ def simulate(boundary: Boundary, history: np.ndarray, steps: int) -> np.ndarray:
     steps = positive_int(steps, "steps", minimum=0)
     history, single = as_batch(history, "history", "(s, d)")
     B, s, d = history.shape
+    # a task's (or an SBC's) bound boundary knows its sizes: check them instead of guessing from the history
+    owner = getattr(boundary, "__self__", None)
+    for name, have, want in (("s", s, getattr(owner, "s", None)), ("d", d, getattr(owner, "d", None))):
+        if isinstance(want, (int, np.integer)) and not isinstance(want, bool) and have != want:
+            unit = "rows" if name == "s" else "components"
+            raise ValueError(f"history: expected {name} = {want} {unit} (the task's {name}), got {have}")
     wm = WaveMemory(boundary, d=d, s=s, batch=B)
     wm.load(history)
     out = np.empty((B, steps, d))

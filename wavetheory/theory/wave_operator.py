@@ -213,8 +213,9 @@ def compile_rnn(task: LinearHDS, Psi: np.ndarray | None = None, hidden: int | No
     """
     task = _check_task(task)
     sd = task.s * task.d
+    hidden = None if hidden is None else positive_int(hidden, "hidden")
     if Psi is None:
-        n = sd if hidden is None else int(hidden)
+        n = sd if hidden is None else hidden
         Psi = np.eye(n)
     Psi = as_float_array(Psi, "Psi", ndim=2)
     n = Psi.shape[0]
