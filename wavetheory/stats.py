@@ -11,7 +11,8 @@ A fraction k/n gets the Wilson score interval
 
 the set of p that a two-sided z-test of p_hat would not reject (exact endpoints, correct at k = 0
 and k = n where the Wald interval collapses); a mean gets the Student t interval
-mean +- t_{n-1} sd / sqrt(n).
+mean +- t_{n-1} sd / sqrt(n). A few seeds' steps-to-target get the median and range, where a run that
+never reached the target counts as larger than every run that did (right-censored at its bound).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import numpy as np
 
 from ._validate import as_float_array
 
-__all__ = ["log_slope", "wilson_interval", "t_interval"]
+__all__ = ["log_slope", "wilson_interval", "t_interval", "median_range"]
 
 
 def log_slope(x: object, y: object, log_x: bool = False, names: tuple[str, str] = ("x", "y")) -> float:
@@ -91,3 +92,21 @@ def t_interval(x: Sequence[float | None], level: float = 0.95) -> tuple[float, f
         return m, float("nan"), float("nan")
     half = float(t.ppf(0.5 + level / 2, a.size - 1) * a.std(ddof=1) / math.sqrt(a.size))
     return m, m - half, m + half
+
+
+def median_range(x: Sequence[float | None]) -> tuple[float, float, float]:
+    """(median, min, max) of the values, None counting as a run censored above every value (inf).
+
+    A median of inf means more than half of the runs are censored. Raises ValueError on no values.
+
+    >>> median_range([3, 1, 2])
+    (2.0, 1.0, 3.0)
+    >>> median_range([3, None, 1])
+    (3.0, 1.0, inf)
+    """
+    if len(x) == 0:
+        raise ValueError("x: expected at least one value, got none")
+    a = np.sort(np.asarray([math.inf if v is None else v for v in x], dtype=float))
+    n = a.size
+    med = float(a[n // 2]) if n % 2 else float((a[n // 2 - 1] + a[n // 2]) / 2)
+    return med, float(a[0]), float(a[-1])

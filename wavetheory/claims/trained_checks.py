@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..theory import wave_operator
+from ..thresholds import CURRICULUM_THRESHOLD
 from .evidence import Check, ClaimResult, Context, proof_checks
 from ..theory.tasks import LinearHDS, random_signed_selection, repeat_copy
 
@@ -86,14 +87,16 @@ def claim_c7(ctx: Context) -> ClaimResult:
                           f"{min(hist['mean']):.3f} at step {hist['step'][int(np.argmin(hist['mean']))]}",
                           numbers={"c7_eig_match": em, "c7_eig_history_min": min(hist["mean"])})
     if not ctx.quick:
-        # more seeds of the same network, and the authors' configuration cut at their 1399 steps
+        # more seeds of the same network, and the authors' protocol (threshold 0.96) cut where their code clears
+        # horizon 100: step 1665 (issue 16's side-by-side of their script on a quiet 2-core machine)
         means = [em["mean"]] + [_trained(ctx, f"repeat_copy_d3_s4_seed{ctx.seed + i}", repeat_copy(3, 4), steps=3000,
                                          seed=ctx.seed + i)["summary"]["eig_match"]["mean"] for i in (1, 2)]
         checks.append(Check("3 seeds: eig_match mean <= 0.05 for every seed", "stated", "trained", max(means) <= 0.05,
                             detail=", ".join(f"{v:.3f}" for v in means), numbers={"c7_eig_match_seeds": means}))
-        big = _trained(ctx, f"authors_d8_s10_seed{ctx.seed}", repeat_copy(8, 10), steps=1399, target=None, seed=ctx.seed)
+        big = _trained(ctx, f"authors_d8_s10_seed{ctx.seed}", repeat_copy(8, 10), steps=1665, target=None, seed=ctx.seed,
+                       threshold=CURRICULUM_THRESHOLD)
         held = sum(c["learned"] for c in big["summary"]["clusters"] if abs(complex(*c["value"])) > 0.5)
-        checks.append(Check("limit: the authors' configuration (d = 8, s = 10) after their 1399 steps holds fewer "
+        checks.append(Check("limit: the authors' configuration (d = 8, s = 10) after 1665 steps holds fewer "
                             "than the sd = 80 wave modes (a compressed memory)", "limit", "trained", held < 80,
                             detail=f"{held} of 80 modes at the 10th roots of unity; accuracy {big['metrics']['accuracy']:.3f}",
                             numbers={"c7_authors_modes_held": held,
