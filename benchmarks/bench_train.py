@@ -1,29 +1,27 @@
-"""Benchmark the trainer (issue 5): the authors' repeat-copy configuration, and C13 initializations.
+"""Benchmark the trainer (issues 5, 16): the training protocol, the authors' code side by side, reproduce.
 
-Three parts, each printing ratios against a baseline measured in the same run:
+Parts (``python benchmarks/bench_train.py PART [options]``); each writes its own key of ``--json``
+(default ``docs/bench_train.json``, the committed record from which ``python -m wavetheory.claims.readme``
+generates README's benchmark block), with the commit, date, machine and load average:
 
-* ``step``: seconds per training step at horizons 10 and 100 (d = 8, s = 10, H = 128, B = 64)
-  with 1 and 2 torch intra-op threads, and the share of the step spent generating data (torch
-  impulse-response path vs numpy ``two_phase_batch``). Baseline: 1 thread.
-* ``authors``: the repeat-copy configuration of the authors' published code (input dim 8,
-  history 10, hidden 128, batch 64, Adam 1e-3, clip 1.0, curriculum 10/20/40/60/100 at 0.96),
-  trained until the accuracy on fresh sequences at horizon 100 reaches 0.99 (or ``--steps``).
-  Reports s/step, the wall time and step at which each level was cleared, and the time to 0.99,
-  as ratios to the issue's anchor for the authors' Lightning code on this machine (1399 steps in
-  1500 s; levels 10/20/40/60 cleared at 405/596/738/842 s; 100 not cleared in 25 min). Target:
-  all five levels and 0.99 within 150 s (a tenth).
-* ``network``: the issue's question about a network trained by the authors' code: train the
-  authors' configuration for their 1399 steps, then report per-root eigenvalue counts, accuracy
-  per component, tanh saturation and the C8 basis error with each remedy (plain, unit columns,
-  effective rank, aligned input road, inverse-free intertwining residual); also for any
-  ``authors-seed*`` run in ``--out`` and ``--weights`` files.
-* ``init``: steps to solve repeat copy (d = 3, s in {10, 20, 40}, curriculum 10/20/40, fresh
-  accuracy 0.99 at horizon 40) for the default, shift and wave initializations (C13), several
-  seeds; runs that do not solve within ``--steps`` are reported as censored (">N").
+* ``protocol``: steps and seconds to 0.99 fresh accuracy at horizon 100 on the authors' configuration
+  (repeat copy d = 8, s = 10, hidden 128, batch 64, Adam 1e-3, clip 1, curriculum 10/20/40/60/100)
+  for the old protocol (the ``authors`` preset's curriculum threshold 0.96, stopped at 0.99) and the
+  new default (``CURRICULUM_MASTERY``), seed by seed in alternation so that both see the same load;
+  the step and second at which each level is cleared (README compares the old protocol's with the
+  authors' anchor of issue 16); the C7 figures of every trained network, also for the C7 network
+  (repeat copy d = 3, s = 4, 3000 steps). The record is rewritten after every run; a rerun skips the
+  runs already recorded with the same bound and resumes an interrupted one from its checkpoint.
+* ``authors``: with ``--authors-src DIR --authors-python PY`` (a checkout of the authors' repository
+  and the Python of a venv with their requirements), their script
+  ``experiments_public/2_all_linearVB/1_0_binary_linearVB.py`` (task (255, 0, 0), their defaults: the
+  authors' configuration) run unmodified by ``benchmarks/authors_driver.py`` until it clears horizon
+  100, then our trainer under their protocol, back to back, per seed: steps and seconds per level.
+* ``reproduce``: wall time of ``wavetheory reproduce --quick`` in a fresh folder.
+* ``step``: seconds per step at horizons 10 and 100 with 1 and 2 torch threads, and the data's share.
+* ``init``: steps to solve repeat copy (d = 3, curriculum 10/20/40) per initialization (C13).
 
-The load average is printed before and after each part: the machine is shared (2 cores), and
-other jobs inflate every wall time. Results go to ``--out`` (default results/bench_train/) as JSON.
-Run: ``python benchmarks/bench_train.py [step|authors|init|network|all] [--seeds 0 1] [--steps N]``.
+The machine is shared: wall times are only comparable within one run (ratios); steps are exact.
 """
 
 from __future__ import annotations
@@ -32,35 +30,169 @@ import argparse
 import os
 import shutil
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from wavetheory.io import write_json
-from wavetheory.theory.tasks import repeat_copy
-from wavetheory.theory.two_phase import two_phase_batch
+from wavetheory.claims.readme import BENCH_RUN, render_bench
+from wavetheory.claims.report import machine, numerics
+from wavetheory.io import read_json, write_json
+from wavetheory.learning.analysis import analyze
 from wavetheory.learning.config import TrainConfig
 from wavetheory.learning.data import TwoPhaseData
 from wavetheory.learning.models import ElmanRNN
 from wavetheory.learning.trainer import train
+from wavetheory.theory.tasks import repeat_copy
+from wavetheory.theory.two_phase import two_phase_batch
+from wavetheory.thresholds import SOLVED_ACCURACY
 
-ANCHOR = {"wall": 1500.0, "steps": 1399, "levels": {10: 405.0, 20: 596.0, 40: 738.0, 60: 842.0}, "final_accuracy": 0.946}
+ROOT = Path(__file__).resolve().parents[1]
+DRIVER = Path(__file__).resolve().parent / "authors_driver.py"
+
+# Issue 16's anchor: the authors' script (task (255, 0, 0), their defaults, PyTorch Lightning 2.5) on a quiet
+# 2-core machine of this kind, one torch thread, clock from the start of the training loop: the step and the
+# seconds (range over repeats) at which each horizon was cleared (> 0.96), and, left to train on, a mean batch
+# accuracy of 0.99 over 20 batches at step 12833, 418 s.
+ANCHOR = {"source": "issue 16: the authors' script on a quiet 2-core machine, one torch thread",
+          "levels": {10: (637, 3.2, 3.3), 20: (836, 4.5, 4.6), 40: (1036, 6.4, 6.7), 60: (1122, 7.5, 7.9),
+                     100: (1665, 18.3, 18.8)},
+          "to_0.99": {"step": 12833, "seconds": 418, "criterion": "mean batch accuracy over 20 batches"}}
+
+NETWORKS = {"authors": (repeat_copy(8, 10), 20000), "c7": (repeat_copy(3, 4), 3000)}  # task, default step bound
 
 
-def load() -> str:
-    return "load average %.2f %.2f %.2f" % os.getloadavg()
+def load() -> float:
+    return round(os.getloadavg()[0], 2)
 
 
-# --------------------------------------------------------------------------- step time
+def meta(command: str) -> dict:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    return {"command": command, "commit": commit or "unknown", "date": time.strftime("%Y-%m-%d", time.gmtime()),
+            "machine": machine(), "numerics": numerics(), "torch_threads": 1}
+
+
+class Record:
+    """The benchmark's JSON record: one key per part, rewritten (atomically) after every change."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.data = read_json(path) if path.exists() else {}
+        self.data["anchor"] = ANCHOR
+
+    def part(self, name: str, command: str, fresh: bool = False) -> dict:
+        old = {} if fresh else self.data.get(name, {})
+        self.data[name] = {**old, "meta": meta(command)}
+        return self.data[name]
+
+    def save(self) -> None:
+        write_json(self.path, self.data)
+
+
+# --------------------------------------------------------------------------- protocol: old vs new
+
+
+def protocol_config(protocol: str, seed: int, bound: int) -> TrainConfig:
+    """old: the authors' protocol (curriculum threshold 0.96) stopped at 0.99; new: the default."""
+    if protocol == "old":
+        return TrainConfig.preset("authors", seed=seed, steps=bound, target=SOLVED_ACCURACY, checkpoint_every=1000)
+    return TrainConfig(seed=seed, steps=bound, checkpoint_every=1000)
+
+
+def c7_figures(result, task, seed: int) -> dict:
+    """The C7 numbers of a trained network (learning.analysis.analyze), as claim_c7 reads them."""
+    a = analyze(result.rnn, task, result.init, seed=seed).to_json()
+    em = a["eig_match"]
+    return {"eig_mean": em["mean"], "eig_max": em["max"], "angle_max": em["angle_max"], "modulus_mean": em["modulus_mean"],
+            "n_outside": a["n_outside"], "horizon": result.config.horizons[-1]}
+
+
+def levels(curriculum: list[dict]) -> list[dict]:
+    return [{"horizon": lv["horizon"], "step_cleared": lv.get("step_cleared"), "wall_cleared": lv.get("wall_cleared")}
+            for lv in curriculum]
+
+
+def protocol_run(network: str, protocol: str, seed: int, bound: int, out: Path) -> dict:
+    task = NETWORKS[network][0]
+    config = protocol_config(protocol, seed, bound)
+    run = out / f"protocol-{network}-{protocol}-seed{seed}-bound{bound}"
+    before = load()
+    r = train(task, config, run, resume=True, progress=None)  # resume: an interrupted benchmark continues the run
+    return {"network": network, "protocol": protocol, "seed": seed, "bound": bound, "threshold": config.threshold,
+            "target_step": r.target_step, "target_wall": r.target_wall, "steps": r.steps, "wall": round(r.wall_seconds, 3),
+            "accuracy": r.accuracy, "seconds_per_step": r.seconds_per_step, "levels": levels(r.curriculum),
+            "c7": c7_figures(r, task, seed), "load": [before, load()]}
+
+
+def protocol(record: Record, part: dict, networks: list[str], seeds: list[int], bound: int | None, out: Path) -> None:
+    runs = part.setdefault("runs", [])
+    for seed in seeds:
+        for network in networks:
+            b = bound or NETWORKS[network][1]
+            for proto in ("old", "new"):
+                key = (network, proto, seed, b, protocol_config(proto, seed, b).threshold)
+                if any((r["network"], r["protocol"], r["seed"], r["bound"], r["threshold"]) == key for r in runs):
+                    print(f"  {network} {proto} seed {seed}: recorded, skipped", flush=True)
+                    continue
+                r = protocol_run(network, proto, seed, b, out)
+                runs[:] = [x for x in runs if (x["network"], x["protocol"], x["seed"]) != (network, proto, seed)] + [r]
+                record.save()
+                print(f"  {network} {proto} seed {seed}: 0.99 at step {r['target_step']} ({r['target_wall']} s); "
+                      f"levels {[lv['step_cleared'] for lv in r['levels']]}; load {r['load']}", flush=True)
+
+
+# --------------------------------------------------------------------------- the authors' code side by side
+
+
+def authors_side_by_side(part: dict, src: Path, python: str, seeds: list[int], steps: int, out: Path) -> None:
+    """Their script (authors_driver.py, in their venv), then ours under their protocol, per seed."""
+    runs = part.setdefault("runs", [])
+    for seed in seeds:
+        path = out / f"authors-code-seed{seed}.json"
+        before = load()
+        proc = subprocess.run([python, str(DRIVER), str(src), str(path), str(steps), "--seed", str(seed),
+                               "--experiment_name", "bench_train"], capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"authors' script failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+        theirs = read_json(path)
+        config = TrainConfig.preset("authors", seed=seed, steps=steps, checkpoint_every=10**6)
+        ours = train(repeat_copy(8, 10), config, None, progress=None)
+        runs[:] = [r for r in runs if r["seed"] != seed] + [{
+            "seed": seed, "steps": steps, "load": [before, load()],
+            "authors": {k: theirs[k] for k in ("levels", "steps", "wall_seconds", "threshold", "torch", "lightning")},
+            "ours": {"levels": levels(ours.curriculum), "steps": ours.steps, "wall_seconds": round(ours.wall_seconds, 3)}}]
+        print(f"  seed {seed}: authors {[(lv['step_cleared'], lv['wall_cleared']) for lv in theirs['levels']]}; "
+              f"ours {[(lv['step_cleared'], lv['wall_cleared']) for lv in runs[-1]['ours']['levels']]}", flush=True)
+
+
+# --------------------------------------------------------------------------- reproduce --quick
+
+
+def reproduce_quick(part: dict) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        before, t0 = load(), time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "wavetheory", "reproduce", "--quick", "--out", tmp],
+                              capture_output=True, text=True)
+        wall = time.perf_counter() - t0
+        if proc.returncode not in (0, 1):  # 1: some claim refuted, still a complete run
+            raise RuntimeError(f"reproduce failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+        claims = read_json(Path(tmp) / "claims.json")
+    part.update(wall_seconds=round(wall, 1), load=[before, load()],
+                statuses={c["id"]: c["status"] for c in claims["claims"]})
+    print(f"  reproduce --quick: {wall:.0f} s", flush=True)
+
+
+# --------------------------------------------------------------------------- step time (issue 5)
 
 
 def step_times(reps: int = 20) -> dict:
     """Seconds per optimizer step (median of ``reps``) for threads 1/2 and horizons 10/100, plus data cost."""
     task = repeat_copy(8, 10)
     out: dict = {}
-    before = torch.get_num_threads()
     for threads in (1, 2):
         torch.set_num_threads(threads)
         for horizon in (10, 100):
@@ -90,7 +222,6 @@ def step_times(reps: int = 20) -> dict:
         for _ in range(50):
             fn()
         out[name] = (time.perf_counter() - t0) / 50
-    torch.set_num_threads(before)
     return out
 
 
@@ -104,176 +235,75 @@ def report_steps(r: dict) -> None:
           f"numpy two_phase_batch {r['data_numpy_h100'] * 1e3:.3f} ms ({100 * r['data_numpy_h100'] / base:.1f}%)")
 
 
-# --------------------------------------------------------------------------- authors' configuration
-
-
-def authors(seed: int, steps: int, out: Path) -> dict:
-    run = out / f"authors-seed{seed}"
-    shutil.rmtree(run, ignore_errors=True)
-    config = TrainConfig(seed=seed, steps=steps, target=0.99, checkpoint_every=1000)
-    m = train(repeat_copy(8, 10), config, run, progress=None).to_json()
-    h = m["history"]
-    per_level = []
-    for lv in m["curriculum"]:
-        idx = [i for i, hz in enumerate(h["horizon"]) if hz == lv["horizon"]]
-        sps = (h["wall"][idx[-1]] - h["wall"][idx[0]]) / max(h["step"][idx[-1]] - h["step"][idx[0]], 1) if len(idx) > 1 else None
-        per_level.append({**lv, "seconds_per_step": sps})
-    return {"seed": seed, "metrics": {k: v for k, v in m.items() if k not in ("history",)}, "levels": per_level, "dir": str(run)}
-
-
-def report_authors(r: dict) -> None:
-    m = r["metrics"]
-    print(f"authors' configuration, seed {r['seed']}: {m['steps']} steps, {m['wall_seconds']:.1f} s, "
-          f"{m['seconds_per_step'] * 1e3:.1f} ms/step overall; fresh accuracy at horizon 100: {m['accuracy']:.4f}")
-    for lv in r["levels"]:
-        anchor = ANCHOR["levels"].get(lv["horizon"])
-        cleared = (f"cleared at step {lv['step_cleared']:5d}, {lv['wall_cleared']:7.1f} s"
-                   + (f" (anchor {anchor:.0f} s, ratio {lv['wall_cleared'] / anchor:.3f})" if anchor else "")
-                   if "step_cleared" in lv else "not cleared")
-        sps = f"{lv['seconds_per_step'] * 1e3:6.1f} ms/step" if lv["seconds_per_step"] else "      -      "
-        print(f"  horizon {lv['horizon']:3d}: {sps}  {cleared}")
-    if m["target_wall"] is not None:
-        print(f"  accuracy 0.99 at horizon 100: step {m['target_step']}, {m['target_wall']:.1f} s "
-              f"(ratio to the 1500 s anchor {m['target_wall'] / ANCHOR['wall']:.3f}; target <= 0.1)")
-    else:
-        print(f"  accuracy 0.99 at horizon 100 NOT reached within {m['steps']} steps ({m['wall_seconds']:.0f} s)")
-
-
 # --------------------------------------------------------------------------- C13: initializations
 
 
-def init_table(s_values: list[int], seeds: list[int], steps: int, d: int, out: Path,
-               inits: tuple[str, ...] = ("default", "shift", "wave")) -> list[dict]:
+def init_table(s_values: list[int], seeds: list[int], steps: int, d: int, out: Path, inits: tuple[str, ...]) -> list[dict]:
     rows = []
     for s in s_values:
         for init in inits:
             for seed in seeds:
-                run = out / f"init-s{s}-{init}-seed{seed}"
-                shutil.rmtree(run, ignore_errors=True)
                 config = TrainConfig(seed=seed, init=init, steps=steps, horizons=(10, 20, 40), eval_every=50,
                                      eval_batch=256, checkpoint_every=10**6)
-                m = train(repeat_copy(d, s), config, run, progress=None).to_json()
+                m = train(repeat_copy(d, s), config, None, progress=None).to_json()
                 rows.append({"s": s, "init": init, "seed": seed, "solved_step": m["target_step"], "steps": m["steps"],
                              "accuracy": m["accuracy"], "wall": m["wall_seconds"],
                              "eig_match_final": m["eig_history"]["mean"][-1],
                              "levels": [lv.get("step_cleared") for lv in m["curriculum"]]})
-                shutil.rmtree(run, ignore_errors=True)
                 print(f"  s={s:3d} {init:8s} seed {seed}: solved at {rows[-1]['solved_step']} "
                       f"(acc {m['accuracy']:.4f}, {m['wall_seconds']:.1f} s)", flush=True)
     return rows
 
 
-def report_init(rows: list[dict], steps: int, seeds: list[int]) -> None:
-    print(f"steps to solve repeat copy (fresh accuracy >= 0.99 at horizon 40), seeds {seeds}; '>{steps}' = not solved:")
-    print(f"  {'s':>3s}  " + "  ".join(f"{i:>22s}" for i in ("default", "shift", "wave")))
+def report_init(rows: list[dict], steps: int, inits: tuple[str, ...]) -> None:
+    print(f"steps to solve repeat copy (fresh accuracy >= 0.99 at horizon 40); '>{steps}' = not solved:")
     for s in sorted({r["s"] for r in rows}):
-        cells = []
-        for init in ("default", "shift", "wave"):
-            vals = [r["solved_step"] for r in rows if r["s"] == s and r["init"] == init]
-            cells.append(",".join(str(v) if v is not None else f">{steps}" for v in vals))
-        print(f"  {s:3d}  " + "  ".join(f"{c:>22s}" for c in cells))
+        cells = [",".join(str(r["solved_step"]) if r["solved_step"] is not None else f">{steps}"
+                          for r in rows if r["s"] == s and r["init"] == i) for i in inits]
+        print(f"  s = {s:3d}  " + "  ".join(f"{i}: {c}" for i, c in zip(inits, cells)))
 
 
-# --------------------------------------------------------------------------- the authors' network question
+# --------------------------------------------------------------------------- main
 
 
-def authors_rank_reduction(Phi_: np.ndarray, threshold: float = 0.8) -> list[int]:
-    """Indices the authors' heuristic keeps: deleting row+column i lowers #(|lambda| > 0.8) of Phi."""
-    count = lambda M: int(np.sum(np.abs(np.linalg.eigvals(M)) > threshold))  # noqa: E731
-    base = count(Phi_)
-    return [i for i in range(Phi_.shape[0]) if count(np.delete(np.delete(Phi_, i, 0), i, 1)) < base]
-
-
-def network_report(weights: Path, label: str) -> dict:
-    """Everything the issue asks about a trained repeat-copy d = 8, s = 10 network (C7-C9)."""
-    from wavetheory.learning.analysis import analyze, load_weights
-    from wavetheory.theory.wave_operator import Phi
-
-    task = repeat_copy(8, 10)
-    rnn, init = load_weights(weights)
-    rng = np.random.default_rng(7)
-    u, y = two_phase_batch(task, 512, 100, rng)
-    out, h = rnn.run(u, "tanh")
-    ok = (out[:, 10:] * y) > 0
-    res = {"label": label, "accuracy_h100": float(ok.mean()), "accuracy_by_component": ok.mean(axis=(0, 1)).round(3).tolist(),
-           "saturated_fraction": float(np.mean(np.abs(h) > 0.9)), "mean_abs_h": float(np.mean(np.abs(h)))}
-    for name, kw in (("plain", {}), ("columns", {"normalize": "columns"}), ("rank_auto", {"rank": "auto"}),
-                     ("input_aligned", {"road": "input", "align": True})):
-        s = analyze(rnn, task, init, **kw).to_json()
-        res[name] = {"phi_error": s["phi_error"], "cond": s["bases"][s["road"]]["cond"], "rank": s["bases"][s["road"]]["rank"],
-                     "intertwining": s["bases"][s["road"]]["intertwining"], "wave_r2": s["wave_r2"],
-                     "restricted": s["bases"][s["road"]]["phi_error_restricted"]}
-    res.update(eig_match=s["eig_match"], effective_rank=s["effective_rank"], decode_r2=s["decode_r2"],
-               clusters=[c["learned"] for c in s["clusters"]], multiplicities=[c["multiplicity"] for c in s["clusters"]],
-               near_unit_circle=int(np.sum(np.abs(np.abs(np.linalg.eigvals(rnn.W_hh)) - 1) < 0.05)),
-               grad_before_s=s["grad_before"][9] if s["grad_before"] else None, grad_after_s=s["grad_after"][9],
-               authors_kept=len(authors_rank_reduction(Phi(task))))
-    return res
-
-
-def report_network(r: dict) -> None:
-    print(f"{r['label']}: fresh accuracy at horizon 100 {r['accuracy_h100']:.4f}; by component {r['accuracy_by_component']}")
-    print(f"  eigenvalues within 0.05 of the unit circle: {r['near_unit_circle']} (theory: 80); per 10th root (learned/theory): "
-          + " ".join(f"{a}/{b}" for a, b in zip(r["clusters"], r["multiplicities"])))
-    em = r["eig_match"]
-    print(f"  eig_match mean {em['mean']:.4f} max {em['max']:.4f}; angle max {em['angle_max']:.4f} rad; matched |lambda| mean "
-          f"{em['modulus_mean']:.4f}; effective rank {r['effective_rank']}; |h| mean {r['mean_abs_h']:.3f}, "
-          f"saturated (|h| > 0.9) {r['saturated_fraction']:.3f}")
-    for name in ("plain", "columns", "rank_auto", "input_aligned"):
-        v = r[name]
-        print(f"  C8 {name:13s}: phi_error {v['phi_error']:.4g}  cond {v['cond']:.3g}  rank {v['rank']}  intertwining "
-              f"{v['intertwining']:.4f}  restricted {v['restricted']:.4f}  wave_r2 {v['wave_r2'] if v['wave_r2'] is None else round(v['wave_r2'], 4)}")
-    print(f"  basis-free decoding R^2 {r['decode_r2']:.4f}; ||dh(11)/dx(1)|| before {r['grad_before_s']}, after {r['grad_after_s']:.4f}; "
-          f"the authors' rank reduction keeps {r['authors_kept']} of 80 indices of Phi")
-
-
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("part", nargs="?", default="all", choices=["step", "authors", "init", "network", "all"])
-    ap.add_argument("--weights", nargs="+", default=[], help="network part: extra weights.npz files to analyze")
-    ap.add_argument("--seeds", type=int, nargs="+", default=[0], help="seeds (default 0)")
-    ap.add_argument("--steps", type=int, default=None, help="step bound (authors: 20000, init: 1500)")
-    ap.add_argument("--s", type=int, nargs="+", default=[10, 20, 40], help="history lengths for the init table")
-    ap.add_argument("--inits", nargs="+", default=["default", "shift", "wave"], help="initializations for the init table")
-    ap.add_argument("--d", type=int, default=3, help="width d for the init table (default 3; needs s*d <= 128)")
-    ap.add_argument("--out", default="results/bench_train", help="output folder")
-    args = ap.parse_args()
-    out = Path(args.out)
-    torch.set_num_threads(1)  # measured: see the ``step`` part
-    results: dict = {}
-    if args.part in ("step", "all"):
-        print(load())
-        results["step"] = step_times()
-        report_steps(results["step"])
-        print(load())
-    if args.part in ("authors", "all"):
-        results["authors"] = []
-        for seed in args.seeds:
-            print(load(), flush=True)
-            r = authors(seed, args.steps or 20000, out)
-            results["authors"].append(r)
-            report_authors(r)
-            print(load())
-    if args.part in ("init", "all"):
-        print(load(), flush=True)
-        rows = init_table(args.s, args.seeds, args.steps or 1500, args.d, out, tuple(args.inits))
-        results["init"] = rows
-        report_init(rows, args.steps or 1500, args.seeds)
-        print(load())
-    if args.part in ("network", "all"):
-        # the authors' run length (1399 steps, same configuration) reproduced with our trainer
-        run = out / f"network-seed{args.seeds[0]}-1399"
-        shutil.rmtree(run, ignore_errors=True)
-        train(repeat_copy(8, 10), TrainConfig(seed=args.seeds[0], steps=1399, target=None), run, progress=None)
-        paths = [(run / "weights.npz", "authors' configuration, 1399 steps")]
-        paths += [(out / f"authors-seed{sd}" / "weights.npz", f"authors' configuration to 0.99 or --steps, seed {sd}")
-                  for sd in args.seeds if (out / f"authors-seed{sd}" / "weights.npz").exists()]
-        paths += [(Path(w), str(w)) for w in args.weights]
-        results["network"] = []
-        for path, label in paths:
-            results["network"].append(network_report(path, label))
-            report_network(results["network"][-1])
-    write_json(out / f"bench_train_{args.part}.json", results)
+    ap.add_argument("part", choices=["protocol", "authors", "reproduce", "step", "init", "report"])
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4], help="seeds (default 0-4)")
+    ap.add_argument("--networks", nargs="+", choices=list(NETWORKS), default=list(NETWORKS), help="protocol: networks")
+    ap.add_argument("--steps", type=int, default=None,
+                    help="step bound (protocol: 20000 for d = 8, 3000 for the C7 network; authors: 3000; init: 1500)")
+    ap.add_argument("--authors-src", type=Path, metavar="DIR", help="authors: a checkout of emt_variable_binding")
+    ap.add_argument("--authors-python", default=sys.executable, metavar="PY",
+                    help="authors: the Python of a venv with the authors' requirements (default: this one)")
+    ap.add_argument("--s", type=int, nargs="+", default=[10, 20, 40], help="init: history lengths")
+    ap.add_argument("--inits", nargs="+", default=["default", "shift", "wave"], help="init: initializations")
+    ap.add_argument("--json", type=Path, default=BENCH_RUN, help="the record (default docs/bench_train.json)")
+    ap.add_argument("--out", type=Path, default=Path("results/bench_train"), help="training runs")
+    ap.add_argument("--fresh", action="store_true", help="drop this part's recorded runs first")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(1)  # measured fastest on 2 cores: the ``step`` part
+    args.out.mkdir(parents=True, exist_ok=True)
+    record = Record(args.json)
+    command = "python benchmarks/bench_train.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    if args.part != "report":
+        part = record.part(args.part, command, fresh=args.fresh)
+    if args.part == "protocol":
+        protocol(record, part, args.networks, args.seeds, args.steps, args.out)
+    elif args.part == "authors":
+        if args.authors_src is None:
+            ap.error("authors: --authors-src DIR is required (a checkout of the authors' repository)")
+        authors_side_by_side(part, args.authors_src, args.authors_python, args.seeds, args.steps or 3000, args.out)
+    elif args.part == "reproduce":
+        reproduce_quick(part)
+    elif args.part == "step":
+        part["results"] = step_times()
+        report_steps(part["results"])
+    elif args.part == "init":
+        part["rows"] = init_table(args.s, args.seeds, args.steps or 1500, 3, args.out, tuple(args.inits))
+        report_init(part["rows"], args.steps or 1500, tuple(args.inits))
+    record.save()
+    print(render_bench(record.data))
 
 
 if __name__ == "__main__":

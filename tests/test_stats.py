@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wavetheory.stats import log_slope, t_interval, wilson_interval
+from wavetheory.stats import log_slope, median_range, t_interval, wilson_interval
 
 # --------------------------------------------------------------------------- the log-slope
 
@@ -113,3 +115,16 @@ def test_median_interval_order_statistics_and_censoring():
     # a censored value (None) ranks above every observed one; a statistic on it is None (beyond the bound)
     assert median_interval([1.0, None, None, 2.0, None]) == (None, 1.0, None, 0.9375)
     assert median_interval([])[:3] == (None, None, None)
+
+
+def test_median_range_agrees_with_numpy_and_counts_censored_runs_as_largest():
+    rng = np.random.default_rng(1)
+    for n in (1, 2, 5, 6):
+        x = rng.integers(0, 100, n).tolist()
+        assert median_range(x) == (float(np.median(x)), float(min(x)), float(max(x)))
+    # a run that never reached the target (None) sorts above every run that did
+    assert median_range([10, None, 30, 20, None]) == (30.0, 10.0, math.inf)
+    assert median_range([None, None, 5]) == (math.inf, 5.0, math.inf)  # most runs censored: the median is too
+    assert median_range([1, 3, None, 2]) == (2.5, 1.0, math.inf)
+    with pytest.raises(ValueError, match="x"):
+        median_range([])

@@ -11,8 +11,10 @@ A fraction k/n gets the Wilson score interval
 
 the set of p that a two-sided z-test of p_hat would not reject (exact endpoints, correct at k = 0
 and k = n where the Wald interval collapses); a mean gets the Student t interval
-mean +- t_{n-1} sd / sqrt(n); a median gets the order-statistic interval [x_(l), x_(n+1-l)], distribution-free
-(P(x_(l) <= median <= x_(n+1-l)) = 1 - 2 P(Bin(n, 1/2) <= l - 1)) and valid under right censoring.
+mean +- t_{n-1} sd / sqrt(n). A few seeds' steps-to-target get the median and range, where a run that
+never reached the target counts as larger than every run that did (right-censored at its bound); a median
+gets the order-statistic interval [x_(l), x_(n+1-l)], distribution-free (P(x_(l) <= median <= x_(n+1-l)) =
+1 - 2 P(Bin(n, 1/2) <= l - 1)) and valid under the same right censoring.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import numpy as np
 
 from ._validate import as_float_array
 
-__all__ = ["log_slope", "wilson_interval", "t_interval", "median_interval"]
+__all__ = ["log_slope", "wilson_interval", "t_interval", "median_range", "median_interval"]
 
 
 def log_slope(x: object, y: object, log_x: bool = False, names: tuple[str, str] = ("x", "y")) -> float:
@@ -120,3 +122,21 @@ def median_interval(x: Sequence[float | None], level: float = 0.95) -> tuple[flo
         l += 1
     coverage = float(1 - 2 * binom.cdf(l - 1, n, 0.5))
     return as_value(mid), as_value(order[l - 1]), as_value(order[n - l]), coverage
+
+
+def median_range(x: Sequence[float | None]) -> tuple[float, float, float]:
+    """(median, min, max) of the values, None counting as a run censored above every value (inf).
+
+    A median of inf means more than half of the runs are censored. Raises ValueError on no values.
+
+    >>> median_range([3, 1, 2])
+    (2.0, 1.0, 3.0)
+    >>> median_range([3, None, 1])
+    (3.0, 1.0, inf)
+    """
+    if len(x) == 0:
+        raise ValueError("x: expected at least one value, got none")
+    a = np.sort(np.asarray([math.inf if v is None else v for v in x], dtype=float))
+    n = a.size
+    med = float(a[n // 2]) if n % 2 else float((a[n // 2 - 1] + a[n // 2]) / 2)
+    return med, float(a[0]), float(a[-1])

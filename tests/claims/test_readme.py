@@ -56,3 +56,36 @@ def test_readme_mutation_block_matches_the_last_mutation_run():
         "README.md's mutation block differs from docs/mutation_run.json: run python -m wavetheory.claims.readme")
     assert run["killed"] + run["survived"] == run["mutants"]
     assert all(e["reason"].strip() for e in run["equivalent"])  # every equivalent mutant says why
+
+
+def test_readme_bench_block_matches_the_benchmark_record():
+    if not readme.BENCH_RUN.exists():
+        pytest.skip("no benchmark recorded yet (python benchmarks/bench_train.py protocol)")
+    text = readme.README.read_text()
+    assert readme.readme_block(text, readme.BBEGIN, readme.BEND) == readme.render_bench(read_json(readme.BENCH_RUN)), (
+        "README.md's benchmark block differs from docs/bench_train.json: run python -m wavetheory.claims.readme")
+
+
+def _protocol_run(network, protocol, seed, step, wall, threshold):
+    levels = [{"horizon": h, "step_cleared": step // 10 * i, "wall_cleared": wall / 10 * i} for i, h in enumerate((10, 20, 40, 60, 100), 1)]
+    return {"network": network, "protocol": protocol, "seed": seed, "bound": 5000, "threshold": threshold, "target_step": step,
+            "target_wall": wall, "levels": levels, "load": [1.0, 2.0],
+            "c7": {"eig_mean": 0.06, "eig_max": 0.1, "angle_max": 0.001, "modulus_mean": 1.05, "n_outside": 3, "horizon": 100}}
+
+
+def test_render_bench_shows_medians_ranges_censored_runs_and_the_ratio():
+    meta = {"command": "python benchmarks/bench_train.py protocol", "commit": "abc", "date": "d", "machine": "m"}
+    anchor = {"source": "src", "levels": {"10": [637, 3.2, 3.3], "100": [1665, 18.3, 18.8]},
+              "to_0.99": {"step": 12833, "seconds": 418, "criterion": "c"}}
+    runs = [_protocol_run("authors", "old", s, st, st / 100, 0.96) for s, st in enumerate((4000, 3000, 5000))]
+    runs += [_protocol_run("authors", "new", s, st, st / 100, 0.995) for s, st in enumerate((1000, 1500, 2000))]
+    block = readme.render_bench({"anchor": anchor, "protocol": {"meta": meta, "runs": runs}})
+    assert "| 0.96 | 3/3 | 4000 (3000..5000) | 40.0 (30.0..50.0) |" in block
+    assert "| 0.995 | 3/3 | 1500 (1000..2000) | 15.0 (10.0..20.0) |" in block
+    assert "2.7x fewer steps, 2.7x less time" in block  # 4000 / 1500
+    assert "| 10 | 637, 3.2-3.3 | 400 (300..500) |" in block  # the first level: step // 10
+    assert "| authors | old | 0.060 (0.060..0.060) |" in block and "3/3, 3/3, 0/3, 0/3 |" in block
+    runs[1]["target_step"] = runs[1]["target_wall"] = runs[2]["target_step"] = runs[2]["target_wall"] = None
+    block = readme.render_bench({"anchor": anchor, "protocol": {"meta": meta, "runs": runs}})
+    assert "| 0.96 | 1/3 | >5000 (4000..>5000) | not reached (40.0..not reached) |" in block
+    assert "fewer steps" not in block  # no ratio of medians when the old median is censored

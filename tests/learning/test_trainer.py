@@ -18,6 +18,7 @@ from wavetheory.learning.config import PRESETS, TrainConfig
 from wavetheory.learning.data import TwoPhaseData, evaluate, sign_accuracy
 from wavetheory.learning.models import ElmanRNN, initialize
 from wavetheory.learning.trainer import train
+from wavetheory.thresholds import CURRICULUM_MASTERY, CURRICULUM_THRESHOLD, SOLVED_ACCURACY
 
 torch.set_num_threads(1)  # measured fastest for these small matmuls (see benchmarks/bench_train.py)
 
@@ -54,10 +55,15 @@ def test_config_rejects_bad_values_naming_the_field(overrides, message):
         TrainConfig(**overrides)
 
 
-def test_presets_are_data_and_the_default_is_the_authors_configuration():
+def test_presets_are_data_and_the_default_is_the_authors_configuration_with_a_stricter_curriculum():
     c = TrainConfig.preset("authors")
     assert (c.hidden, c.batch, c.lr, c.clip, c.horizons, c.threshold) == (128, 64, 1e-3, 1.0, (10, 20, 40, 60, 100), 0.96)
-    assert c.target is None and TrainConfig.preset("default") == TrainConfig()
+    assert c.threshold == CURRICULUM_THRESHOLD and c.target is None and c.steps == 40000  # their 20 epochs x 2000 batches
+    assert TrainConfig.preset("default") == TrainConfig()
+    # the default protocol differs from the authors' only in the curriculum threshold (and the stopping target),
+    # and that threshold lies above the target, so each horizon is learned before the next
+    differ = {k for k, v in TrainConfig().to_json().items() if c.to_json()[k] != v}
+    assert differ == {"threshold", "target", "steps"} and TrainConfig().threshold == CURRICULUM_MASTERY > SOLVED_ACCURACY
     assert all(isinstance(v, dict) for v in PRESETS.values())
     with pytest.raises(ValueError, match="preset"):
         TrainConfig.preset("nope")
@@ -113,16 +119,37 @@ def test_same_seed_same_weights_different_seed_different_weights(tmp_path):
     assert not np.array_equal(a["W_hh"], a["W_hh_init"])  # it did train
 
 
+@pytest.mark.parametrize("threshold", [0.6, 0.8])
+def test_the_curriculum_raises_the_horizon_right_after_the_first_batch_above_threshold(threshold):
+    """horizon(t + 1) > horizon(t) exactly when batch t's training accuracy exceeds the threshold (not at the last)."""
+    seen = []
+    train(repeat_copy(1, 2), tiny(threshold=threshold, horizons=(2, 3, 4), steps=60), progress=False,
+          callback=lambda step, m: seen.append((m["horizon"], m["accuracy"])))
+    advanced = [h1 > h0 for (h0, _), (h1, _) in zip(seen, seen[1:])]
+    assert advanced == [acc > threshold and h < 4 for h, acc in seen[:-1]]
+    assert sum(advanced) >= 1  # the rule was exercised, not only its negative side
+
+
 class Killed(Exception):
     pass
 
 
-@pytest.mark.parametrize("init", ["default", "shift"])
-def test_resume_after_a_kill_gives_bit_identical_weights(tmp_path, init):
+# the last two: mid-curriculum under each protocol, one level cleared before the checkpoint at 14 (restored
+# from it) and one between it and the kill at 17 (redone after the resume)
+MID = {"lr": 0.03, "horizons": (2, 4, 6), "steps": 40}
+
+
+@pytest.mark.parametrize("overrides", [{"init": "default"}, {"init": "shift"}, {**MID, "threshold": CURRICULUM_MASTERY},
+                                       {**MID, "threshold": CURRICULUM_THRESHOLD}], ids=["default", "shift", "new", "old"])
+def test_resume_after_a_kill_gives_bit_identical_weights(tmp_path, overrides):
     """Kill at step 17 (last checkpoint at 14): the resumed run redoes 15..17 and ends identical."""
     task = repeat_copy(2, 2)
-    config = tiny(init=init, target=0.99, horizons=(2, 4))
+    config = tiny(**{"target": 0.99, "horizons": (2, 4), **overrides})
     ref = train(task, config, tmp_path / "ref", progress=False).to_json()
+    assert ref["steps"] > 17  # the kill falls inside the run
+    if "threshold" in overrides:
+        cleared = [lv["step_cleared"] for lv in ref["curriculum"] if "step_cleared" in lv]
+        assert any(c <= 14 for c in cleared) and any(14 < c <= 17 for c in cleared), cleared
 
     def kill(step, _):
         if step == 17:
@@ -278,7 +305,8 @@ def test_default_training_solves_repeat_copy_and_the_spectrum_has_the_roots_of_u
     task = repeat_copy(3, 4)
     config = TrainConfig(steps=3000)
     m = train(task, config, tmp_path, progress=False).to_json()
-    assert m["final_horizon_reached"] and all("step_cleared" in lv for lv in m["curriculum"])
+    # every level but the last is cleared at CURRICULUM_MASTERY; the target (0.99 < 0.995) may stop the last one first
+    assert m["final_horizon_reached"] and all("step_cleared" in lv for lv in m["curriculum"][:-1])
     assert m["target_step"] is not None and m["accuracy"] >= 0.99  # final batch is fresh, not the stopping one
     rnn, init = load_weights(tmp_path / "weights.npz")
     s = analyze(rnn, task, init).to_json()

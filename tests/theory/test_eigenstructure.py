@@ -258,3 +258,55 @@ def test_combinatorial_structure_equals_the_symbolic_one(task):
         for j in selection_jordan_structure(task)
     )
     assert symbolic == combinatorial
+
+
+# --------------------------------------------------------------------------- exact small cases (found by mutation testing)
+
+
+def test_jordan_structure_values_and_tolerance():
+    # a 2 x 2 nilpotent block with a 1e-10 coupling: a zero singular value at the default RANK_RTOL
+    # (two 1 x 1 blocks), a real one at a tolerance 1e4 tighter (one 2 x 2 block)
+    M = np.array([[0.0, 1e-10], [0.0, 0.0]])
+    (default,) = jordan_structure(M, [0])
+    (tight,) = jordan_structure(M, [0], rtol=1e-14)
+    assert default.value == 0j and type(default.value) is complex
+    assert (default.blocks, tight.blocks) == ((1, 1), (2,))
+
+
+def test_structure_eigenvalues_are_complex_even_when_real():
+    ev = structure_eigenvalues(jordan_structure(np.diag([2.0, 2.0, -1.0]), [2.0, -1.0]))
+    assert ev.dtype == complex and ev.tolist() == [2, 2, -1]
+
+
+def test_eigenvalue_condition_numbers_of_a_triangular_2x2():
+    # [[a, b], [0, c]] with a != c: both eigenvalues have kappa = sqrt(1 + (b / (a - c))^2)
+    b = 3.0
+    kappa = eigenvalue_condition_numbers(np.array([[1.0, b], [0.0, 2.0]]))
+    assert np.allclose(kappa, np.sqrt(1 + b**2), rtol=1e-12)
+    assert np.allclose(eigenvalue_condition_numbers(make_basis("orthogonal", 5, rng=1)), 1.0, rtol=1e-12)  # normal
+
+
+def test_eigenvalue_condition_number_of_a_jordan_block_is_infinite_without_a_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the division by y^* x = 0 is expected, not warned
+        kappa = eigenvalue_condition_numbers(np.array([[1.0, 1.0], [0.0, 1.0]]))
+    assert np.all(kappa > 1e7)  # y^* x ~ eps: infinite up to rounding
+
+
+def test_departure_from_normality_exact():
+    theta = 0.7
+    rotation = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])  # normal, complex eigenvalues
+    assert departure_from_normality(rotation) < 1e-14
+    assert departure_from_normality(np.array([[1.0, 2.0], [0.0, 3.0]])) == pytest.approx(2.0, rel=1e-12)
+
+
+def test_cluster_spread_exact_and_bad_count():
+    M = np.diag([1.0, 1.1, 3.0])
+    assert cluster_spread(M, 1.0, 1) == 0.0
+    assert cluster_spread(M, 1.0, 2) == pytest.approx(0.1, rel=1e-12)
+    assert cluster_spread(M, 1.0, 3) == pytest.approx(2.0, rel=1e-12)
+    for bad in (0, 4):
+        with pytest.raises(ValueError, match="count: expected 1 <= count <= 3"):
+            cluster_spread(M, 1.0, bad)

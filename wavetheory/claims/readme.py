@@ -1,4 +1,4 @@
-"""README's claims block, generated from the committed reference run: no number in it is typed by hand.
+"""README's generated blocks (claims, benchmark, mutation): no number in them is typed by hand.
 
 The block between ``<!-- claims:begin -->`` and ``<!-- claims:end -->`` in README.md is rendered from
 ``docs/reference_quick.json`` (the ``claims.json`` of ``wavetheory reproduce --quick``, with machine, date,
@@ -9,14 +9,17 @@ Regenerate the reference and the block (one command each)::
     wavetheory reproduce --quick --out results
     python -m wavetheory.claims.readme --from results/claims.json   # -> docs/reference_quick.json + README.md
 
-``python -m wavetheory.claims.readme`` alone re-renders README.md from the committed reference;
-``--check`` exits 1 when README.md is out of date.
+``python -m wavetheory.claims.readme`` alone re-renders README.md from the committed records;
+``--check`` exits 1 when README.md is out of date. The same mechanism renders the benchmark block
+(``<!-- bench:begin -->``) from ``docs/bench_train.json``, written by ``benchmarks/bench_train.py``,
+and the mutation block from ``docs/mutation_run.json``.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -24,15 +27,17 @@ from typing import Any
 
 from ..io import read_json, write_json, write_text
 
-__all__ = ["BEGIN", "END", "MBEGIN", "MEND", "REFERENCE", "README", "MUTATION_RUN", "render", "render_mutation", "update_readme",
-           "save_reference", "main"]
+__all__ = ["BEGIN", "END", "MBEGIN", "MEND", "BBEGIN", "BEND", "REFERENCE", "README", "MUTATION_RUN", "BENCH_RUN", "render",
+           "render_mutation", "render_bench", "update_readme", "save_reference", "main"]
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "docs" / "reference_quick.json"
 README = ROOT / "README.md"
 MUTATION_RUN = ROOT / "docs" / "mutation_run.json"
+BENCH_RUN = ROOT / "docs" / "bench_train.json"
 BEGIN, END = "<!-- claims:begin -->", "<!-- claims:end -->"
 MBEGIN, MEND = "<!-- mutation:begin -->", "<!-- mutation:end -->"
+BBEGIN, BEND = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 RULE = ("Each status is derived from the checks that ran (`wavetheory/claims/evidence.py`), never written by hand. "
         "A check has a kind (`stated`: the claim as written; `refined`: a corrected statement that names the stated "
@@ -108,7 +113,8 @@ def render_mutation(run: dict[str, Any]) -> str:
         f"Last run ({run['date']}, `{run['command']}`): modules " + ", ".join(f"`{m}`" for m in run["modules"])
         + f". {run['killed']} of {run['mutants']} mutants killed: score {run['score']:.1%}, "
         f"{run['score_without_equivalent']:.1%} without the {len(run['equivalent'])} equivalent mutants; "
-        f"{len(run['unexplained'])} surviving mutants unexplained.",
+        f"{len(run['unexplained'])} surviving mutants unexplained."
+        + (f" {run['not_run']} further mutants of these modules were not run (the run was stopped; see above)." if run.get("not_run") else ""),
     ]
     if run["equivalent"]:
         lines += ["", "Equivalent mutants (no test can tell them from the original):", ""]
@@ -116,6 +122,130 @@ def render_mutation(run: dict[str, Any]) -> str:
     if run["unexplained"]:
         lines += ["", "Surviving, not yet killed or explained:", ""] + [f"- `{n}`" for n in run["unexplained"]]
     return "\n".join(lines)
+
+
+def _median_range(values: list, fmt: str, censored: str) -> str:
+    """median (min..max) over seeds; None is a run that never got there (stats.median_range)."""
+    from ..stats import median_range
+
+    show = lambda v: censored if math.isinf(v) else fmt.format(v)  # noqa: E731
+    med, lo, hi = median_range(values)
+    return f"{show(med)} ({show(lo)}..{show(hi)})" if len(values) > 1 else show(med)
+
+
+def _meta_line(part: dict[str, Any], runs: list[dict[str, Any]]) -> str:
+    m = part["meta"]
+    loads = [x for r in runs for x in r.get("load", [])]
+    load = f"; load average {min(loads):.1f}-{max(loads):.1f} during the runs" if loads else ""
+    return f"`{m['command']}` (commit {m['commit']}, {m['date']}; {m['machine']}; one torch thread{load})"
+
+
+PROTOCOLS = {"old": "old: the authors' protocol (`--preset authors`), stopped at 0.99", "new": "new: the default protocol"}
+NETWORK_NAMES = {"authors": "the authors' configuration: repeat copy d = 8, s = 10, hidden 128, batch 64",
+                 "c7": "the C7 network: repeat copy d = 3, s = 4, default configuration"}
+
+
+def _protocol_lines(runs: list[dict[str, Any]], network: str) -> list[str]:
+    by = {p: [r for r in runs if r["network"] == network and r["protocol"] == p] for p in PROTOCOLS}
+    if not all(by.values()):
+        return []
+    lines = [f"Steps and seconds to 0.99 fresh accuracy at horizon 100, {NETWORK_NAMES[network]}:", "",
+             "| protocol | curriculum threshold | seeds reaching 0.99 | steps: median (min..max) | seconds: median (min..max) |",
+             "|---|---|---|---|---|"]
+    med = {}
+    for p, rs in by.items():
+        steps, secs = [r["target_step"] for r in rs], [r["target_wall"] for r in rs]
+        med[p] = (_median(steps), _median(secs))
+        lines.append(f"| {PROTOCOLS[p]} | {rs[0]['threshold']} | {sum(s is not None for s in steps)}/{len(rs)} "
+                     f"| {_median_range(steps, '{:.0f}', '>' + str(rs[0]['bound']))} | {_median_range(secs, '{:.1f}', 'not reached')} |")
+    if all(math.isfinite(v) for v in med["old"] + med["new"]):
+        lines += ["", f"New vs old (ratio of the medians, both timed in this run): {med['old'][0] / med['new'][0]:.1f}x fewer "
+                  f"steps, {med['old'][1] / med['new'][1]:.1f}x less time."]
+    return lines + [""]
+
+
+def _median(values: list) -> float:
+    from ..stats import median_range
+
+    return median_range(values)[0]
+
+
+def _level_lines(data: dict[str, Any]) -> list[str]:
+    runs = data["protocol"]["runs"]
+    old = [r for r in runs if r["network"] == "authors" and r["protocol"] == "old"]
+    new = [r for r in runs if r["network"] == "authors" and r["protocol"] == "new"]
+    if not old:
+        return []
+    anchor = data["anchor"]
+    cleared = lambda rs, h, k: [next((lv[k] for lv in r["levels"] if lv["horizon"] == h), None) for r in rs]  # noqa: E731
+    lines = [f"Per curriculum level, the old protocol against the authors' code ({anchor['source']}; clock from the "
+             "start of the training loop):", "",
+             "| horizon cleared | authors' code: step, s | ours, old protocol (> 0.96): step | s | ours, new protocol: step |",
+             "|---|---|---|---|---|"]
+    for h, (step, lo, hi) in sorted(((int(k), v) for k, v in anchor["levels"].items())):
+        lines.append(f"| {h} | {step}, {lo}-{hi} | {_median_range(cleared(old, h, 'step_cleared'), '{:.0f}', '-')} "
+                     f"| {_median_range(cleared(old, h, 'wall_cleared'), '{:.1f}', '-')} "
+                     f"| {_median_range(cleared(new, h, 'step_cleared'), '{:.0f}', '-') if new else '-'} |")
+    a = anchor["to_0.99"]
+    lines += ["", f"(- : not cleared: the new protocol stops at 0.99 before a batch passes 0.995 at horizon 100.) The authors' "
+              f"code, left to train on, reaches a {a['criterion']} of 0.99 at step {a['step']}, {a['seconds']} s.", ""]
+    return lines
+
+
+def _side_by_side_lines(part: dict[str, Any]) -> list[str]:
+    lines = [f"Side by side, {_meta_line(part, part['runs'])}: the authors' script and our trainer under their protocol, "
+             "back to back:", "", "| seed | horizon | authors' code: step, s | ours: step, s | seconds, authors / ours |", "|---|---|---|---|---|"]
+    for r in part["runs"]:
+        ours = {lv["horizon"]: lv for lv in r["ours"]["levels"]}
+        for lv in r["authors"]["levels"]:
+            o = ours.get(lv["horizon"], {})
+            ratio = f"{lv['wall_cleared'] / o['wall_cleared']:.2f}" if o.get("wall_cleared") else "-"
+            lines.append(f"| {r['seed']} | {lv['horizon']} | {lv['step_cleared']}, {lv['wall_cleared']:.1f} "
+                         f"| {o.get('step_cleared', '-')}, {o.get('wall_cleared', '-')} | {ratio} |")
+    return lines + [""]
+
+
+C7_FIGURES = (("eig_mean", "eig_match mean"), ("eig_max", "eig_match max"), ("angle_max", "angle max (rad)"),
+              ("modulus_mean", "modulus mean"))
+
+
+def _c7_lines(runs: list[dict[str, Any]]) -> list[str]:
+    lines = ["C7 figures of the trained networks (`learning.analysis.analyze`), median (min..max) over the seeds, and how many "
+             "seeds pass C7's checks (angle max < pi / (2 h), modulus mean > 1, eig_match mean <= 0.05, no extra "
+             "eigenvalue outside the persistence radius):", "",
+             "| network | protocol | " + " | ".join(n for _, n in C7_FIGURES) + " | angle, modulus, mean, outside |",
+             "|---|---|" + "---|" * (len(C7_FIGURES) + 1)]
+    for net in NETWORK_NAMES:
+        for p in PROTOCOLS:
+            rs = [r["c7"] for r in runs if r["network"] == net and r["protocol"] == p]
+            if not rs:
+                continue
+            passed = [sum(c["angle_max"] < math.pi / (2 * c["horizon"]) for c in rs), sum(c["modulus_mean"] > 1 for c in rs),
+                      sum(c["eig_mean"] <= 0.05 for c in rs), sum(c["n_outside"] == 0 for c in rs)]
+            lines.append(f"| {net} | {p} | " + " | ".join(_median_range([c[k] for c in rs], "{:.3f}", "-") for k, _ in C7_FIGURES)
+                         + " | " + ", ".join(f"{k}/{len(rs)}" for k in passed) + " |")
+    return lines + [""]
+
+
+def render_bench(data: dict[str, Any]) -> str:
+    """README's benchmark block for a docs/bench_train.json (written by benchmarks/bench_train.py)."""
+    lines = [f"<!-- generated by `python -m wavetheory.claims.readme` from {BENCH_RUN.relative_to(ROOT)}: do not edit by hand -->"]
+    part = data.get("protocol")
+    if part and part.get("runs"):
+        lines += [f"Training protocol, {_meta_line(part, part['runs'])}:", ""]
+        for net in NETWORK_NAMES:
+            lines += _protocol_lines(part["runs"], net)
+        lines += _level_lines(data) + _c7_lines(part["runs"])
+    if data.get("authors", {}).get("runs"):
+        lines += _side_by_side_lines(data["authors"])
+    rep = data.get("reproduce")
+    if rep and "wall_seconds" in rep:
+        lines += [f"`wavetheory reproduce --quick`: {rep['wall_seconds']:.0f} s ({_meta_line(rep, [rep])}).", ""]
+    st = data.get("step", {}).get("results")
+    if st:
+        lines += [f"One training step at horizon 100 (d = 8, s = 10, H = 128, B = 64): {st['threads1_h100'] * 1e3:.1f} ms with one "
+                  f"torch thread, {st['threads2_h100'] * 1e3:.1f} ms with two ({_meta_line(data['step'], [])}).", ""]
+    return "\n".join(lines).rstrip("\n")
 
 
 def _splice(text: str, block: str, begin: str = BEGIN, end: str = END) -> str:
@@ -131,12 +261,15 @@ def readme_block(text: str, begin: str = BEGIN, end: str = END) -> str:
     return text.split(begin)[1].split(end)[0].strip("\n")
 
 
-def update_readme(reference: Path = REFERENCE, readme: Path = README, mutation_run: Path = MUTATION_RUN) -> bool:
-    """Rewrite README's claims block from the reference (and its mutation block, if any); True if it changed."""
+def update_readme(reference: Path = REFERENCE, readme: Path = README, mutation_run: Path = MUTATION_RUN,
+                  bench_run: Path = BENCH_RUN) -> bool:
+    """Rewrite README's claims block from the reference (and its mutation and benchmark blocks, if any); True if it changed."""
     text = readme.read_text()
     new = _splice(text, render(read_json(reference)))
     if MBEGIN in new and mutation_run.exists():
         new = _splice(new, render_mutation(read_json(mutation_run)), MBEGIN, MEND)
+    if BBEGIN in new and bench_run.exists():
+        new = _splice(new, render_bench(read_json(bench_run)), BBEGIN, BEND)
     if new != text:
         write_text(readme, new)
     return new != text
@@ -164,7 +297,8 @@ def main(argv: list[str] | None = None) -> int:
         text = README.read_text()
         same = readme_block(text) == render(read_json(REFERENCE)) and (
             MBEGIN not in text or not MUTATION_RUN.exists()
-            or readme_block(text, MBEGIN, MEND) == render_mutation(read_json(MUTATION_RUN)))
+            or readme_block(text, MBEGIN, MEND) == render_mutation(read_json(MUTATION_RUN))) and (
+            BBEGIN not in text or not BENCH_RUN.exists() or readme_block(text, BBEGIN, BEND) == render_bench(read_json(BENCH_RUN)))
         print("README.md is up to date" if same else "README.md differs from the reference: run python -m wavetheory.claims.readme")
         return 0 if same else 1
     print("README.md " + ("updated" if update_readme() else "already up to date"))
