@@ -74,9 +74,20 @@ def test_two_workers_give_the_serial_results_bit_for_bit(tmp_path):
     configs = [smoke(seed) for seed in (0, 1, 2)]
     with TrainingPool(tmp_path, workers=2, progress=False) as pool:
         jobs = [pool.submit(TASK, c, measure=TrainResult.to_json) for c in configs]
+        key = pool.compute(np.linalg.matrix_power, np.eye(2) * 2, 3)  # a computation on a worker, not a training
         pool.start()
+        assert pool.computed(key).tolist() == [[8.0, 0.0], [0.0, 8.0]]
         results = [pool.result(j) for j in jobs]
         assert pool.measured(jobs[0], TrainResult.to_json)["steps"] == results[0].steps  # measured in the worker
         assert pool.cpu_seconds > 0
     for config, result in zip(configs, results):
         assert same_weights(result, train(TASK, config))
+
+
+def test_computations_are_keyed_by_function_and_arguments():
+    pool = TrainingPool(None, workers=0, progress=False).start()
+    a, b = pool.compute(np.linalg.matrix_power, np.eye(2), 2), pool.compute(np.linalg.matrix_power, np.eye(2), 2)
+    assert a == b and a != pool.compute(np.linalg.matrix_power, np.eye(2), 3)
+    assert pool.computed(a).tolist() == [[1.0, 0.0], [0.0, 1.0]]
+    with pytest.raises(ValueError, match="compute"):
+        pool.computed("call:unknown")

@@ -38,7 +38,7 @@ from .evidence import Check, ClaimResult, Context, Scope, proof_checks
 from .gated_measurements import (D, GATE_BIASES, HORIZON, S, compiled_part, gated_reading, linearization_part,
                                  nonlinear_reading)
 from .trained_checks import per_seed, seeds_check
-from .trained_runs import PLANS, TRAIN_TARGET, Family, describe, outcomes, seeds
+from .trained_runs import CALLS, PLANS, TRAIN_TARGET, Family, computed, describe, outcomes, seeds
 
 __all__ = ["Spec", "specs", "c14_families", "c14_checks", "c14_study", "claim_c14", "QUICK_TRAIN", "FULL_TRAIN"]
 
@@ -79,6 +79,8 @@ def c14_families(ctx: Context) -> dict[str, Family]:
 
 
 PLANS["C14"] = lambda ctx: list(c14_families(ctx).values())
+COMPILED_HIDDEN = 128  # the compiled networks' width (the trainer's default hidden size)
+CALLS["C14"] = lambda ctx: [(linearization_part, (ctx.seed,)), (compiled_part, (COMPILED_HIDDEN, ctx.seed))]
 
 
 @dataclass(frozen=True)
@@ -204,9 +206,10 @@ def _study(ctx: Context) -> dict[str, Any]:
 
     ctx.note("C14: gated networks and nonlinear boundaries")
     threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+    torch.set_num_threads(1)  # when computed here (no worker): one thread, as on the workers
     try:
-        lin, comp = linearization_part(ctx.seed), compiled_part(seed=ctx.seed)
+        lin = computed(ctx, linearization_part, ctx.seed)
+        comp = computed(ctx, compiled_part, COMPILED_HIDDEN, ctx.seed)
     finally:
         torch.set_num_threads(threads)
     fams = c14_families(ctx)

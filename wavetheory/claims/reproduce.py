@@ -115,11 +115,13 @@ def _figures(ctx: Context) -> list[tuple[str, Path]]:
     return figs
 
 
-def _cpu_seconds() -> float:
+def _cpu_seconds() -> dict[str, float]:
+    """CPU seconds of this process and of its finished children (proof scripts, training workers)."""
     import resource
 
     own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return round(own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime, 1)
+    main, children = own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime
+    return {"total": round(main + children, 1), "main": round(main, 1), "children": round(children, 1)}
 
 
 def run_main_job(out: str | Path, quick: bool = True, seed: int = 0, claims: list[str] | None = None,
@@ -141,7 +143,7 @@ def run_main_job(out: str | Path, quick: bool = True, seed: int = 0, claims: lis
         "mode": "quick" if quick else "full",
         "seed": seed,
         "wall_seconds": time.perf_counter() - t0,
-        "cpu_seconds": _cpu_seconds(),  # this process and its finished children (proofs, training workers)
+        "cpu": _cpu_seconds(),
         "training": ctx.cache.get("training", {}),
         "machine": machine(),
         "numerics": numerics(),

@@ -31,7 +31,7 @@ from .evidence import Context
 
 __all__ = [
     "QUICK_SEEDS", "FULL_SEEDS", "TRAIN_TARGET", "seeds", "Family", "substrate_family", "substrate_reading",
-    "network_reading", "pool", "plan", "start_training", "stop_training", "outcomes", "PLANS",
+    "network_reading", "pool", "plan", "start_training", "stop_training", "outcomes", "computed", "PLANS", "CALLS",
 ]
 
 QUICK_SEEDS, FULL_SEEDS = 5, 20  # issue 12: quick >= 5, full >= 20 seeds per trained claim
@@ -154,13 +154,25 @@ PLANS: dict[str, Callable[[Context], list[Family]]] = {
 }
 
 
+# claim -> its heavy untrained computations (fn, args), run on the workers too (TrainingPool.compute)
+CALLS: dict[str, Callable[[Context], list[tuple[Callable[..., Any], tuple]]]] = {}
+
+
 def plan(ctx: Context, ids: list[str], target: TrainingPool) -> list[Job]:
-    """Submit every training run of the claims ``ids`` (with its reading) to ``target``; the jobs."""
+    """Submit every training run (with its reading) and computation of the claims ``ids`` to ``target``; the jobs."""
     jobs = []
     for cid in ids:
+        for fn, args in CALLS.get(cid, lambda _ctx: [])(ctx):
+            target.compute(fn, *args)
         for fam in PLANS.get(cid, lambda _ctx: [])(ctx):
             jobs += [target.submit(fam.task, c, measure=fam.measure) for c in fam.configs()]
     return jobs
+
+
+def computed(ctx: Context, fn: Callable[..., Any], *args: Any) -> Any:
+    """fn(*args) from the run's pool (computed on a worker when planned, else here)."""
+    p = pool(ctx)
+    return p.computed(p.compute(fn, *args))
 
 
 def start_training(ctx: Context, ids: list[str], workers: int | None = None) -> TrainingPool:

@@ -144,6 +144,13 @@ class TrainingFailed(RuntimeError):
     """A job's training or measure raised in its worker; the message names the job and the error."""
 
 
+def _run_call(fn: Callable[..., Any], args: tuple) -> tuple[Any, dict, float]:
+    """In a worker: fn(*args) and its CPU seconds (the same triple as a job, with no measures)."""
+    t0 = time.process_time()
+    value = fn(*args)
+    return value, {}, time.process_time() - t0
+
+
 def _run_job(job: Job, out: str | None, measures: tuple[Measure, ...]) -> tuple[Any, dict, float]:
     """In a worker: train (resuming a run left in ``out``), apply the measures; (result, values, CPU seconds)."""
     from .trainer import train
@@ -169,6 +176,7 @@ class TrainingPool:
         self.progress = progress
         self._jobs: dict[str, Job] = {}
         self._measures: dict[str, dict[str, Measure]] = {}  # key -> name -> fn (requested before start)
+        self._calls: dict[str, tuple[Callable[..., Any], tuple]] = {}  # key -> (fn, args): computations, not training
         self._futures: dict[str, cf.Future] = {}
         self._done: dict[str, tuple[Any, dict, float]] = {}  # key -> (result, measure values, CPU seconds)
         self._executor: cf.ProcessPoolExecutor | None = None
@@ -190,15 +198,39 @@ class TrainingPool:
             self._launch([key])
         return self._jobs[key]
 
+    def compute(self, fn: Callable[..., Any], *args: Any) -> str:
+        """Register a computation fn(*args) for a worker (module-level fn, picklable args); its key for ``computed``.
+
+        For the heavy untrained parts of a study, so that they too run on the workers' single BLAS thread
+        while this process does other work; the same (fn, args) twice is one computation.
+        """
+        key = f"call:{_measure_name(fn)}{args!r}"
+        if key not in self._calls:
+            self._calls[key] = (fn, args)
+            if self.started:
+                self._launch([key])
+        return key
+
+    def computed(self, key: str) -> Any:
+        """The value of a computation registered with ``compute`` (waits for it; re-raises its error)."""
+        if key not in self._calls:
+            raise ValueError(f"key: {key!r} was never registered with compute()")
+        if key not in self._done:
+            if key in self._futures:
+                self._done[key] = self._futures.pop(key).result()
+            else:
+                self._done[key] = _run_call(*self._calls[key])
+        return self._done[key][0]
+
     def start(self) -> "TrainingPool":
-        """Start training every registered job, the most expensive first (they finish together)."""
+        """Start every registered computation, then every job, the most expensive first (they finish together)."""
         if not self.started:
             self.started = True
             from tqdm.auto import tqdm
 
             self._bar = tqdm(total=0, desc="training", unit="run", leave=False,
                              disable=None if self.progress is None else not self.progress)
-            self._launch(sorted(self._jobs, key=lambda k: -_cost(self._jobs[k])))
+            self._launch(list(self._calls) + sorted(self._jobs, key=lambda k: -_cost(self._jobs[k])))
         return self
 
     def _out(self, job: Job) -> str | None:
@@ -206,7 +238,7 @@ class TrainingPool:
 
     def _launch(self, keys: list[str]) -> None:
         if self._bar is not None:
-            self._bar.total += len(keys)
+            self._bar.total += sum(k in self._jobs for k in keys)  # the bar counts training runs
             self._bar.refresh()
         if self.workers == 0 or not keys:
             return  # trained lazily in this process by _outcome
@@ -217,9 +249,13 @@ class TrainingPool:
                                                     initializer=watch_parent, initargs=(os.getpid(),))
         with worker_env():  # workers are spawned at submit time: they start with one BLAS thread
             for key in keys:
-                job = self._jobs[key]
-                fut = self._executor.submit(_run_job, job, self._out(job), tuple(self._measures.get(key, {}).values()))
-                fut.add_done_callback(lambda _f: self._bar.update(1) if self._bar is not None else None)
+                if key in self._calls:
+                    fut = self._executor.submit(_run_call, *self._calls[key])
+                else:
+                    job = self._jobs[key]
+                    fut = self._executor.submit(_run_job, job, self._out(job), tuple(self._measures.get(key, {}).values()))
+                if key in self._jobs:
+                    fut.add_done_callback(lambda _f: self._bar.update(1) if self._bar is not None else None)
                 self._futures[key] = fut
 
     # ----------------------------------------------------------------------- results
@@ -257,7 +293,7 @@ class TrainingPool:
 
     @property
     def cpu_seconds(self) -> float:
-        """Process time of the finished jobs (training and measures), summed over the workers."""
+        """Process time of the finished jobs (training and measures) and computations, summed over the workers."""
         return float(sum(c for _, _, c in self._done.values()))
 
     @property
