@@ -261,9 +261,8 @@ def claim_c14(ctx: Context) -> ClaimResult:
     solved = {k: sum(x is not None and x["accuracy"] >= SOLVED_ACCURACY for x in readings[k]) for k in fams}
     n = len(seeds(ctx))
     return ClaimResult("C14", r["checks"] + proof_checks(ctx, "C14"), summary=(
-        "GRU and LSTM linearize exactly to I/2 + W/4 at 0; gated networks compiled from Phi hold the wave at small "
-        "input amplitude (error O(eps^2)) and, bias-free, lose it at +-1 inputs unless a gate bias closes the leak. "
-        "Trained networks that solved their task (of " + str(n) + " seeds: " + ", ".join(
-            f"{k} {solved[k]}" for k in fams if k != "product") + ") are read through their linearization at 0 and "
-        "their states; the limit checks say where the linear-operator reading stops. Scope: "
+        "Measured: GRU and LSTM Jacobians in closed form against autograd; gated networks compiled from Phi at growing "
+        "input amplitude, bias-free and with gate biases; networks trained over " + str(n) + " seeds (solved: " + ", ".join(
+            f"{k} {solved[k]}/{n}" for k in fams if k != "product") + "), read through their linearization at 0 and their "
+        "states. Limit checks, on solved networks only, mark where the linear-operator reading stops. Scope: "
         + "; ".join(f"{k}: {fam.scope}" for k, fam in fams.items())))

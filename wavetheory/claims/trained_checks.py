@@ -116,7 +116,8 @@ def c7_checks(R: Sequence[dict | None], fam: Family) -> list[Check]:
         seeds_check(C7_EXTRA, "stated", extra("trained", "W"), lambda v: v == 0, 0, fam,
                     f"r = {radius:.3f}; median {_g(n_extra)} extra eigenvalues; "
                     + _effect("count outside r", R, lambda x: x["W"]["n_outside"]),
-                    numbers={"c7_n_outside": extra("trained", "W")}),
+                    numbers={"c7_n_outside": extra("trained", "W"),
+                             "c7_n_extra": per_seed(R, lambda r: r["trained"]["W"]["n_extra"])}),
         seeds_check(f"control: W_hh at initialization and of the null model do not match Phi (mean distance > {EIG_MATCH})",
                     "control", ctrl("W"), lambda v: v > EIG_MATCH, EIG_MATCH, fam,
                     "value per seed: the smaller of the two distances",
@@ -147,16 +148,24 @@ def claim_c7(ctx: Context) -> ClaimResult:
     fam, R = _readings(ctx)
     checks = c7_checks(R, fam)
     _figures_c7_c10(ctx, fam, R)
-    w, j = median(checks[1].per_seed), median(checks[4].per_seed)
-    out = {"trained": median(checks[2].per_seed), "jacobian": median(checks[5].per_seed),
-           "init": median(per_seed(R, lambda r: r["init"]["W"]["n_outside"]))}
-    n_extra = median(per_seed(R, lambda r: r["trained"]["W"]["n_extra"]))
+    dist = {f"{who} {M}": median(per_seed(R, lambda r: r[who][M]["mean"])) for who in ("trained", "init", "null")
+            for M in ("W", "J")}
+    out = {f"{who} {M}": median(per_seed(R, lambda r: r[who][M]["n_outside"])) for who in ("trained", "init")
+           for M in ("W", "J")}
     return ClaimResult("C7", checks, summary=(
-        f"Over {len(fam.seeds)} seeds: W_hh matches Phi's spectrum to a median distance of {_g(w)} (angles right, "
-        f"moduli off), the trajectory-averaged Jacobian, the operator at the operating point, to {_g(j)}; the "
-        f"initialization and the null model stay far from it. Of the {_g(n_extra)} extra eigenvalues a median "
-        f"{_g(out['trained'])} lie outside the persistence radius ({_g(out['jacobian'])} for the Jacobian), as at "
-        f"initialization ({_g(out['init'])}): training leaves the unused dimensions where the initialization put them."))
+        f"Over {len(fam.seeds)} seeds, the median mean distance of the s*d leading eigenvalues to Phi's: W_hh "
+        f"{_g(dist['trained W'])} (median modulus {_g(median(checks[7].numbers['c7_modulus_mean']))}, max angle error "
+        f"{_g(median(checks[7].numbers['c7_angle_max']))} rad), the trajectory-averaged Jacobian (the operator at the "
+        f"operating point) {_g(dist['trained J'])}; at initialization {_g(dist['init W'])} ({_g(dist['init J'])}), "
+        f"null model {_g(dist['null W'])} ({_g(dist['null J'])}). Extra eigenvalues outside the persistence radius "
+        f"{radius_of(R)}: median {_g(out['trained W'])} of {_g(median(checks[2].numbers['c7_n_extra']))} for W_hh, "
+        f"{_g(out['trained J'])} for the Jacobian, {_g(out['init W'])} at initialization."))
+
+
+def radius_of(R: Sequence[dict | None]) -> str:
+    """The persistence radius the readings used (the same for every seed of a family)."""
+    r = next((x for x in R if x is not None), None)
+    return "n/a" if r is None else f"{r['trained']['radius']:.3f}"
 
 
 # --------------------------------------------------------------------------- C8
@@ -230,9 +239,9 @@ def claim_c8(ctx: Context) -> ClaimResult:
     return ClaimResult("C8", checks, summary=(
         "In a power (Krylov) basis every block of pinv(Psi) W_hh Psi but the first column block equals Phi's by "
         "construction, for any W_hh: only that free column (whose last block is the boundary row's A_s) is evidence. "
-        f"Compiled networks read exactly. Trained networks do move it toward Phi: median relative error "
-        f"{_g(med['trained'])} (boundary row {_g(rows['trained'])}) against {_g(med['init'])} ({_g(rows['init'])}) at "
-        f"initialization and {_g(med['null'])} ({_g(rows['null'])}) for the null model. Within the {PHI_ERROR} bar: "
+        f"Median relative error of the free column (of the boundary row): trained {_g(med['trained'])} "
+        f"({_g(rows['trained'])}), initialization {_g(med['init'])} ({_g(rows['init'])}), null model {_g(med['null'])} "
+        f"({_g(rows['null'])}); compiled networks: largest {_g(checks[4].value)}. Within the {PHI_ERROR} bar: "
         f"{_k_of_n(checks[0])} seeds with W_hh, {_k_of_n(checks[2])} with the trajectory-averaged Jacobian "
         f"(median {_g(jac)})."))
 
