@@ -208,6 +208,9 @@ def test_run_proofs_gives_failed_and_bounded_checks(tmp_path):
     assert ClaimResult("C1", checks[1:]).verdict == "verified (s <= 4)"
     rescued = proof_checks(ctx, "C1", "refined", replaces="a")
     assert all(c.replaces == "a" for c in rescued)
+    good = runs["C1"][1]
+    assert checks[1].value == 1 and checks[1].detail == f"{good.last} ({good.seconds:.1f} s)"
+    assert checks[1].numbers == {"proof_c1_good_seconds": round(good.seconds, 2)} and proof_checks(ctx, "C9") == []
 
 
 # --------------------------------------------------------------------------- the parts mutation testing found unguarded
@@ -248,10 +251,13 @@ def test_the_verdict_scope_is_the_scope_of_the_deciding_checks(checks, status, s
 def test_seed_check_detail_is_formatted_from_the_values():
     from wavetheory.stats import wilson_interval
 
-    c = seed_check("x", "stated", [0.5, None, 3, 0.25], lambda v: v >= 0.5, 0.5, [4, 5, 6, 7], "s")
-    lo, hi = wilson_interval(2, 4)
-    assert c.detail == f"2/4 seeds pass (Wilson 95% {lo:.2f}-{hi:.2f}); per seed [0.5, failed, 3, 0.25]"
+    c = seed_check("x", "stated", [0.123456, None, 12345, 0.25], lambda v: v >= 0.5, 0.5, [4, 5, 6, 7], "s")
+    lo, hi = wilson_interval(1, 4)
+    # floats to 3 significant digits, other values as they are, a failed run as "failed"
+    assert c.detail == f"1/4 seeds pass (Wilson 95% {lo:.2f}-{hi:.2f}); per seed [0.123, failed, 12345, 0.25]"
     assert c.threshold == 0.5 and c.scope.seeds == (4, 5, 6, 7) and not c.passed
+    r = seed_check("x", "refined", [1.0], bool, 0.9, [0], "s", replaces="a", detail_fmt="{k} of {n} at {threshold}")
+    assert r.replaces == "a" and r.detail == "1 of 1 at 0.9"
     with pytest.raises(ValueError, match="values: expected at least one"):
         seed_check("x", "stated", [], bool, None, [], "")
 

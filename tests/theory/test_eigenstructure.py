@@ -276,6 +276,7 @@ def test_jordan_structure_values_and_tolerance():
 def test_structure_eigenvalues_are_complex_even_when_real():
     ev = structure_eigenvalues(jordan_structure(np.diag([2.0, 2.0, -1.0]), [2.0, -1.0]))
     assert ev.dtype == complex and ev.tolist() == [2, 2, -1]
+    assert structure_eigenvalues([]).dtype == complex  # even with nothing to convert
 
 
 def test_eigenvalue_condition_numbers_of_a_triangular_2x2():
