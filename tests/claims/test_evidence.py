@@ -274,6 +274,28 @@ def test_json_conversion_of_numpy_values():
         Check("a", "stated", "numeric", True, value=object()).to_json()
 
 
+def test_check_and_scope_normalize_their_fields():
+    import numpy as np
+
+    c = Check("a", "stated", "trained", np.bool_(True), per_seed=[1.0, None], interval=[0, 1])
+    assert type(c.passed) is bool and c.per_seed == (1.0, None) and c.interval == (0.0, 1.0)
+    assert all(type(x) is float for x in c.interval)
+    sc = Scope("t", general=1, seeds=range(3))
+    assert sc.general is True and sc.seeds == (0, 1, 2)
+    with pytest.raises(TypeError, match="text: expected str, got int"):
+        Scope(3)
+    with pytest.raises(TypeError, match="scope: expected a Scope, got str"):
+        Check("x", "stated", "numeric", True, scope="s")
+    with pytest.raises(ValueError, match="replaces"):
+        Check("x", "refined", "numeric", True, replaces="")
+
+
+def test_parse_proof_output_defaults_and_sizes():
+    scope, _ = parse_proof_output('SCOPE {"text": "s <= 4", "sizes": {"s": 4}}')
+    assert scope == Scope("s <= 4", general=False, sizes={"s": 4})
+    assert parse_proof_output("")[0].text == "scope not declared"
+
+
 def test_claim_record_fields():
     r = ClaimResult("C1", [S("a", True, numbers={"k": 1.0})], summary="what we found", figures=["f.png"])
     rec = r.to_json()
@@ -311,11 +333,13 @@ def test_run_proofs_records_output_scope_time_and_failures(tmp_path):
     (tmp_path / "c1_stderr.py").write_text("import sys\nprint('ok    a')\nsys.stderr.write('boom\\n')\nraise SystemExit(1)\n")
     (tmp_path / "c1_where.py").write_text("import os\nprint('all 2 checks passed')\nprint(os.getcwd())\n")
     (tmp_path / "c1_slow.py").write_text("import time\ntime.sleep(30)\n")
+    (tmp_path / "c1_warns.py").write_text("import sys\nprint('c1: all 1 checks passed')\nsys.stderr.write('a warning\\n')\n")
     runs = {r.name: r for r in run_proofs(tmp_path, timeout=2)["C1"]}
     assert (runs["c1_quiet"].passed, runs["c1_quiet"].last) == (True, "")
     assert (runs["c1_silent_failure"].passed, runs["c1_silent_failure"].last) == (False, "failed")
     assert (runs["c1_stderr"].passed, runs["c1_stderr"].last) == (False, "boom")
     assert runs["c1_where"].last == str(tmp_path) and runs["c1_where"].steps == 2 and runs["c1_where"].passed
+    assert runs["c1_warns"].last == "c1: all 1 checks passed"  # a passing proof's last line is its stdout's
     slow = runs["c1_slow"]
     assert (slow.passed, slow.last, slow.scope.text, slow.steps) == (False, "timed out after 2 s", "timed out", None)
     assert all(0 < r.seconds < 20 for r in runs.values()) and 2 <= slow.seconds
