@@ -113,7 +113,8 @@ def render_mutation(run: dict[str, Any]) -> str:
         f"Last run ({run['date']}, `{run['command']}`): modules " + ", ".join(f"`{m}`" for m in run["modules"])
         + f". {run['killed']} of {run['mutants']} mutants killed: score {run['score']:.1%}, "
         f"{run['score_without_equivalent']:.1%} without the {len(run['equivalent'])} equivalent mutants; "
-        f"{len(run['unexplained'])} surviving mutants unexplained.",
+        f"{len(run['unexplained'])} surviving mutants unexplained."
+        + (f" {run['not_run']} further mutants of these modules were not run (the run was stopped; see above)." if run.get("not_run") else ""),
     ]
     if run["equivalent"]:
         lines += ["", "Equivalent mutants (no test can tell them from the original):", ""]
