@@ -276,6 +276,7 @@ def test_jordan_structure_values_and_tolerance():
 def test_structure_eigenvalues_are_complex_even_when_real():
     ev = structure_eigenvalues(jordan_structure(np.diag([2.0, 2.0, -1.0]), [2.0, -1.0]))
     assert ev.dtype == complex and ev.tolist() == [2, 2, -1]
+    assert structure_eigenvalues([]).dtype == complex  # even with nothing to convert
 
 
 def test_eigenvalue_condition_numbers_of_a_triangular_2x2():
@@ -310,3 +311,34 @@ def test_cluster_spread_exact_and_bad_count():
     for bad in (0, 4):
         with pytest.raises(ValueError, match="count: expected 1 <= count <= 3"):
             cluster_spread(M, 1.0, bad)
+
+
+def test_rank_sequence_tolerance_is_relative_to_the_2_norm_and_at_least_rtol():
+    # singular values placed just around rtol * max(1, ||M||_2): each pins one part of the tolerance
+    big = np.array([[0, 1e6, 0], [0, 0, 1e-3], [0, 0, 0.0]])  # tol = 1e-2 (scaled by ||M||_2 = 1e6): 1e-3 is zero
+    assert rank_sequence(big, 0).tolist() == [3, 1, 0, 0]
+    small = np.array([[0, 1.5, 0], [0, 0, 1.8e-8], [0, 0, 0.0]])  # tol = 1.5e-8: 1.8e-8 is not zero
+    assert rank_sequence(small, 0).tolist() == [3, 2, 1, 0]
+    two = np.zeros((4, 4))
+    two[0, 1] = two[2, 3] = 1e4
+    two[1, 2] = 1.2e-4  # above 1e-8 ||M||_2 = 1e-4, below 1e-8 ||M||_F = 1.4e-4
+    assert rank_sequence(two, 0).tolist() == [4, 3, 2, 1, 0]
+    assert rank_sequence(np.zeros((0, 0)), 0).tolist() == [0]
+
+
+def test_rank_sequence_inputs():
+    N = np.diag(np.ones(3), 1)
+    assert rank_sequence(N + 0j, 0).tolist() == [4, 3, 2, 1, 0]  # complex input is kept complex
+    assert rank_sequence(N, 0, k_max=2).tolist() == [4, 3, 2]  # stops at k_max
+    with pytest.raises(ValueError, match="M: contains NaN"):
+        rank_sequence(np.array([[np.nan]]), 0)
+    with pytest.raises(ValueError, match="M: expected a square matrix"):
+        rank_sequence(np.ones((2, 3)), 0)
+
+
+def test_rank_sequence_boundaries():
+    # a singular value equal to the tolerance counts as zero ("at most rtol * max(1, ||M||_2)")
+    assert rank_sequence(np.array([[0, 1e-8], [0, 0.0]]), 0).tolist() == [2, 0, 0]
+    # a complex matrix is used as it is (its imaginary part decides here), a non-eigenvalue stops at once
+    assert rank_sequence(np.diag([1j, 1j]) + np.diag([1.0], 1), 1j).tolist() == [2, 1, 0]
+    assert rank_sequence(np.eye(2), 3.0).tolist() == [2, 2]

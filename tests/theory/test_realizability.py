@@ -189,3 +189,12 @@ def test_report_values_and_the_horizon():
     assert realizability_report(task, horizon=9)["i_max"] == 3
     with pytest.raises(ValueError, match="horizon"):
         realizability_report(task, horizon=0)
+
+
+def test_required_map_dtypes_and_messages():
+    task = fibonacci(2, 2)
+    assert required_map(task, 2).dtype == np.float64 and required_map(task, 2, exact=True).dtype == object
+    with pytest.raises(ValueError, match="horizon: expected an integer >= 1"):
+        required_map(task, 0)
+    with pytest.raises(TypeError, match="task: expected a LinearHDS, got str"):
+        violations("task")
