@@ -181,7 +181,7 @@ def reproduce_quick(part: dict) -> None:
         if proc.returncode not in (0, 1):  # 1: some claim refuted, still a complete run
             raise RuntimeError(f"reproduce failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
         claims = read_json(Path(tmp) / "claims.json")
-    part.update(wall_seconds=round(wall, 1), load=[before, load()],
+    part.update(wall_seconds=round(wall, 1), load=[before, load()], mode=claims["meta"]["mode"], seed=claims["meta"]["seed"],
                 statuses={c["id"]: c["status"] for c in claims["claims"]})
     print(f"  reproduce --quick: {wall:.0f} s", flush=True)
 

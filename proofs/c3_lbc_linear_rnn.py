@@ -21,6 +21,11 @@
 # 3. With all $A_k = 0$, $\Phi = S$ is nilpotent of index exactly $s$, and for $d = 1$ it is the shift
 #    SSM of H3 (Dao et al. 2022) in the reversed basis: $J S J = $ lower shift, $J E_s = e_1$.
 #
+# **Scope.** Every step is checked in general: block actions with symbolic block indices (Kronecker
+# deltas), the change of basis with `MatrixSymbol` algebra, nilpotency and the H3 reversal with symbolic
+# indices; "rank <= d" is the rank of an (sd x d)(d x sd) product (cited). Small cases are then confirmed
+# entry by entry.
+#
 # **Note (what "identical outputs" means).** An LTI RNN *adds* the input at the boundary; the
 # two-phase wave memory of THEORY.md *writes* it ($h_s = u$) and runs $\Phi$ only afterwards.
 # The two agree on the two-phase task exactly when the boundary feedback never picks up the
@@ -49,6 +54,13 @@ hcol = sp.Function("h")
 row_s = sp.Sum(A(s + 1 - i) * hcol(i), (i, 1, s))
 boundary = sp.Sum(A(k) * hcol(s + 1 - k), (k, 1, s))
 check(zero(row_s.change_index(i, s + 1 - i, k) - boundary), "block s of Phi h = sum_k A_k h_{s+1-k} = f(H) (reindex k = s+1-i)")
+
+KD = sp.KroneckerDelta
+rr, r0 = sp.Symbol("rr", integer=True, positive=True), sp.Symbol("r0", integer=True, nonnegative=True)
+S_blk = lambda p_, c_: KD(c_ - p_ - 1, 0)  # noqa: E731  block (p, c) of the shift S: I at c = p + 1
+row_i = sp.Sum(S_blk(i, j) * hcol(j), (j, 1, s)).doit()
+check(zero(row_i.subs(s, i + rr) - hcol(i + 1)), "block i < s of Phi h (the rows of S): h_(i+1), symbolic i, s (transport)")
+# Phi - S = E_s [A_s ... A_1] is an (sd x d)(d x sd) product: rank <= d (cited: rank of a product <= inner size)
 
 for d_, s_ in itertools.product((1, 2), (1, 2, 3, 4)):
     lags = symbolic_lags(d_, s_)
@@ -121,10 +133,18 @@ check(((s - r) - s).is_nonpositive is True, "j = s - r <= s gives block index j 
 for d_, s_ in itertools.product((1, 2), range(1, 9)):
     S = sp.Matrix(block_shift(d_, s_).astype(int))
     check((S**s_).is_zero_matrix and (s_ == 1 or not (S ** (s_ - 1)).is_zero_matrix), f"d = {d_}, s = {s_}: S^s = 0 != S^(s-1)")
+# symbolic s: the reversal J (J_(ap) = [a + p = s + 1]) picks entry s+1-a, so (J S J)_(ab) = S_(s+1-a, s+1-b)
+a_, b_, p_, q_ = sp.symbols("a b p q", integer=True, positive=True)
+Jf = lambda x_, c_: KD(x_ + c_ - s - 1, 0)  # noqa: E731
+f = sp.Function("f")
+check(zero((sp.Sum(Jf(a_, p_) * f(p_), (p_, 1, s)).doit() - f(s + 1 - a_)).subs(s, a_ + r0)),
+      "J picks entry s+1-a of a column, for every a <= s: (J M J)_(ab) = M_(s+1-a, s+1-b)")
+check(zero(S_blk(s + 1 - a_, s + 1 - b_) - KD(a_ - b_ - 1, 0)), "(J S J)_(ab) = S_(s+1-a, s+1-b) = [a = b + 1]: the H3 (lower) shift")
+check(zero(sp.Sum(Jf(a_, q_) * KD(q_ - s, 0), (q_, 1, s)).doit() - KD(a_ - 1, 0)), "J E_s = e_1: the input enters at H3's first state")
 for s_ in range(1, 9):
     S = sp.Matrix(block_shift(1, s_).astype(int))
     J = sp.Matrix(s_, s_, lambda a, b: int(a + b == s_ - 1))  # reversal permutation, J = J^-1
     lower_shift = sp.Matrix(s_, s_, lambda a, b: int(a == b + 1))  # H3: x_k = A x_(k-1) + B u_k
     check(J * S * J == lower_shift and J * E_block(1, s_, s_) == sp.eye(s_)[:, 0], f"s = {s_}: J S J = H3 shift matrix, J E_s = e_1")
 
-done("C3 LBC = linear RNN", 'd <= 2, s <= 4 (basis step: MatrixSymbol, any size; H3: s <= 8)')
+done("C3 LBC = linear RNN", "general (symbolic block indices, MatrixSymbol bases; rank of a product cited)", general=True)

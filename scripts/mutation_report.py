@@ -1,8 +1,10 @@
 """Summarize a mutmut run: docs/mutation_run.json and README's mutation block (run by scripts/mutation.sh).
 
-Reads the statuses mutmut stored under mutants/ (``python -m mutmut results --all``) for the mutants whose
+Reads the statuses mutmut stored under mutants/ (``python -m mutmut results --all true``) for the mutants whose
 names match the globs given on the command line, and docs/mutation_equivalent.toml (mutant name = the reason
-it is equivalent: no test can tell it from the original). Writes the counts, the score and every survivor
+it is equivalent: no test can tell it from the original). One class is recognized from the mutant's diff
+(``python -m mutmut show``) instead of by name: a mutant that only edits the text inside the string literals of
+a ``raise`` line (``"XXhorizon: ...XX"``) changes an error message, not a result; it is listed with that reason. Writes the counts, the score and every survivor
 to docs/mutation_run.json, re-renders README.md's mutation block from it, and exits 1 while a surviving
 mutant is neither killed by a test nor listed as equivalent, or a listed one no longer survives.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import json
+import re
 import subprocess
 import sys
 import tomllib
@@ -22,10 +25,11 @@ EQUIVALENT = ROOT / "docs" / "mutation_equivalent.toml"
 RUN = ROOT / "docs" / "mutation_run.json"
 KILLED = {"killed", "timeout", "segfault", "caught by type check"}  # a test (or the type checker) noticed
 SURVIVED = {"survived", "no tests", "suspicious"}  # nothing noticed: kill it or explain it
+NOT_RUN = "not checked"  # the run was stopped before this mutant
 
 
 def statuses() -> dict[str, str]:
-    out = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all"], cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"], cwd=ROOT, capture_output=True, text=True, check=True)
     rows = {}
     for line in out.stdout.splitlines():
         name, sep, status = line.strip().rpartition(": ")
@@ -34,26 +38,47 @@ def statuses() -> dict[str, str]:
     return rows
 
 
+MESSAGE_ONLY = ("changes only the text of an error message (string literals of a raise line); the exception type "
+                "and the argument name that the tests match are unchanged")
+_STRING = re.compile(r"""(?:[rRfFbBuU]{0,2})("[^"\\]*(?:\\.[^"\\]*)*"|'[^'\\]*(?:\\.[^'\\]*)*')""")
+
+
+def message_only(name: str) -> bool:
+    """True when the mutant's diff replaces one raise line by one that differs only inside string literals."""
+    diff = subprocess.run([sys.executable, "-m", "mutmut", "show", name], cwd=ROOT, capture_output=True, text=True).stdout
+    old = [ln[1:] for ln in diff.splitlines() if ln.startswith("-") and not ln.startswith("---")]
+    new = [ln[1:] for ln in diff.splitlines() if ln.startswith("+") and not ln.startswith("+++")]
+    if len(old) != 1 or len(new) != 1 or "raise " not in old[0] or "raise " not in new[0]:
+        return False
+    blank = lambda line: _STRING.sub('""', line)  # noqa: E731
+    return old[0] != new[0] and blank(old[0]) == blank(new[0])
+
+
 def main(globs: list[str]) -> int:
     rows = {n: s for n, s in statuses().items() if any(fnmatch.fnmatch(n, g) for g in globs)}
     if not rows:
         print(f"no mutant matches {globs}: run mutmut first (bash scripts/mutation.sh)")
         return 1
-    unknown = sorted({s for s in rows.values()} - KILLED - SURVIVED)
+    unknown = sorted({s for s in rows.values()} - KILLED - SURVIVED - {NOT_RUN})
     if unknown:
-        print(f"the run is incomplete (statuses {unknown}): rerun bash scripts/mutation.sh")
+        print(f"unexpected statuses {unknown}: rerun bash scripts/mutation.sh")
         return 1
+    not_run = sorted(n for n, s in rows.items() if s == NOT_RUN)  # an interrupted run: reported, not scored
+    rows = {n: s for n, s in rows.items() if s != NOT_RUN}
     listed = tomllib.loads(EQUIVALENT.read_text())["equivalent"] if EQUIVALENT.exists() else {}
     survivors = sorted(n for n, s in rows.items() if s in SURVIVED)
-    equivalent = [{"name": n, "reason": listed[n]} for n in survivors if n in listed]
-    unexplained = [n for n in survivors if n not in listed]
+    reasons = {n: listed[n] for n in survivors if n in listed}
+    reasons.update({n: MESSAGE_ONLY for n in survivors if n not in listed and message_only(n)})
+    equivalent = [{"name": n, "reason": reasons[n]} for n in survivors if n in reasons]
+    unexplained = [n for n in survivors if n not in reasons]
     stale = sorted(n for n in listed if n in rows and n not in survivors)
     killed = sum(s in KILLED for s in rows.values())
     modules = sorted({n.split(".x_")[0].split(".xǁ")[0] for n in rows})
+    functions = {m: sorted({n.split("__mutmut_")[0].split(m + ".")[1] for n in rows if n.startswith(m + ".")}) for m in modules}
     run = {
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"),
         "command": "bash scripts/mutation.sh" + ("" if globs == DEFAULT else " " + " ".join(globs)),
-        "globs": globs, "modules": modules, "mutants": len(rows), "killed": killed, "survived": len(survivors),
+        "globs": globs, "modules": modules, "functions": functions, "not_run": len(not_run), "mutants": len(rows), "killed": killed, "survived": len(survivors),
         "equivalent": equivalent, "unexplained": unexplained,
         "score": killed / len(rows), "score_without_equivalent": killed / (len(rows) - len(equivalent)),
         "by_status": {s: sum(v == s for v in rows.values()) for s in sorted(set(rows.values()))},
@@ -69,10 +94,15 @@ def main(globs: list[str]) -> int:
         print(f"  survived, not explained: {n}  (python -m mutmut show {n})")
     for n in stale:
         print(f"  listed as equivalent but no longer survives: {n}")
-    return 1 if unexplained or stale else 0
+    if not_run:
+        print(f"  {len(not_run)} mutants not run (the run was stopped): rerun bash scripts/mutation.sh to finish")
+    return 1 if unexplained or stale or not_run else 0
 
 
-DEFAULT = ["wavetheory.claims.evidence.*", "wavetheory.theory.eigenstructure.*", "wavetheory.theory.realizability.*"]
+E = "wavetheory.theory.eigenstructure"
+DEFAULT = ["wavetheory.claims.evidence.*", "wavetheory.theory.realizability.*", f"{E}.x_rank_sequence*", f"{E}.x_jordan_*",
+           f"{E}.x_structure_eigenvalues*", f"{E}.x_eigenvalue_condition_numbers*", f"{E}.x_eigenvector_condition*",
+           f"{E}.x_departure_from_normality*", f"{E}.x_cluster_spread*"]  # as in scripts/mutation.sh
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:] or DEFAULT))

@@ -146,7 +146,7 @@ def test_protocol_records_every_run_as_it_ends_and_a_rerun_skips_or_extends_it(t
     assert all(r["bound"] == r["steps"] == 4 and r["target_step"] is None for r in runs)  # censored at the bound
     assert all(r["levels"] == [{"horizon": 10, "step_cleared": None, "wall_cleared": None}] for r in runs)  # levels reached
     assert all(set(r["c7"]) == {"eig_mean", "eig_max", "angle_max", "modulus_mean", "n_outside", "horizon"} for r in runs)
-    assert "| 0.96 | 0/2 | >4 (>4..>4) |" in render_bench(read_json(path))
+    assert "| 0.96 | 0/2 | >4 | not reached |" in render_bench(read_json(path))  # all censored: no range
 
     # a rerun with the same bound trains nothing: every run is recorded
     monkeypatch.setattr(bench, "train", lambda *a, **k: pytest.fail("trained a recorded run again"))
@@ -164,3 +164,31 @@ def test_protocol_records_every_run_as_it_ends_and_a_rerun_skips_or_extends_it(t
     extended = [r for r in longer.data["protocol"]["runs"] if r["seed"] == 0]
     assert [r["bound"] for r in extended] == [6, 6] and len(longer.data["protocol"]["runs"]) == 4  # replaced, not added
     assert [_strip(r) for r in extended] == [_strip(r) for r in straight.data["protocol"]["runs"]]  # same seed, same result
+
+
+@pytest.mark.parametrize("returncode", [0, 1, 2])
+def test_reproduce_part_runs_the_cli_in_a_fresh_folder_and_records_its_statuses(monkeypatch, returncode):
+    """A stand-in for ``wavetheory reproduce --quick`` (the real one takes minutes): what the part keeps of it."""
+    bench = _load("bench_train")
+    calls = []
+
+    def fake_run(cmd, **kwargs):
+        calls.append(cmd)
+        out = Path(cmd[cmd.index("--out") + 1])
+        assert not any(out.iterdir())  # a fresh folder: nothing reused from an earlier run
+        (out / "claims.json").write_text(json.dumps({"meta": {"mode": "quick", "seed": 0},
+                                                     "claims": [{"id": "C1", "status": "proved"}, {"id": "C7", "status": "refuted"}]}))
+        return subprocess.CompletedProcess(cmd, returncode, "", "boom")
+
+    part: dict = {"meta": bench.meta("test")}
+    monkeypatch.setattr(bench.subprocess, "run", fake_run)
+    if returncode == 2:  # a crash, not a refuted claim (exit 1): no time is recorded
+        with pytest.raises(RuntimeError, match="boom"):
+            bench.reproduce_quick(part)
+        assert "wall_seconds" not in part
+        return
+    bench.reproduce_quick(part)
+    assert calls[0][1:5] == ["-m", "wavetheory", "reproduce", "--quick"]
+    assert part["statuses"] == {"C1": "proved", "C7": "refuted"} and (part["mode"], part["seed"]) == ("quick", 0)
+    block = render_bench({"anchor": bench.ANCHOR, "reproduce": part})
+    assert "`wavetheory reproduce --quick` in a fresh folder (quick mode, seed 0; every claim):" in block

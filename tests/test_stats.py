@@ -104,6 +104,19 @@ def test_t_interval_known_value_and_skipped_entries():
     assert wide[1] < lo < narrow[1] < m  # a higher level gives a wider interval
 
 
+def test_median_interval_order_statistics_and_censoring():
+    from wavetheory.stats import median_interval
+
+    # n = 20 at 95%: the textbook interval is [x_(6), x_(15)] with coverage 1 - 2 P(Bin(20, 1/2) <= 5) = 0.9586
+    med, lo, hi, cov = median_interval([float(v) for v in range(1, 21)])
+    assert (med, lo, hi) == (10.5, 6.0, 15.0) and cov == pytest.approx(0.958610534667969)
+    # n = 5 cannot reach 95%: [min, max] with coverage 1 - 2 / 32
+    assert median_interval([5.0, 1.0, 4.0, 2.0, 3.0]) == (3.0, 1.0, 5.0, 0.9375)
+    # a censored value (None) ranks above every observed one; a statistic on it is None (beyond the bound)
+    assert median_interval([1.0, None, None, 2.0, None]) == (None, 1.0, None, 0.9375)
+    assert median_interval([])[:3] == (None, None, None)
+
+
 def test_median_range_agrees_with_numpy_and_counts_censored_runs_as_largest():
     rng = np.random.default_rng(1)
     for n in (1, 2, 5, 6):

@@ -32,6 +32,8 @@ __all__ = [
     "plot_capacity",
     "gated_figures",
     "sweep_figures",
+    "plot_seed_values",
+    "plot_steps_to_solve",
 ]
 
 
@@ -369,3 +371,53 @@ def sweep_figures(records: list[dict], summary: dict, out: str | Path) -> list[s
     ax.set_title("converged runs (Wilson 95% intervals)")
     paths.append(save(fig, out / "converged.png"))
     return [str(p) for p in paths]
+
+
+def plot_seed_values(seeds: Sequence[int], panels: dict, title: str = "", path: str | Path | None = None):
+    """One panel per measurement: its value per seed for each series (trained, controls), the threshold dashed.
+
+    ``panels`` maps a panel title to ``(series, threshold)`` with ``series`` a dict label -> values per seed
+    (None = no value, e.g. a failed run). A claim over seeds (C7-C10) next to its controls.
+    """
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 3.8), squeeze=False)
+    x = np.arange(len(seeds))
+    for ax, (name, (series, threshold)) in zip(axes[0], panels.items()):
+        for i, (label, values) in enumerate(series.items()):
+            v = np.array([np.nan if y is None else y for y in values], dtype=float)
+            ax.plot(x + 0.06 * (i - len(series) / 2), v, ls="none", marker="os^vD<>"[i % 7], ms=5, color=f"C{i}", label=label)
+        ax.axhline(threshold, color="0.5", ls="--", lw=1)
+        ax.set_xticks(x, [str(k) for k in seeds], fontsize=7)
+        ax.set_xlabel("seed")
+        ax.set_title(name, fontsize=9)
+        ax.legend(fontsize=6)
+    fig.suptitle(title, y=1.02)
+    return save(fig, path)
+
+
+def plot_steps_to_solve(rows: dict, bound: dict, title: str = "", path: str | Path | None = None):
+    """Steps to solve against s per arm (C13): per-seed points, the median and its interval; unsolved at the bound.
+
+    ``rows`` maps an arm to {s: (steps per seed with None = never solved, (median, low, high))}; ``bound`` maps
+    s to the step bound, where censored runs are drawn as open marks (their true value lies above).
+    """
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    sizes = sorted({s for per_s in rows.values() for s in per_s})
+    for i, (arm, per_s) in enumerate(rows.items()):
+        xs = np.array([sizes.index(s) for s in per_s], dtype=float) + 0.08 * (i - len(rows) / 2)
+        for x, (s, (steps, (med, lo, hi))) in zip(xs, per_s.items()):
+            solved = [v for v in steps if v is not None]
+            ax.scatter(np.full(len(solved), x), solved, s=10, color=f"C{i}", alpha=0.5)
+            n_cens = len(steps) - len(solved)
+            if n_cens:
+                ax.scatter(np.full(n_cens, x), np.full(n_cens, bound[s]), s=18, facecolors="none", edgecolors=f"C{i}")
+            m, lo_, hi_ = (bound[s] if v is None else v for v in (med, lo, hi))
+            ax.errorbar([x], [m], yerr=[[m - lo_], [hi_ - m]], fmt="o", color=f"C{i}", capsize=3,
+                        label=arm if s == next(iter(per_s)) else None)
+    for s in sizes:
+        ax.hlines(bound[s], sizes.index(s) - 0.4, sizes.index(s) + 0.4, color="0.6", ls=":", lw=1)
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(sizes)), [f"s = {s}" for s in sizes])
+    ax.set_ylabel("steps to solve (open: never, at the bound)")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7)
+    return save(fig, path)

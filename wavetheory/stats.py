@@ -12,7 +12,9 @@ A fraction k/n gets the Wilson score interval
 the set of p that a two-sided z-test of p_hat would not reject (exact endpoints, correct at k = 0
 and k = n where the Wald interval collapses); a mean gets the Student t interval
 mean +- t_{n-1} sd / sqrt(n). A few seeds' steps-to-target get the median and range, where a run that
-never reached the target counts as larger than every run that did (right-censored at its bound).
+never reached the target counts as larger than every run that did (right-censored at its bound); a median
+gets the order-statistic interval [x_(l), x_(n+1-l)], distribution-free (P(x_(l) <= median <= x_(n+1-l)) =
+1 - 2 P(Bin(n, 1/2) <= l - 1)) and valid under the same right censoring.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import numpy as np
 
 from ._validate import as_float_array
 
-__all__ = ["log_slope", "wilson_interval", "t_interval", "median_range"]
+__all__ = ["log_slope", "wilson_interval", "t_interval", "median_range", "median_interval"]
 
 
 def log_slope(x: object, y: object, log_x: bool = False, names: tuple[str, str] = ("x", "y")) -> float:
@@ -92,6 +94,34 @@ def t_interval(x: Sequence[float | None], level: float = 0.95) -> tuple[float, f
         return m, float("nan"), float("nan")
     half = float(t.ppf(0.5 + level / 2, a.size - 1) * a.std(ddof=1) / math.sqrt(a.size))
     return m, m - half, m + half
+
+
+def median_interval(x: Sequence[float | None], level: float = 0.95) -> tuple[float | None, float | None, float | None, float]:
+    """(median, low, high, coverage): the sample median and its order-statistic interval; None = censored.
+
+    A value None is right-censored (e.g. a run that never solved within its step bound): it ranks above
+    every observed value, so order statistics stay exact, and an order statistic that lands on a censored
+    value is returned as None ("beyond the bound"). The interval is [x_(l), x_(n+1-l)] with the largest l
+    whose coverage 1 - 2 P(Bin(n, 1/2) <= l - 1) is at least ``level``; when even l = 1 falls short
+    (n <= 5 at 95%), l = 1 and the coverage achieved is returned (n = 5: 0.9375). The median of an even
+    number of values is the mean of the middle two (None when either is censored).
+
+    >>> median_interval([300.0, 100.0, None, 200.0, 400.0])
+    (300.0, 100.0, None, 0.9375)
+    """
+    from scipy.stats import binom
+
+    n = len(x)
+    if n == 0:
+        return None, None, None, float("nan")
+    order = sorted((float("inf") if v is None else float(v)) for v in x)
+    as_value = lambda v: None if math.isinf(v) else v  # noqa: E731
+    mid = order[(n - 1) // 2] if n % 2 else (order[n // 2 - 1] + order[n // 2]) / 2
+    l = 1
+    while l + 1 <= (n + 1) // 2 and 1 - 2 * binom.cdf(l, n, 0.5) >= level:
+        l += 1
+    coverage = float(1 - 2 * binom.cdf(l - 1, n, 0.5))
+    return as_value(mid), as_value(order[l - 1]), as_value(order[n - l]), coverage
 
 
 def median_range(x: Sequence[float | None]) -> tuple[float, float, float]:

@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from wavetheory.claims.evidence import (
-    KINDS, ROADS, STATUSES, Check, ClaimResult, Scope, decide, parse_proof_output, proof_checks, run_proofs, seed_check,
-    Context,
+    CLAIM_TITLES, KINDS, ROADS, STATUSES, Check, ClaimResult, Context, Scope, decide, parse_proof_output, proof_checks,
+    run_proofs, seed_check,
 )
 from wavetheory.thresholds import SEED_FRACTION
 
@@ -208,3 +208,138 @@ def test_run_proofs_gives_failed_and_bounded_checks(tmp_path):
     assert ClaimResult("C1", checks[1:]).verdict == "verified (s <= 4)"
     rescued = proof_checks(ctx, "C1", "refined", replaces="a")
     assert all(c.replaces == "a" for c in rescued)
+    good = runs["C1"][1]
+    assert checks[1].value == 1 and checks[1].detail == f"{good.last} ({good.seconds:.1f} s)"
+    assert checks[1].numbers == {"proof_c1_good_seconds": round(good.seconds, 2)} and proof_checks(ctx, "C9") == []
+
+
+# --------------------------------------------------------------------------- the parts mutation testing found unguarded
+
+
+def _c(name, kind, road, ok, text, general=False, replaces=None):
+    return Check(name, kind, road, ok, scope=Scope(text, general=general), replaces=replaces)
+
+
+@pytest.mark.parametrize("checks, status, scope", [
+    # verified: the bounded symbolic scopes, else every stated scope
+    ([_c("a", "stated", "numeric", True, "N"), _c("p", "stated", "symbolic", True, "B")], "verified", "B"),
+    ([_c("a", "stated", "numeric", True, "N"), _c("b", "stated", "numeric", True, "M")], "verified", "N; M"),
+    # reproduced: the trained checks' scopes only
+    ([_c("a", "stated", "numeric", True, "N"), _c("t", "stated", "trained", True, "T")], "reproduced", "T"),
+    # proved: the general proof's scope, not the bounded ones
+    ([_c("p", "stated", "symbolic", True, "G", True), _c("q", "stated", "symbolic", True, "B")], "proved", "G"),
+    # refined: the passing refined checks (general proofs first), never the failed or stated ones
+    ([_c("a", "stated", "numeric", False, "S"), _c("r", "refined", "numeric", True, "R", replaces="a"),
+      _c("x", "refined", "numeric", False, "X", replaces="zz"), _c("l", "limit", "numeric", True, "L")], "refined", "R"),
+    ([_c("a", "stated", "numeric", False, "S"), _c("r", "refined", "numeric", True, "R", replaces="a"),
+      _c("g", "refined", "symbolic", True, "G", True, replaces="a"), _c("n", "refined", "numeric", True, "N", True, replaces="a")],
+     "refined", "G"),
+    # refuted: the failed stated and control checks, not passing ones, limits or refined checks
+    ([_c("a", "stated", "numeric", False, "S"), _c("c", "control", "trained", False, "C"), _c("b", "stated", "numeric", True, "P"),
+      _c("l", "limit", "numeric", False, "L"), _c("x", "refined", "numeric", False, "X", replaces="q")], "refuted", "S; C"),
+    # duplicates once, empty texts skipped
+    ([_c("a", "stated", "numeric", True, "N"), _c("b", "stated", "numeric", True, "N"), _c("c", "stated", "numeric", True, "")],
+     "verified", "N"),
+    ([_c("l", "limit", "numeric", True, "L")], "open", ""),
+])
+def test_the_verdict_scope_is_the_scope_of_the_deciding_checks(checks, status, scope):
+    r = ClaimResult("C1", checks)
+    assert (r.status, r.scope) == (status, scope)
+    assert r.verdict == (f"{status} ({scope})" if scope else status)
+
+
+def test_seed_check_detail_is_formatted_from_the_values():
+    from wavetheory.stats import wilson_interval
+
+    c = seed_check("x", "stated", [0.123456, None, 12345, 0.25], lambda v: v >= 0.5, 0.5, [4, 5, 6, 7], "s")
+    lo, hi = wilson_interval(1, 4)
+    # floats to 3 significant digits, other values as they are, a failed run as "failed"
+    assert c.detail == f"1/4 seeds pass (Wilson 95% {lo:.2f}-{hi:.2f}); per seed [0.123, failed, 12345, 0.25]"
+    assert c.threshold == 0.5 and c.scope.seeds == (4, 5, 6, 7) and not c.passed
+    r = seed_check("x", "refined", [1.0], bool, 0.9, [0], "s", replaces="a", detail_fmt="{k} of {n} at {threshold}")
+    assert r.replaces == "a" and r.detail == "1 of 1 at 0.9"
+    with pytest.raises(ValueError, match="values: expected at least one"):
+        seed_check("x", "stated", [], bool, None, [], "")
+
+
+def test_json_conversion_of_numpy_values():
+    import numpy as np
+
+    c = Check("a", "stated", "numeric", True, value=np.array([1.5, 2.0]),
+              numbers={"b": np.bool_(True), "i": np.int64(3), "f": np.float64(0.5), "z": 1 + 2j, "inf": float("inf")})
+    rec = c.to_json()
+    assert rec["value"] == [1.5, 2.0] and rec["numbers"] == {"b": True, "i": 3, "f": 0.5, "z": [1.0, 2.0], "inf": "inf"}
+    assert type(rec["numbers"]["b"]) is bool and type(rec["numbers"]["i"]) is int
+    with pytest.raises(TypeError, match="value: not JSON-able: object"):
+        Check("a", "stated", "numeric", True, value=object()).to_json()
+
+
+def test_check_and_scope_normalize_their_fields():
+    import numpy as np
+
+    c = Check("a", "stated", "trained", np.bool_(True), per_seed=[1.0, None], interval=[0, 1])
+    assert type(c.passed) is bool and c.per_seed == (1.0, None) and c.interval == (0.0, 1.0)
+    assert all(type(x) is float for x in c.interval)
+    sc = Scope("t", general=1, seeds=range(3))
+    assert sc.general is True and sc.seeds == (0, 1, 2)
+    with pytest.raises(TypeError, match="text: expected str, got int"):
+        Scope(3)
+    with pytest.raises(TypeError, match="scope: expected a Scope, got str"):
+        Check("x", "stated", "numeric", True, scope="s")
+    with pytest.raises(ValueError, match="replaces"):
+        Check("x", "refined", "numeric", True, replaces="")
+
+
+def test_parse_proof_output_defaults_and_sizes():
+    scope, _ = parse_proof_output('SCOPE {"text": "s <= 4", "sizes": {"s": 4}}')
+    assert scope == Scope("s <= 4", general=False, sizes={"s": 4})
+    assert parse_proof_output("")[0].text == "scope not declared"
+
+
+def test_claim_record_fields():
+    r = ClaimResult("C1", [S("a", True, numbers={"k": 1.0})], summary="what we found", figures=["f.png"])
+    rec = r.to_json()
+    assert rec["title"] == CLAIM_TITLES["C1"] and rec["summary"] == "what we found" and rec["figures"] == ["f.png"]
+    assert rec["numbers"] == {"k": 1.0} and rec["verdict"] == "verified"
+    assert ClaimResult("C99", []).to_json()["title"] == ""
+
+
+def test_context_note_truncates_to_the_progress_bar():
+    class Bar:
+        def __init__(self):
+            self.seen = []
+
+        def set_postfix_str(self, s):
+            self.seen.append(s)
+
+    bar = Bar()
+    Context("out", progress=bar).note("x" * 100)
+    Context("out").note("no bar: nothing happens")
+    assert bar.seen == ["x" * 60]
+
+
+def test_proof_claims_from_file_name_or_title(tmp_path):
+    from wavetheory.claims.evidence import _proof_claims
+
+    (tmp_path / "c7_thing.py").write_text("# (C3)\n")
+    (tmp_path / "lemma_x.py").write_text("# title (C4) and (C5)\n# %% cell 1 (C5)\n# %% cell 2 (C6)\n# %% cell 3 (C9)\n# %% cell 4 (C8)\n")
+    assert _proof_claims(tmp_path / "c7_thing.py") == ["C7"]
+    assert _proof_claims(tmp_path / "lemma_x.py") == ["C4", "C5", "C6"]  # the title and the first two cells only
+
+
+def test_run_proofs_records_output_scope_time_and_failures(tmp_path):
+    (tmp_path / "c1_quiet.py").write_text("")
+    (tmp_path / "c1_silent_failure.py").write_text("raise SystemExit(3)\n")
+    (tmp_path / "c1_stderr.py").write_text("import sys\nprint('ok    a')\nsys.stderr.write('boom\\n')\nraise SystemExit(1)\n")
+    (tmp_path / "c1_where.py").write_text("import os\nprint('all 2 checks passed')\nprint(os.getcwd())\n")
+    (tmp_path / "c1_slow.py").write_text("import time\ntime.sleep(30)\n")
+    (tmp_path / "c1_warns.py").write_text("import sys\nprint('c1: all 1 checks passed')\nsys.stderr.write('a warning\\n')\n")
+    runs = {r.name: r for r in run_proofs(tmp_path, timeout=2)["C1"]}
+    assert (runs["c1_quiet"].passed, runs["c1_quiet"].last) == (True, "")
+    assert (runs["c1_silent_failure"].passed, runs["c1_silent_failure"].last) == (False, "failed")
+    assert (runs["c1_stderr"].passed, runs["c1_stderr"].last) == (False, "boom")
+    assert runs["c1_where"].last == str(tmp_path) and runs["c1_where"].steps == 2 and runs["c1_where"].passed
+    assert runs["c1_warns"].last == "c1: all 1 checks passed"  # a passing proof's last line is its stdout's
+    slow = runs["c1_slow"]
+    assert (slow.passed, slow.last, slow.scope.text, slow.steps) == (False, "timed out after 2 s", "timed out", None)
+    assert all(0 < r.seconds < 20 for r in runs.values()) and 2 <= slow.seconds

@@ -69,7 +69,7 @@ def test_readme_bench_block_matches_the_benchmark_record():
 def _protocol_run(network, protocol, seed, step, wall, threshold):
     levels = [{"horizon": h, "step_cleared": step // 10 * i, "wall_cleared": wall / 10 * i} for i, h in enumerate((10, 20, 40, 60, 100), 1)]
     return {"network": network, "protocol": protocol, "seed": seed, "bound": 5000, "threshold": threshold, "target_step": step,
-            "target_wall": wall, "levels": levels, "load": [1.0, 2.0],
+            "target_wall": wall, "levels": levels, "load": [1.0, 2.0], "seconds_per_step": wall / step,
             "c7": {"eig_mean": 0.06, "eig_max": 0.1, "angle_max": 0.001, "modulus_mean": 1.05, "n_outside": 3, "horizon": 100}}
 
 
@@ -80,12 +80,33 @@ def test_render_bench_shows_medians_ranges_censored_runs_and_the_ratio():
     runs = [_protocol_run("authors", "old", s, st, st / 100, 0.96) for s, st in enumerate((4000, 3000, 5000))]
     runs += [_protocol_run("authors", "new", s, st, st / 100, 0.995) for s, st in enumerate((1000, 1500, 2000))]
     block = readme.render_bench({"anchor": anchor, "protocol": {"meta": meta, "runs": runs}})
-    assert "| 0.96 | 3/3 | 4000 (3000..5000) | 40.0 (30.0..50.0) |" in block
-    assert "| 0.995 | 3/3 | 1500 (1000..2000) | 15.0 (10.0..20.0) |" in block
+    assert "| 0.96 | 3/3 | 4000 (3000..5000) | 40.0 (30.0..50.0) | 10.0 | 1.0-2.0 |" in block
+    assert "| 0.995 | 3/3 | 1500 (1000..2000) | 15.0 (10.0..20.0) | 10.0 | 1.0-2.0 |" in block
     assert "2.7x fewer steps, 2.7x less time" in block  # 4000 / 1500
     assert "| 10 | 637, 3.2-3.3 | 400 (300..500) |" in block  # the first level: step // 10
+    assert block.count("| - |") == 0  # every level cleared by some run
     assert "| authors | old | 0.060 (0.060..0.060) |" in block and "3/3, 3/3, 0/3, 0/3 |" in block
     runs[1]["target_step"] = runs[1]["target_wall"] = runs[2]["target_step"] = runs[2]["target_wall"] = None
     block = readme.render_bench({"anchor": anchor, "protocol": {"meta": meta, "runs": runs}})
     assert "| 0.96 | 1/3 | >5000 (4000..>5000) | not reached (40.0..not reached) |" in block
     assert "fewer steps" not in block  # no ratio of medians when the old median is censored
+    for r in runs[3:]:
+        r["levels"][-1]["step_cleared"] = r["levels"][-1]["wall_cleared"] = None
+    block = readme.render_bench({"anchor": anchor, "protocol": {"meta": meta, "runs": runs}})
+    (row,) = [line for line in block.splitlines() if line.startswith("| 100 |")]
+    assert row.endswith("| - |")  # the new protocol never cleared 100 (it stopped at the target): one dash, no range
+
+
+def test_render_bench_side_by_side_gives_each_level_and_the_time_per_step_ratio():
+    meta = {"command": "python benchmarks/bench_train.py authors", "commit": "abc", "date": "d", "machine": "m"}
+    lv = lambda h, step, wall: {"horizon": h, "step_cleared": step, "wall_cleared": wall}  # noqa: E731
+    runs = [{"seed": s, "steps": 3000, "load": [1.0, 1.5],
+             "authors": {"levels": [lv(10, 600, 6.0), lv(100, 1600, 32.0)]},  # 20 ms per step up to 100
+             "ours": {"levels": [lv(10, 500, 2.5), lv(100, 2000, 20.0 * f)]}}  # 10 f ms per step
+            for s, f in enumerate((1.0, 0.5, 2.0))]
+    runs.append({"seed": 3, "steps": 3000, "load": [1.0, 1.5], "authors": {"levels": [lv(10, 600, 6.0)]},
+                 "ours": {"levels": [lv(10, 500, 2.5)]}})  # stopped by the bound before 100: no ratio from it
+    block = readme.render_bench({"anchor": {}, "authors": {"meta": meta, "runs": runs}})
+    assert "| 0 | 10 | 600, 6.0 | 500, 2.5 | 2.40 |" in block
+    assert "the authors' code 1600 (1600..1600) steps, ours 2000 (2000..2000)" in block
+    assert "over the 3 seeds where both cleared it" in block and "seconds per step, authors / ours: 2.00 (1.00..4.00)." in block

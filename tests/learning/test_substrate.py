@@ -118,6 +118,20 @@ def test_mean_jacobian_at_rest_is_W_hh():
         mean_jacobian(rnn, np.zeros((1, 2, 2)), 2)
 
 
+def test_mean_jacobian_of_an_elman_network_is_the_average_of_its_step_jacobians():
+    """Two roads: the vectorized Elman average == diag(1 - h(t)^2) W_hh summed step by step (float64 rounding)."""
+    rng = np.random.default_rng(5)
+    net = LinearRNN(rng.standard_normal((6, 6)), rng.standard_normal((6, 2)), rng.standard_normal((2, 6)))
+    u = rng.standard_normal((3, 7, 2))
+    total = np.zeros((6, 6))
+    for b in range(3):
+        h = np.zeros(6)
+        for t in range(7):
+            h = np.tanh(net.W_hh @ h + net.W_uh @ u[b, t])
+            total += (1 - h**2)[:, None] * net.W_hh if t >= 2 else 0.0
+    np.testing.assert_allclose(mean_jacobian(net, u, start=2), total / 15, rtol=0, atol=1e-13)
+
+
 def test_k_is_checked_like_every_integer_argument():
     with pytest.raises(TypeError, match="^k: expected an integer >= 1, got True"):
         nonlinear_copy(3, 4, k=True)

@@ -175,10 +175,12 @@ def test_local_and_dask_backends_give_the_same_records(tmp_path, capsys):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         argv = ["sweep", str(tmp_path / "s.toml"), "--out", str(tmp_path / "dask"), "--backend", "dask",
                 "--scheduler", cluster.scheduler_address]
-        assert main([*argv, "--json"]) == 0  # the command line joins the cluster like a remote one
+        assert main([*argv, "--json"]) == 1  # the command line joins the cluster like a remote one; 2 cells fail
         dask = json.loads(capsys.readouterr().out)
-        # a second run finds everything recorded
-        assert main(argv) == 0 and "4 already recorded, ran 0 ok and 0 failed" in capsys.readouterr().out
+        # a second run finds everything recorded (and still reports the two failed cells)
+        assert main(argv) == 1
+        out, err = capsys.readouterr()
+        assert "4 already recorded, ran 0 ok and 0 failed" in out and "2 of 4 cells failed" in err
     # hidden 4 < s*d = 6: the trainer refuses (the wave init cannot fit, and the spectrum match it
     # tracks during training needs s*d eigenvalues); the sweep records the errors and goes on
     assert (local["ok"], local["error"]) == (dask["ok"], dask["error"]) == (2, 2)

@@ -258,3 +258,87 @@ def test_combinatorial_structure_equals_the_symbolic_one(task):
         for j in selection_jordan_structure(task)
     )
     assert symbolic == combinatorial
+
+
+# --------------------------------------------------------------------------- exact small cases (found by mutation testing)
+
+
+def test_jordan_structure_values_and_tolerance():
+    # a 2 x 2 nilpotent block with a 1e-10 coupling: a zero singular value at the default RANK_RTOL
+    # (two 1 x 1 blocks), a real one at a tolerance 1e4 tighter (one 2 x 2 block)
+    M = np.array([[0.0, 1e-10], [0.0, 0.0]])
+    (default,) = jordan_structure(M, [0])
+    (tight,) = jordan_structure(M, [0], rtol=1e-14)
+    assert default.value == 0j and type(default.value) is complex
+    assert (default.blocks, tight.blocks) == ((1, 1), (2,))
+
+
+def test_structure_eigenvalues_are_complex_even_when_real():
+    ev = structure_eigenvalues(jordan_structure(np.diag([2.0, 2.0, -1.0]), [2.0, -1.0]))
+    assert ev.dtype == complex and ev.tolist() == [2, 2, -1]
+    assert structure_eigenvalues([]).dtype == complex  # even with nothing to convert
+
+
+def test_eigenvalue_condition_numbers_of_a_triangular_2x2():
+    # [[a, b], [0, c]] with a != c: both eigenvalues have kappa = sqrt(1 + (b / (a - c))^2)
+    b = 3.0
+    kappa = eigenvalue_condition_numbers(np.array([[1.0, b], [0.0, 2.0]]))
+    assert np.allclose(kappa, np.sqrt(1 + b**2), rtol=1e-12)
+    assert np.allclose(eigenvalue_condition_numbers(make_basis("orthogonal", 5, rng=1)), 1.0, rtol=1e-12)  # normal
+
+
+def test_eigenvalue_condition_number_of_a_jordan_block_is_infinite_without_a_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the division by y^* x = 0 is expected, not warned
+        kappa = eigenvalue_condition_numbers(np.array([[1.0, 1.0], [0.0, 1.0]]))
+    assert np.all(kappa > 1e7)  # y^* x ~ eps: infinite up to rounding
+
+
+def test_departure_from_normality_exact():
+    theta = 0.7
+    rotation = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])  # normal, complex eigenvalues
+    assert departure_from_normality(rotation) < 1e-14
+    assert departure_from_normality(np.array([[1.0, 2.0], [0.0, 3.0]])) == pytest.approx(2.0, rel=1e-12)
+
+
+def test_cluster_spread_exact_and_bad_count():
+    M = np.diag([1.0, 1.1, 3.0])
+    assert cluster_spread(M, 1.0, 1) == 0.0
+    assert cluster_spread(M, 1.0, 2) == pytest.approx(0.1, rel=1e-12)
+    assert cluster_spread(M, 1.0, 3) == pytest.approx(2.0, rel=1e-12)
+    for bad in (0, 4):
+        with pytest.raises(ValueError, match="count: expected 1 <= count <= 3"):
+            cluster_spread(M, 1.0, bad)
+
+
+def test_rank_sequence_tolerance_is_relative_to_the_2_norm_and_at_least_rtol():
+    # singular values placed just around rtol * max(1, ||M||_2): each pins one part of the tolerance
+    big = np.array([[0, 1e6, 0], [0, 0, 1e-3], [0, 0, 0.0]])  # tol = 1e-2 (scaled by ||M||_2 = 1e6): 1e-3 is zero
+    assert rank_sequence(big, 0).tolist() == [3, 1, 0, 0]
+    small = np.array([[0, 1.5, 0], [0, 0, 1.8e-8], [0, 0, 0.0]])  # tol = 1.5e-8: 1.8e-8 is not zero
+    assert rank_sequence(small, 0).tolist() == [3, 2, 1, 0]
+    two = np.zeros((4, 4))
+    two[0, 1] = two[2, 3] = 1e4
+    two[1, 2] = 1.2e-4  # above 1e-8 ||M||_2 = 1e-4, below 1e-8 ||M||_F = 1.4e-4
+    assert rank_sequence(two, 0).tolist() == [4, 3, 2, 1, 0]
+    assert rank_sequence(np.zeros((0, 0)), 0).tolist() == [0]
+
+
+def test_rank_sequence_inputs():
+    N = np.diag(np.ones(3), 1)
+    assert rank_sequence(N + 0j, 0).tolist() == [4, 3, 2, 1, 0]  # complex input is kept complex
+    assert rank_sequence(N, 0, k_max=2).tolist() == [4, 3, 2]  # stops at k_max
+    with pytest.raises(ValueError, match="M: contains NaN"):
+        rank_sequence(np.array([[np.nan]]), 0)
+    with pytest.raises(ValueError, match="M: expected a square matrix"):
+        rank_sequence(np.ones((2, 3)), 0)
+
+
+def test_rank_sequence_boundaries():
+    # a singular value equal to the tolerance counts as zero ("at most rtol * max(1, ||M||_2)")
+    assert rank_sequence(np.array([[0, 1e-8], [0, 0.0]]), 0).tolist() == [2, 0, 0]
+    # a complex matrix is used as it is (its imaginary part decides here), a non-eigenvalue stops at once
+    assert rank_sequence(np.diag([1j, 1j]) + np.diag([1.0], 1), 1j).tolist() == [2, 1, 0]
+    assert rank_sequence(np.eye(2), 3.0).tolist() == [2, 2]

@@ -150,3 +150,51 @@ def test_report_and_cli(capsys):
     rc = main(["realizable", "--task", "fibonacci", "--d", "1", "--s", "2", "--horizon", "0"])
     out, err = capsys.readouterr()
     assert rc == 2 and out == "" and len(err.strip().splitlines()) == 1 and "--horizon" in err
+
+
+# --------------------------------------------------------------------------- exact values (found by mutation testing)
+
+
+def test_fit_residual_is_relative_and_the_horizon_is_validated():
+    _, rel = fit_lti_from_data(signed_selection("x0(t-1)", s=2), 2, batch=64, rng=0)
+    assert 0.1 < rel < 1.0  # a relative residual: the fit explains part of the targets
+    with pytest.raises(ValueError, match="horizon"):
+        fit_lti_from_data(fibonacci(1, 2), 0)
+
+
+@pytest.mark.parametrize("lags, why", [
+    ([[[1.0, 0.0], [0.0, 0.0]], [[0.0, 0.0], [1.0, 0.0]], [[0.0, 0.0], [0.0, 0.0]]], "ok"),
+    ([[[1.0, 1.0], [0.0, 0.0]], [[0.0, 0.0], [0.0, 0.0]]], "component 0 copies twice, component 1 nothing"),
+    ([[[2.0, 0.0], [0.0, 0.0]], [[0.0, 0.0], [0.0, -1.0]]], "a weight 2 is not a selection"),
+])
+def test_selection_realizable_accepts_only_signed_selections(lags, why):
+    task = LinearHDS(lags)
+    if why == "ok":
+        assert selection_realizable(task) == is_realizable(task)
+    else:
+        with pytest.raises(ValueError, match="signed-selection"):
+            selection_realizable(task)
+
+
+def test_report_values_and_the_horizon():
+    task = fibonacci(2, 3)
+    rep = realizability_report(task)
+    assert (rep["d"], rep["s"], rep["horizon"], rep["i_max"]) == (2, 3, "unbounded", 3)
+    assert rep["min_lti_mse"] == min_lti_mse(task, 4)  # an unbounded horizon is measured at H = s + 1
+    short = realizability_report(task, horizon=2)
+    assert (short["horizon"], short["i_max"], short["realizable"]) == (2, 1, False)
+    _, rss = toeplitz_fit(required_map(task, 2))
+    assert short["toeplitz_residual"] == rss and short["min_lti_mse"] == rss / (2 * 2)
+    assert realizability_report(task, horizon=1)["i_max"] == 0 and realizability_report(task, horizon=1)["realizable"]
+    assert realizability_report(task, horizon=9)["i_max"] == 3
+    with pytest.raises(ValueError, match="horizon"):
+        realizability_report(task, horizon=0)
+
+
+def test_required_map_dtypes_and_messages():
+    task = fibonacci(2, 2)
+    assert required_map(task, 2).dtype == np.float64 and required_map(task, 2, exact=True).dtype == object
+    with pytest.raises(ValueError, match="horizon: expected an integer >= 1"):
+        required_map(task, 0)
+    with pytest.raises(TypeError, match="task: expected a LinearHDS, got str"):
+        violations("task")

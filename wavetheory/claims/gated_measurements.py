@@ -1,4 +1,4 @@
-"""The four parts of the C14 study (THEORY.md C14); ``c14.c14_study`` runs them and reads the checks.
+"""The measurements of the C14 study (THEORY.md C14); ``gated_study`` runs them and turns them into checks.
 
 1. ``linearization_part``: GRU/LSTM Jacobians in closed form (gated.jacobian) against torch.autograd
    through torch's own cells, with and without biases, at 0 and at random points; the LSTM spectrum
@@ -9,37 +9,35 @@
    sign accuracy at the task's +-1 inputs (eps = 1) at horizon 100, bias-free (gates at 1/2: the leak
    z * h, f * c must be cancelled by the candidate's -2 I, which only the linear regime does) and with
    gate biases b that close the leak (same linearization).
-3. ``trained_part``: Elman, GRU, LSTM trained on repeat copy and read through their linearization at 0
-   (analysis.analyze: spectrum vs Phi, phi_error, robust reading, waves), plus per-lag linear
+3. ``gated_reading`` (a pool measure, one trained network): Elman, GRU, LSTM trained on repeat copy, read
+   through their linearization at 0 (analysis.analyze: spectrum vs Phi, phi_error, robust reading, waves), plus per-lag linear
    decodability of their states, linear transport, the one-step gap to the linearized step and the
    Jacobian at the operating point (averaged over the visited states).
-4. ``nonlinear_part``: Elman RNNs on an odd nonlinear task (majority) and on the even two-bit product,
+4. ``nonlinear_reading`` (a pool measure): Elman RNNs on an odd nonlinear task (majority) and on the even two-bit product,
    which a bias-free tanh RNN cannot represent (odd network, even target: an exact accuracy bound).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..theory.gated import (CELLS, GATES, GatedWeights, amplitude_errors, autograd_jacobian, compile_gated, jacobian,
                     linearize, network_run)
-from ..learning.substrate import lag_decoding, mean_jacobian, nonlinear_copy, root_structure, trajectory, transport_decoding
+from ..learning.substrate import lag_decoding, mean_jacobian, root_structure, trajectory, transport_decoding
 from ..stats import log_slope
 from ..thresholds import SOLVED_ACCURACY
 from ..theory.tasks import HDS, LinearHDS, repeat_copy
 from ..theory.wave_operator import LinearRNN, Phi, compile_rnn, make_basis
 
-__all__ = ["linearization_part", "compiled_part", "trained_part", "nonlinear_part", "even_fraction"]
+__all__ = ["linearization_part", "compiled_part", "gated_reading", "nonlinear_reading", "even_fraction"]
 
 D, S = 3, 4  # repeat copy d = 3, s = 4: the project's headline task
 HORIZON = 100  # the default curriculum's final horizon
 EPS_FIT = np.logspace(-3, -2, 5)  # asymptotic range: next-order terms are O(eps^2) <= 1e-4 relative here
 EPS_CURVE = np.array([0.01, 0.03, 0.1, 0.3, 1.0])
 GATE_BIASES = (0.0, 0.5, 1.0, 2.0, 4.0)  # gate biases b: GRU r0 = sig(b), z0 = sig(-b); LSTM i0 = o0 = sig(b), f0 = sig(-b)
-PRODUCT_STEPS = 1000  # the two-bit product: its accuracy bound holds for every bias-free tanh RNN, trained or not
 
 # --------------------------------------------------------------------------- 1. linearization
 
@@ -156,35 +154,33 @@ def _operating_point(rnn: LinearRNN, u: np.ndarray, task) -> dict:
     return {**{k: r[k] for k in keep}, "top_eigenvalues": _top_eigs(J, task.s, task.s * task.d)}
 
 
-def _train(task: LinearHDS | HDS, config, run: Path):
-    """Train (resuming a run left in ``run``) and return the ``TrainResult``."""
-    from ..learning.trainer import train
+def gated_reading(result: Any) -> dict:
+    """A trained cell on repeat copy read through its linearization at 0 (C7-C9 measurements, C14) and its states.
 
-    return train(task, config, run, resume=True, progress=None)
-
-
-def trained_part(config_kw: dict, runs: Path, seed: int = 0, cells: tuple[str, ...] = ("rnn",) + CELLS) -> dict:
-    """Train each cell on repeat copy d = 3, s = 4 and read it through its linearization at 0 (C7-C9, C14)."""
+    A pool measure (runs in the worker): analysis.analyze (spectrum vs Phi, phi_error, robust reading,
+    waves) plus per-lag decodability, linear transport, the one-step gap and the operating point.
+    """
     from ..learning.analysis import analyze
-    from ..learning.config import TrainConfig
 
-    task = repeat_copy(D, S)
-    out = {}
-    for cell in cells:
-        config = TrainConfig(cell=cell, seed=seed, **config_kw)
-        run = _train(task, config, runs / f"repeat_copy_{cell}_seed{seed}")
-        a = analyze(run.rnn, task, run.init, seed=seed)
-        out[cell] = {
-            "accuracy": run.accuracy, "steps": run.steps, "target_step": run.target_step,
-            "final_horizon_reached": run.final_horizon_reached, "seconds": round(run.wall_seconds, 3),
-            "horizons": list(config.horizons), "hidden": config.hidden,
-            "eig_match": a.eig_match, "clusters": [c["learned"] for c in a.clusters],
-            "phi_error": a.phi_error, "robust": a.robust, "wave_r2": a.wave_r2,
-            "decode_r2": a.decode_r2, "effective_rank": a.effective_rank,
-            "spectral_radius": a.spectral_radius,
-            **_network_reading(run.rnn, task, seed, config.horizons[-1]),
-        }
-    return out
+    task, config, seed = result.task, result.config, result.config.seed
+    a = analyze(result.rnn, task, result.init, seed=seed)
+    return {
+        "accuracy": result.accuracy, "steps": result.steps, "target_step": result.target_step,
+        "final_horizon_reached": result.final_horizon_reached, "seconds": round(result.wall_seconds, 3),
+        "horizons": list(config.horizons), "hidden": config.hidden,
+        "eig_match": a.eig_match, "clusters": [c["learned"] for c in a.clusters],
+        "phi_error": a.phi_error, "robust": a.robust, "wave_r2": a.wave_r2,
+        "decode_r2": a.decode_r2, "effective_rank": a.effective_rank,
+        "spectral_radius": a.spectral_radius,
+        **_network_reading(result.rnn, task, seed, config.horizons[-1]),
+        "init": {"lag_sign_accuracy": _lag_accuracy(result.init, task, seed, config.horizons[-1])},
+    }
+
+
+def _lag_accuracy(net: LinearRNN, task: LinearHDS | HDS, seed: int, horizon: int, batch: int = 256) -> list[float]:
+    """Held-out sign accuracy of x(t-k) decoded linearly from the network's own states, k = 0..s-1 (the control)."""
+    u, x = trajectory(task, batch, horizon, np.random.default_rng([seed, 14, 4]))
+    return lag_decoding(network_run(net, u)[1], x, task.s)[1].tolist()
 
 
 def _top_eigs(W: np.ndarray, s: int, m: int) -> dict:
@@ -209,28 +205,23 @@ def even_fraction(task: HDS, horizon: int, batch: int = 512, seed: int = 0) -> f
     return float(np.mean(rollout(task, -u[:, : task.s], horizon) == x[:, task.s :]))
 
 
-def nonlinear_part(config_kw: dict, runs: Path, seed: int = 0) -> dict:
-    """Elman RNNs on an odd (majority) and an even (two-bit product) nonlinear task (C14)."""
-    from ..learning.config import TrainConfig
+def nonlinear_reading(result: Any) -> dict:
+    """An Elman RNN trained on a nonlinear task (majority or the two-bit product), read at 0 and at initialization.
 
-    out = {}
-    for kind in ("majority", "product"):
-        task = nonlinear_copy(D, S, k=1, kind=kind)
-        kw = {**config_kw, "steps": min(config_kw.get("steps", PRODUCT_STEPS), PRODUCT_STEPS)} if kind == "product" else config_kw
-        config = TrainConfig(seed=seed, **kw)
-        run = _train(task, config, runs / f"{kind}_rnn_seed{seed}")
-        rnn, init = run.rnn, run.init
-        u = trajectory(task, 64, 20, np.random.default_rng([seed, 14, 6]))[0]
-        odd = float(np.abs(network_run(rnn, -u)[0] + network_run(rnn, u)[0]).max())
-        frac = even_fraction(task, config.horizons[-1], seed=seed)
-        out[kind] = {
-            "accuracy": run.accuracy, "steps": run.steps, "target_step": run.target_step,
-            "final_horizon_reached": run.final_horizon_reached, "seconds": round(run.wall_seconds, 3),
-            "horizons": list(config.horizons), "odd_residual": odd, "even_fraction": frac,
-            "odd_network_accuracy_bound": 1.0 - frac / 2,
-            **_network_reading(rnn, task, seed, config.horizons[-1]),
-            "init": {k: v for k, v in _network_reading(init, task, seed, config.horizons[-1]).items() if k in ("lag_r2", "lag_sign_accuracy", "roots")},
-        }
-    return out
-
-
+    A pool measure: accuracy, the odd-symmetry residual max |y(u) + y(-u)| and the even-target fraction of
+    the task (the accuracy bound 1 - even_fraction / 2 of every odd network), and the network reading.
+    """
+    task, config, seed = result.task, result.config, result.config.seed
+    rnn, init = result.rnn, result.init
+    u = trajectory(task, 64, 20, np.random.default_rng([seed, 14, 6]))[0]
+    odd = float(np.abs(network_run(rnn, -u)[0] + network_run(rnn, u)[0]).max())
+    frac = even_fraction(task, config.horizons[-1], seed=seed)
+    horizon = config.horizons[-1]
+    return {
+        "accuracy": result.accuracy, "steps": result.steps, "target_step": result.target_step,
+        "final_horizon_reached": result.final_horizon_reached, "seconds": round(result.wall_seconds, 3),
+        "horizons": list(config.horizons), "odd_residual": odd, "even_fraction": frac,
+        "odd_network_accuracy_bound": 1.0 - frac / 2,
+        **_network_reading(rnn, task, seed, horizon),
+        "init": {k: v for k, v in _network_reading(init, task, seed, horizon).items() if k in ("lag_r2", "lag_sign_accuracy", "roots")},
+    }

@@ -113,7 +113,8 @@ def render_mutation(run: dict[str, Any]) -> str:
         f"Last run ({run['date']}, `{run['command']}`): modules " + ", ".join(f"`{m}`" for m in run["modules"])
         + f". {run['killed']} of {run['mutants']} mutants killed: score {run['score']:.1%}, "
         f"{run['score_without_equivalent']:.1%} without the {len(run['equivalent'])} equivalent mutants; "
-        f"{len(run['unexplained'])} surviving mutants unexplained.",
+        f"{len(run['unexplained'])} surviving mutants unexplained."
+        + (f" {run['not_run']} further mutants of these modules were not run (the run was stopped; see above)." if run.get("not_run") else ""),
     ]
     if run["equivalent"]:
         lines += ["", "Equivalent mutants (no test can tell them from the original):", ""]
@@ -124,12 +125,12 @@ def render_mutation(run: dict[str, Any]) -> str:
 
 
 def _median_range(values: list, fmt: str, censored: str) -> str:
-    """median (min..max) over seeds; None is a run that never got there (stats.median_range)."""
+    """median (min..max) over seeds; None is a run that never got there (stats.median_range); all None: one symbol."""
     from ..stats import median_range
 
     show = lambda v: censored if math.isinf(v) else fmt.format(v)  # noqa: E731
     med, lo, hi = median_range(values)
-    return f"{show(med)} ({show(lo)}..{show(hi)})" if len(values) > 1 else show(med)
+    return f"{show(med)} ({show(lo)}..{show(hi)})" if len(values) > 1 and math.isfinite(lo) else show(med)
 
 
 def _meta_line(part: dict[str, Any], runs: list[dict[str, Any]]) -> str:
@@ -149,18 +150,25 @@ def _protocol_lines(runs: list[dict[str, Any]], network: str) -> list[str]:
     if not all(by.values()):
         return []
     lines = [f"Steps and seconds to 0.99 fresh accuracy at horizon 100, {NETWORK_NAMES[network]}:", "",
-             "| protocol | curriculum threshold | seeds reaching 0.99 | steps: median (min..max) | seconds: median (min..max) |",
-             "|---|---|---|---|---|"]
+             "| protocol | curriculum threshold | seeds reaching 0.99 | steps: median (min..max) | seconds: median (min..max) "
+             "| ms per step: median | load average |", "|---|---|---|---|---|---|---|"]
     med = {}
     for p, rs in by.items():
         steps, secs = [r["target_step"] for r in rs], [r["target_wall"] for r in rs]
         med[p] = (_median(steps), _median(secs))
+        loads = [x for r in rs for x in r["load"]]
         lines.append(f"| {PROTOCOLS[p]} | {rs[0]['threshold']} | {sum(s is not None for s in steps)}/{len(rs)} "
-                     f"| {_median_range(steps, '{:.0f}', '>' + str(rs[0]['bound']))} | {_median_range(secs, '{:.1f}', 'not reached')} |")
+                     f"| {_median_range(steps, '{:.0f}', '>' + str(rs[0]['bound']))} | {_median_range(secs, '{:.1f}', 'not reached')} "
+                     f"| {_median([r['seconds_per_step'] * 1e3 for r in rs]):.1f} | {min(loads):.1f}-{max(loads):.1f} |")
     if all(math.isfinite(v) for v in med["old"] + med["new"]):
-        lines += ["", f"New vs old (ratio of the medians, both timed in this run): {med['old'][0] / med['new'][0]:.1f}x fewer "
-                  f"steps, {med['old'][1] / med['new'][1]:.1f}x less time."]
+        lines += ["", f"New vs old (ratio of the medians): {med['old'][0] / med['new'][0]:.1f}x fewer steps, "
+                  f"{med['old'][1] / med['new'][1]:.1f}x less time."]
     return lines + [""]
+
+
+TIME_NOTE = ("Steps are exact (same seed, same steps); the seconds depend on the load of the shared machine during each "
+             "run and on where the steps fall (a step at horizon 100 runs 110 time steps, one at horizon 10 runs 20), so only "
+             "the step ratios carry over to another machine.")
 
 
 def _median(values: list) -> float:
@@ -199,8 +207,18 @@ def _side_by_side_lines(part: dict[str, Any]) -> list[str]:
         for lv in r["authors"]["levels"]:
             o = ours.get(lv["horizon"], {})
             ratio = f"{lv['wall_cleared'] / o['wall_cleared']:.2f}" if o.get("wall_cleared") else "-"
-            lines.append(f"| {r['seed']} | {lv['horizon']} | {lv['step_cleared']}, {lv['wall_cleared']:.1f} "
-                         f"| {o.get('step_cleared', '-')}, {o.get('wall_cleared', '-')} | {ratio} |")
+            ours_cell = f"{o['step_cleared']}, {o['wall_cleared']:.1f}" if o.get("wall_cleared") else "-"
+            lines.append(f"| {r['seed']} | {lv['horizon']} | {lv['step_cleared']}, {lv['wall_cleared']:.1f} | {ours_cell} | {ratio} |")
+    top = max((lv["horizon"] for r in part["runs"] for lv in r["authors"]["levels"]), default=None)
+    at = lambda levels: next((lv for lv in levels if lv["horizon"] == top and lv.get("wall_cleared")), None)  # noqa: E731
+    last = [(at(r["authors"]["levels"]), at(r["ours"]["levels"])) for r in part["runs"]]
+    last = [(a, o) for a, o in last if a and o]  # seeds where both cleared the last level
+    if last:
+        per_step = [(a["wall_cleared"] / a["step_cleared"]) / (o["wall_cleared"] / o["step_cleared"]) for a, o in last]
+        lines += ["", f"Up to the last level (horizon {top}), median (min..max) over the {len(last)} seeds where both cleared it: "
+                  f"the authors' code {_median_range([a['step_cleared'] for a, _ in last], '{:.0f}', '-')} steps, ours "
+                  f"{_median_range([o['step_cleared'] for _, o in last], '{:.0f}', '-')} (same protocol, different random "
+                  f"streams); seconds per step, authors / ours: {_median_range(per_step, '{:.2f}', '-')}."]
     return lines + [""]
 
 
@@ -234,12 +252,14 @@ def render_bench(data: dict[str, Any]) -> str:
         lines += [f"Training protocol, {_meta_line(part, part['runs'])}:", ""]
         for net in NETWORK_NAMES:
             lines += _protocol_lines(part["runs"], net)
-        lines += _level_lines(data) + _c7_lines(part["runs"])
+        lines += [TIME_NOTE, ""] + _level_lines(data) + _c7_lines(part["runs"])
     if data.get("authors", {}).get("runs"):
         lines += _side_by_side_lines(data["authors"])
     rep = data.get("reproduce")
     if rep and "wall_seconds" in rep:
-        lines += [f"`wavetheory reproduce --quick`: {rep['wall_seconds']:.0f} s ({_meta_line(rep, [rep])}).", ""]
+        run = f"{rep['mode']} mode, seed {rep['seed']}; " if "mode" in rep else ""
+        lines += [f"`wavetheory reproduce --quick` in a fresh folder ({run}every claim): {rep['wall_seconds']:.0f} s, "
+                  f"{_meta_line(rep, [rep])}.", ""]
     st = data.get("step", {}).get("results")
     if st:
         lines += [f"One training step at horizon 100 (d = 8, s = 10, H = 128, B = 64): {st['threads1_h100'] * 1e3:.1f} ms with one "

@@ -20,7 +20,10 @@ import numpy as np
 
 from ..theory import wave_operator
 from .theory_checks import claim_c1, claim_c2, claim_c3, claim_c4, claim_c5, claim_c6, claim_c11, claim_c12
-from .trained_checks import claim_c7, claim_c8, claim_c9, claim_c10, claim_c13, claim_c14
+from .gated_study import claim_c14
+from .learning_speed import claim_c13
+from .trained_checks import claim_c7, claim_c8, claim_c9, claim_c10
+from .trained_runs import start_training, stop_training
 from .evidence import CLAIM_TITLES, ClaimResult, Context, run_proofs
 from ..theory.tasks import LinearHDS
 
@@ -36,11 +39,12 @@ CLAIMS: dict[str, Callable[[Context], ClaimResult]] = {
 
 def reproduce(out: str | Path, quick: bool = True, seed: int = 0, claims: list[str] | None = None,
               Phi: Callable[[LinearHDS], np.ndarray] | None = None, proofs: bool = True,
-              progress: bool | None = None) -> tuple[list[ClaimResult], Context]:
+              progress: bool | None = None, workers: int | None = None) -> tuple[list[ClaimResult], Context]:
     """Run the checks of the requested claims (all by default); return (results in ID order, context).
 
     ``Phi`` replaces the wave-operator constructor in every Phi-dependent check (tests pass a
-    perturbed one); ``proofs=False`` skips running proofs/*.py.
+    perturbed one); ``proofs=False`` skips running proofs/*.py; ``workers`` training processes
+    (default: one per core; 0 trains in this process, when a claim first reads a run).
     """
     from tqdm.auto import tqdm
 
@@ -52,16 +56,24 @@ def reproduce(out: str | Path, quick: bool = True, seed: int = 0, claims: list[s
     ctx.out.mkdir(parents=True, exist_ok=True)
     bar = tqdm(total=len(ids) + int(proofs), desc="reproduce", disable=True if progress is False else None)
     ctx.progress = bar
-    if proofs:
-        bar.set_postfix_str("running proofs/")
-        ctx.proofs = run_proofs()
-        bar.update()
-    results = []
-    for cid in ids:
-        bar.set_postfix_str(cid)
-        fn = CLAIMS.get(cid)
-        results.append(fn(ctx) if fn else ClaimResult(cid, [], summary="no check implemented"))
-        bar.update()
+    # every trained run of the requested claims starts now on the worker processes (one torch thread each),
+    # while the proofs and the theory claims run here; a claim waits only for the runs it reads
+    start_training(ctx, ids, workers)
+    try:
+        if proofs:
+            bar.set_postfix_str("running proofs/")
+            ctx.proofs = run_proofs()
+            bar.update()
+        results = []
+        for cid in ids:
+            bar.set_postfix_str(cid)
+            fn = CLAIMS.get(cid)
+            results.append(fn(ctx) if fn else ClaimResult(cid, [], summary="no check implemented"))
+            bar.update()
+    except BaseException:  # an error, Ctrl-C or SIGTERM: stop the training workers now
+        stop_training(ctx, kill=True)
+        raise
+    ctx.cache["training"] = stop_training(ctx)
     bar.close()
     ctx.cache["results"] = results
     return results, ctx
@@ -103,14 +115,23 @@ def _figures(ctx: Context) -> list[tuple[str, Path]]:
     return figs
 
 
+def _cpu_seconds() -> dict[str, float]:
+    """CPU seconds of this process and of its finished children (proof scripts, training workers)."""
+    import resource
+
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    main, children = own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime
+    return {"total": round(main + children, 1), "main": round(main, 1), "children": round(children, 1)}
+
+
 def run_main_job(out: str | Path, quick: bool = True, seed: int = 0, claims: list[str] | None = None,
-                 progress: bool | None = None, command: str = "") -> dict[str, Any]:
+                 progress: bool | None = None, command: str = "", workers: int | None = None) -> dict[str, Any]:
     """``wavetheory reproduce``: run every claim's checks, write claims.json, report.md/.html and the figures."""
     from .report import machine, numerics, write_claims, write_reports
 
     t0 = time.perf_counter()
     out = Path(out)
-    results, ctx = reproduce(out, quick=quick, seed=seed, claims=claims, progress=progress)
+    results, ctx = reproduce(out, quick=quick, seed=seed, claims=claims, progress=progress, workers=workers)
     figures = _figures(ctx) + ctx.cache.get("figures", [])
     latex: dict[str, list[str]] = {}
     der = ctx.cache.get("c4_derivation")
@@ -122,6 +143,8 @@ def run_main_job(out: str | Path, quick: bool = True, seed: int = 0, claims: lis
         "mode": "quick" if quick else "full",
         "seed": seed,
         "wall_seconds": time.perf_counter() - t0,
+        "cpu": _cpu_seconds(),
+        "training": ctx.cache.get("training", {}),
         "machine": machine(),
         "numerics": numerics(),
         "date": time.strftime("%Y-%m-%d", time.gmtime()),

@@ -50,11 +50,14 @@ from ..theory.gradients import propagation_norms
 from ..theory.tasks import LinearHDS
 from ..theory.two_phase import two_phase_batch
 from ..theory.wave_operator import LinearRNN, Phi
+from .._validate import rng as as_rng
 from .power_basis import intertwining_residual, krylov_alignment, phi_error, power_basis, restricted_phi_error, truncated_pinv
 from .spectrum_match import DiagonalMatch, SpectrumMatch, match_diagonal, match_spectrum
 from .weights import load_weights
 
-__all__ = ["Analysis", "analyze", "hidden_states", "check_task", "wave_decoding", "load_weights", "ROADS"]
+__all__ = [
+    "Analysis", "analyze", "hidden_states", "check_task", "wave_decoding", "load_weights", "ROADS", "null_model",
+]
 
 ROADS = ("readout", "input")  # seeds of the power iteration: pinv(W_hy) (C8) or W_uh
 
@@ -79,6 +82,29 @@ def _road_seed(rnn: LinearRNN, road: str, rcond: float) -> np.ndarray:
     if road == "input":
         return rnn.W_uh
     raise ValueError(f"road: expected one of {', '.join(ROADS)}, got {road!r}")
+
+
+# --------------------------------------------------------------------------- the null model (C7-C10 controls)
+
+
+def null_model(rnn: LinearRNN, rng: np.random.Generator | int | None = 0) -> LinearRNN:
+    """The network with W_hh replaced by a Haar-random orthogonal matrix of the same Frobenius norm.
+
+        W_null = (||W_hh||_F / sqrt(H)) Q,   Q Haar-orthogonal,   W_uh, W_hy unchanged
+
+    The control of the trained claims: the same input and readout, a recurrent matrix of the same
+    size with no structure (every eigenvalue on one circle of radius ||W_hh||_F / sqrt(H)). A
+    measurement that reads the wave operator in a trained network must not read it here.
+
+    >>> net = null_model(LinearRNN(np.diag([2.0, 0.0]), np.ones((2, 1)), np.ones((1, 2))), rng=0)
+    >>> bool(np.isclose(np.linalg.norm(net.W_hh), 2.0)), bool(np.allclose(np.abs(np.linalg.eigvals(net.W_hh)), np.sqrt(2)))
+    (True, True)
+    """
+    from ..theory.wave_operator import make_basis
+
+    H = rnn.hidden
+    Q = make_basis("orthogonal", H, as_rng(rng, "rng"))
+    return LinearRNN(np.linalg.norm(rnn.W_hh) / np.sqrt(H) * Q, rnn.W_uh, rnn.W_hy)
 
 
 # --------------------------------------------------------------------------- waves (C9)

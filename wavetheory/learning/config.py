@@ -18,7 +18,7 @@ from ..thresholds import CURRICULUM_MASTERY, CURRICULUM_THRESHOLD, SOLVED_ACCURA
 
 __all__ = ["TrainConfig", "PRESETS", "INITS", "CELL_TYPES", "RESUMABLE"]
 
-INITS = ("default", "shift", "wave")
+INITS = ("default", "orthogonal", "identity", "shift", "wave")
 # "rnn" is the tanh Elman RNN of THEORY.md section 5; "linear" the same without tanh (C16); "lru" and "s4d"
 # diagonal state-space cells (C15); "wrnn" Keller et al.'s wave-RNN (C13; hidden = 2d channels x n positions)
 CELL_TYPES = ("rnn",) + CELLS + ("linear", "lru", "s4d", "wrnn")
@@ -63,7 +63,8 @@ class TrainConfig:
     horizons: tuple[int, ...] = _field((10, 20, 40, 60, 100), "curriculum horizons (strictly increasing)")
     threshold: float = _field(CURRICULUM_MASTERY, "training-batch accuracy that raises the horizon (authors: 0.96)")
     target: float | None = _field(SOLVED_ACCURACY, "stop at this fresh accuracy on the last horizon (none: run all steps)")
-    init: str = _field("default", "initialization: PyTorch's default, the pure block shift, or the wave solution (C13)")
+    init: str = _field("default", "initialization: PyTorch's default, a Haar-orthogonal or the identity W_hh (IRNN), "
+                                  "the pure block shift, or the wave solution (C13)")
     seed: int = _field(0, "seed of the model, the data and the evaluations")
     log_every: int = _field(10, "steps between logged training averages")
     eval_every: int = _field(100, "steps between tracked eigenvalue matches (C7)")

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import pickle
 import sys
+import warnings
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -200,11 +202,20 @@ def _torch_load(path: Path) -> object | None:
     import torch
 
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        if zipfile.is_zipfile(path):  # torch's zip reader skips the CRCs: damaged data would load silently
+            with zipfile.ZipFile(path) as zf:
+                damaged = zf.testzip()
+            if damaged is not None:
+                raise ValueError(f"{damaged} fails its CRC check")
+        with warnings.catch_warnings():  # torch warns about a file's pickle protocol: one error line says enough
+            warnings.simplefilter("ignore")
+            return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:
         return None
-    except (RuntimeError, OSError, EOFError) as exc:
-        raise ValueError(f"{path}: cannot read ({' '.join(str(exc).split())[:200]})") from None
+    except MemoryError:
+        raise
+    except Exception as exc:  # text (a KeyError from the legacy reader), a truncated zip, a corrupt stream, ...
+        raise ValueError(f"{path}: cannot read ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})") from None
 
 
 def load_network(path: str | Path) -> ImportedNetwork:

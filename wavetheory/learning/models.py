@@ -131,8 +131,11 @@ def build_model(cell: str, d: int, hidden: int) -> torch.nn.Module:
 
 
 def initialize(model: ElmanRNN | GatedRNN, task: LinearHDS | HDS, init: str, rng: np.random.Generator) -> None:
-    """Set the initial weights: PyTorch's default, the pure block shift, or the wave solution (C13).
+    """Set the initial weights: PyTorch's default, orthogonal, identity, the pure block shift, or the wave solution (C13).
 
+    ``orthogonal``: W_hh Haar-random orthogonal (Saxe et al. 2014), W_uh and W_hy PyTorch's default;
+    ``identity``: W_hh = I (the IRNN of Le et al. 2015), W_uh and W_hy PyTorch's default (Elman only:
+    these two are initializations of one recurrent matrix, which a gated cell does not have);
     ``shift``: W_hh = Q diag(S, 0) Q^T, W_uh = Q E_s, W_hy = E_s^T Q^T with S the block shift and
     Q a Haar-random orthogonal H x H basis (the TWM with its boundary switched off);
     ``wave``: the same with Phi = S + E_s [A_s ... A_1] (compile_rnn, C3) -- the linear solution.
@@ -144,6 +147,9 @@ def initialize(model: ElmanRNN | GatedRNN, task: LinearHDS | HDS, init: str, rng
         raise ValueError(f"init: expected one of {', '.join(INITS)}, got {init!r}")
     if not isinstance(model, (ElmanRNN, GatedRNN)):  # LRU, S4D, wave-RNN: their own initializations only
         raise ValueError(f"init: the {model.cell} cell has its own initialization; expected 'default', got {init!r}")
+    if init in ("orthogonal", "identity"):
+        _recurrent_only(model, init, rng)
+        return
     if not isinstance(task, LinearHDS):
         raise ValueError(f"init: {init!r} needs a linear task (LinearHDS), got {type(task).__name__}")
     H = model.rnn.hidden_size
@@ -155,3 +161,11 @@ def initialize(model: ElmanRNN | GatedRNN, task: LinearHDS | HDS, init: str, rng
         model.set_weights(**from_linear(rnn, model.cell).arrays())
     else:
         model.set_weights(rnn.W_hh, rnn.W_uh, rnn.W_hy)
+
+
+def _recurrent_only(model: ElmanRNN | GatedRNN, init: str, rng: np.random.Generator) -> None:
+    """W_hh orthogonal (Haar, from ``rng``) or the identity; W_uh and W_hy keep PyTorch's default draw."""
+    if not isinstance(model, ElmanRNN):
+        raise ValueError(f"init: {init!r} sets one recurrent matrix W_hh and needs cell 'rnn', got cell {model.cell!r}")
+    W = model.weights()
+    model.set_weights(make_basis(init, model.rnn.hidden_size, rng), W["W_uh"], W["W_hy"])

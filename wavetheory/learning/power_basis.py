@@ -19,7 +19,10 @@ import numpy as np
 from ..theory.tasks import LinearHDS
 from ..theory.wave_operator import E, Phi
 
-__all__ = ["truncated_pinv", "power_basis", "krylov_alignment", "phi_error", "restricted_phi_error", "intertwining_residual"]
+__all__ = [
+    "truncated_pinv", "power_basis", "krylov_alignment", "phi_error", "restricted_phi_error", "intertwining_residual",
+    "boundary_row_error", "operator_in_power_basis", "krylov_form", "free_column_error",
+]
 
 
 def truncated_pinv(M: np.ndarray, rcond: float = 1e-10, rank: int | None = None) -> tuple[np.ndarray, float, int]:
@@ -118,3 +121,64 @@ def intertwining_residual(W_hh: np.ndarray, K: np.ndarray, task: LinearHDS) -> f
     """
     ref = K @ Phi(task)
     return float(np.linalg.norm(W_hh @ K - ref) / np.linalg.norm(ref))
+
+
+def operator_in_power_basis(W: np.ndarray, seed: np.ndarray, task: LinearHDS, rcond: float = 1e-10) -> np.ndarray:
+    """Phi_hat = pinv(Psi) W Psi (sd, sd) in the Krylov-aligned power basis Psi = K U^-1 of ``seed`` (C8).
+
+    K = power_basis(W, seed, s) and U = krylov_alignment(task): for a compiled network Phi_hat = Phi
+    exactly, for every linear task (U = I for repeat copy). ``W`` may be any operator on the hidden
+    states: W_hh, or a Jacobian averaged along trajectories (substrate.mean_jacobian).
+    """
+    Psi = power_basis(W, seed, task.s) @ np.linalg.inv(krylov_alignment(task))
+    return truncated_pinv(Psi, rcond)[0] @ W @ Psi
+
+
+def boundary_row_error(Phi_hat: np.ndarray, task: LinearHDS) -> float:
+    """||R_hat - [A_s ... A_1]||_F / ||[A_s ... A_1]||_F on the boundary block row R (the last d rows) (C8).
+
+    Why the boundary row: in a power (Krylov) basis the shift blocks of pinv(Psi) W Psi equal Phi's
+    *by construction*, for any W (column block i of W K is block i-1 of K, i >= 2), so the whole
+    operator's error ||Phi_hat - Phi|| / ||Phi|| is diluted by sd - d rows that carry no evidence.
+    The boundary row is where the network's own dynamics meet the theory's [A_s ... A_1].
+
+    >>> from wavetheory.theory.tasks import repeat_copy
+    >>> from wavetheory.theory.wave_operator import Phi
+    >>> boundary_row_error(Phi(repeat_copy(2, 3)), repeat_copy(2, 3))
+    0.0
+    """
+    d = task.d
+    ref = Phi(task)[-d:]
+    return float(np.linalg.norm(np.asarray(Phi_hat)[-d:] - ref) / np.linalg.norm(ref))
+
+
+def krylov_form(W: np.ndarray, seed: np.ndarray, s: int, rcond: float = 1e-10) -> np.ndarray:
+    """C = pinv(K) W K (sd, sd) with K = power_basis(W, seed, s): a block companion matrix (C8).
+
+    Column block i >= 2 of W K is block i-1 of K, so column block i of C is E_(i-1) *for any W*
+    (exact while K has full rank); only column block 1, the coordinates of W^s seed in the basis,
+    is free. For Phi itself (seed E_s, K = U = krylov_alignment) C_Phi = U^-1 Phi U.
+    """
+    K = power_basis(W, seed, s)
+    return truncated_pinv(K, rcond)[0] @ W @ K
+
+
+def free_column_error(W: np.ndarray, seed: np.ndarray, task: LinearHDS, rcond: float = 1e-10) -> float:
+    """||C_1 - (C_Phi)_1||_F / ||(C_Phi)_1||_F on the free column block of the Krylov form (C8).
+
+    The part of pinv(Psi) W Psi that is *not* fixed by the construction of the power basis (see
+    ``krylov_form``): a random W gets the shift blocks right too, so only this block is evidence
+    that W carries Phi. For repeat copy (U = I) (C_Phi)_1 = E_s A_s, and the error is the whole
+    operator's ||Phi_hat - Phi||_F / ||Phi||_F times sqrt(s); its last block row is the boundary
+    row's only entry not fixed by construction (``boundary_row_error``).
+
+    >>> from wavetheory.theory.tasks import repeat_copy
+    >>> from wavetheory.theory.wave_operator import compile_rnn, make_basis
+    >>> rnn = compile_rnn(repeat_copy(2, 3), make_basis("orthogonal", 8, rng=0))
+    >>> bool(free_column_error(rnn.W_hh, rnn.W_uh, repeat_copy(2, 3)) < 1e-12)
+    True
+    """
+    d, s = task.d, task.s
+    C = krylov_form(W, seed, s, rcond)
+    C_Phi = krylov_form(Phi(task), E(d, s, s), s)
+    return float(np.linalg.norm(C[:, :d] - C_Phi[:, :d]) / np.linalg.norm(C_Phi[:, :d]))

@@ -207,6 +207,9 @@ def mean_jacobian(net, inputs: np.ndarray, start: int) -> np.ndarray:
     B, T, _ = inputs.shape
     if not 0 <= start < T:
         raise ValueError(f"start: expected 0 <= start < T = {T}, got {start}")
+    if isinstance(net, LinearRNN):  # diag(v) W_hh is linear in v: average the slopes 1 - h(t)^2, then multiply
+        slopes = 1.0 - net.run(inputs, "tanh")[1][:, start:] ** 2  # (B, T - start, H)
+        return slopes.mean(axis=(0, 1))[:, None] * net.W_hh
     H = net.hidden
     total = np.zeros((2 * H, 2 * H) if getattr(net, "cell", None) == "lstm" else (H, H))
     for b in range(B):

@@ -56,9 +56,6 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import os
-import signal
-import sys
-import threading
 import time
 import traceback
 from pathlib import Path
@@ -68,6 +65,7 @@ import numpy as np
 
 from .._validate import positive_int
 from ..io import locked_folder, remove_temporaries, write_json
+from ..learning.pool import kill_workers, watch_parent, worker_env
 from .config import Cell, SweepConfig, TaskSpec, load_config
 from .results import JOURNAL, NONDETERMINISTIC_FIELDS, TABLE, Journal, latest, read_results, write_table
 from ..theory.wave_operator import spectral_radius
@@ -122,29 +120,6 @@ def train_analyze_cell(cell: Cell, out: str) -> dict:
         g = res[f"grad_{when}"]
         record[f"grad_{when}_s"] = None if g is None else g[task.s - 1]
     return record
-
-
-# one BLAS/OpenMP thread per worker process (see the module docstring); dask's nannies set the same
-_WORKER_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-
-
-@contextlib.contextmanager
-def _worker_env() -> Iterator[None]:
-    """Set ``_WORKER_ENV`` while the pool spawns its workers; restore the driver's environment after.
-
-    A spawned child inherits the environment at spawn time, before it imports numpy, so its
-    OpenBLAS starts with one thread (an initializer would run after numpy is loaded).
-    """
-    saved = {k: os.environ.get(k) for k in _WORKER_ENV}
-    os.environ.update(_WORKER_ENV)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def execute_cell(cell_fn: Callable[[Cell, str], dict], cell: Cell, out: str, attempt: int = 1) -> dict:
@@ -203,33 +178,6 @@ def _check_backend(backend: str, workers: int | None, scheduler: str | None) -> 
             raise ValueError('backend: dask needs the optional extra: pip install "wavetheory[dask]"') from None
 
 
-def _watch_parent(parent: int) -> None:
-    """Initializer of a local worker: ignore Ctrl-C (the driver handles it) and die with the driver ``parent``."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            import ctypes
-
-            PR_SET_PDEATHSIG = 1
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
-    if os.getppid() != parent:  # the driver died before the kernel was told
-        os._exit(1)
-
-    def poll() -> None:  # the portable road, and a second one on Linux
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=poll, name="wavetheory-watch-driver", daemon=True).start()
-
-
-def _kill_workers(ex: cf.ProcessPoolExecutor) -> None:
-    """Kill a process pool's workers now (a stopping driver will not record what they are running)."""
-    for proc in list((getattr(ex, "_processes", None) or {}).values()):
-        with contextlib.suppress(Exception):
-            proc.kill()
-
-
 @contextlib.contextmanager
 def open_executor(backend: str = "local", workers: int | None = None, scheduler: str | None = None) -> Iterator[tuple[cf.Executor, int]]:
     """``(executor, slots)`` for a backend; ``slots`` = cells that run at once."""
@@ -238,13 +186,13 @@ def open_executor(backend: str = "local", workers: int | None = None, scheduler:
     if backend == "local":
         import multiprocessing
 
-        with _worker_env():
+        with worker_env():  # one BLAS/OpenMP thread per worker (module docstring)
             ex = cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_watch_parent, initargs=(os.getpid(),))
+                                        initializer=watch_parent, initargs=(os.getpid(),))
             try:
                 yield ex, workers
             except BaseException:  # an error, Ctrl-C or SIGTERM in the driver: stop the workers, do not wait for them
-                _kill_workers(ex)
+                kill_workers(ex)
                 raise
             finally:
                 ex.shutdown(wait=True, cancel_futures=True)

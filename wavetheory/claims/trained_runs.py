@@ -1,0 +1,205 @@
+"""The trained networks behind C7-C10, C13 and C14: seeds, configurations, the pool, and per-network readings.
+
+Trained claims are statistics over seeds (issue 12): ``seeds(ctx)`` gives 5 in quick mode and 20 in
+full mode. Every trained run of a ``reproduce`` is declared here (``plan``), submitted to one
+``TrainingPool`` before the first claim runs (``start_training``), trained once per (task, config) on
+the worker processes while the theory claims run, and read by the claims through ``outcomes``.
+
+Configurations are data: the trainer's defaults (``TrainConfig``, the authors' hyper-parameters and the
+project's protocol) plus only what a claim must fix: the task, sizes, step bound and ``TRAIN_TARGET``.
+A protocol default changed in ``learning.config`` flows through every claim.
+
+Readings (``substrate_reading``) run in the worker right after training: the trained network, the same
+network at initialization, and the null model (``analysis.null_model``: a random orthogonal W_hh of the
+trained norm with the same W_uh and W_hy) are measured the same way, so each claim's effect is reported
+against both controls.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from ..learning.config import TrainConfig
+from ..learning.pool import Job, TrainingFailed, TrainingPool
+from ..theory.tasks import LinearHDS, repeat_copy
+from ..thresholds import SOLVED_ACCURACY
+from .evidence import Context
+
+__all__ = [
+    "QUICK_SEEDS", "FULL_SEEDS", "TRAIN_TARGET", "seeds", "Family", "substrate_family", "substrate_reading",
+    "network_reading", "pool", "plan", "start_training", "stop_training", "outcomes", "computed", "PLANS", "CALLS",
+]
+
+QUICK_SEEDS, FULL_SEEDS = 5, 20  # issue 12: quick >= 5, full >= 20 seeds per trained claim
+
+# The trainer stops at the first fresh evaluation that reaches its target; the verdict's "solved" is a
+# second, independent fresh evaluation against SOLVED_ACCURACY. A run stopped exactly at the bar passes
+# it about half the time (measured: final accuracies 0.98999 and 0.99010 for seeds 2 and 4 of repeat copy
+# d = 3, s = 4), which would test the stopping rule, not the network. The claims' runs therefore stop at
+# half the error rate the bar allows; measured cost +20 to +60 steps (Elman), +40 to +90 (LSTM).
+TRAIN_TARGET = 1 - (1 - SOLVED_ACCURACY) / 2
+
+
+def seeds(ctx: Context) -> list[int]:
+    """The seeds of every trained claim: ctx.seed and the next 4 (quick) or 19 (full)."""
+    return [ctx.seed + i for i in range(QUICK_SEEDS if ctx.quick else FULL_SEEDS)]
+
+
+@dataclass(frozen=True)
+class Family:
+    """One task trained over seeds with one configuration (the seed varies): a claim's networks."""
+
+    task: Any
+    config: dict[str, Any]
+    seeds: tuple[int, ...]
+    scope: str  # task, sizes, protocol, seeds: the Scope text of every check on these networks
+    measure: Callable[[Any], Any] | None = None
+    sizes: dict[str, Any] = field(default_factory=dict)
+
+    def configs(self) -> list[TrainConfig]:
+        return [TrainConfig(seed=k, **self.config) for k in self.seeds]
+
+
+def _seed_text(ks: tuple[int, ...] | list[int]) -> str:
+    return f"seeds {ks[0]}-{ks[-1]} (n = {len(ks)})"
+
+
+def describe(task: Any, config: TrainConfig, ks: tuple[int, ...] | list[int]) -> str:
+    """A scope text formatted from the task and the configuration actually trained."""
+    c = config
+    stop = f"stop at fresh accuracy {c.target:g}" if c.target is not None else "no early stop"
+    return (f"{getattr(task, 'name', 'task')} d = {task.d}, s = {task.s}; {c.cell} hidden {c.hidden}, init {c.init}, "
+            f"batch {c.batch}, lr {c.lr:g}, curriculum {list(c.horizons)}, <= {c.steps} steps, {stop}; {_seed_text(ks)}")
+
+
+# --------------------------------------------------------------------------- C7-C10: the substrate networks
+
+
+def substrate_family(ctx: Context) -> Family:
+    """C7-C10's networks: repeat copy d = 3, s = 4 (quick) or the authors' d = 8, s = 10 (full), default protocol."""
+    ks = tuple(seeds(ctx))
+    if ctx.quick:
+        task, config = repeat_copy(3, 4), {"steps": 3000, "target": TRAIN_TARGET}
+    else:  # the authors' configuration: their task and hyper-parameters (the trainer's defaults), our stop
+        task, config = repeat_copy(8, 10), {"target": TRAIN_TARGET}
+    first = TrainConfig(seed=ks[0], **config)
+    return Family(task, config, ks, describe(task, first, ks), substrate_reading,
+                  {"d": task.d, "s": task.s, "hidden": first.hidden})
+
+
+# sequences over which the Jacobian is averaged (output phase of the final horizon): 64 x horizon states
+JACOBIAN_BATCH = 64
+
+
+def network_reading(net: Any, task: LinearHDS, inputs: np.ndarray, seed: int) -> dict[str, Any]:
+    """Every C7-C10 measurement of one Elman network (trained, initial or null), as plain numbers.
+
+    W_hh and the trajectory-averaged Jacobian J (substrate.mean_jacobian over the output phase of
+    ``inputs``) are both matched to Phi's spectrum (C7) and put in the readout power basis (C8:
+    free column and boundary row of the Krylov form); waves R^2 (C9); ||dh(1+k)/dx(1)|| (C10).
+    """
+    from ..learning.analysis import analyze
+    from ..learning.power_basis import boundary_row_error, free_column_error, operator_in_power_basis, truncated_pinv
+    from ..learning.spectrum_match import match_spectrum
+    from ..learning.substrate import mean_jacobian
+
+    J = mean_jacobian(net, inputs, task.s)
+    readout = truncated_pinv(net.W_hy)[0]
+    out: dict[str, Any] = {}
+    for name, W in (("W", net.W_hh), ("J", J)):
+        m = match_spectrum(W, task)
+        out[name] = {**m.summary(), "n_outside": m.n_outside, "n_extra": int(m.extra.size),
+                     "free_column": free_column_error(W, readout, task),
+                     "boundary_row": boundary_row_error(operator_in_power_basis(W, readout, task), task),
+                     "eigenvalues": [[z.real, z.imag] for z in np.linalg.eigvals(W)]}
+    a = analyze(net, task, None, seed=seed)
+    out["radius"] = a.radius
+    out["wave_r2"] = a.wave_r2
+    out["grad"] = a.grad_after  # ||W^k W_uh||, k = 1..2s (C10, C11)
+    return out
+
+
+def substrate_reading(result: Any) -> dict[str, Any]:
+    """C7-C10 readings of a TrainResult: the trained network, its initialization and its null model."""
+    from ..learning.analysis import null_model
+    from ..theory.two_phase import two_phase_batch
+
+    task, seed = result.task, result.config.seed
+    inputs, _ = two_phase_batch(task, JACOBIAN_BATCH, result.config.horizons[-1], np.random.default_rng([seed, 7]))
+    nets = {"trained": result.rnn, "init": result.init, "null": null_model(result.rnn, np.random.default_rng([seed, 8]))}
+    return {"accuracy": result.accuracy, "steps": result.steps, "target_step": result.target_step,
+            "horizon": result.config.horizons[-1],
+            **{k: network_reading(net, task, inputs, seed) for k, net in nets.items()}}
+
+
+# --------------------------------------------------------------------------- the pool of a run
+
+
+def pool(ctx: Context) -> TrainingPool:
+    """The run's pool (``start_training``), or an in-process one trained lazily (a claim run on its own)."""
+    if "pool" not in ctx.cache:
+        ctx.cache["pool"] = TrainingPool(ctx.out / "runs", workers=0, progress=False if ctx.progress is None else None)
+        ctx.cache["pool"].start()
+    return ctx.cache["pool"]
+
+
+# claim -> the families it trains (C7-C10 share theirs); other modules register theirs here (plan)
+PLANS: dict[str, Callable[[Context], list[Family]]] = {
+    "C7": lambda ctx: [substrate_family(ctx)], "C8": lambda ctx: [substrate_family(ctx)],
+    "C9": lambda ctx: [substrate_family(ctx)], "C10": lambda ctx: [substrate_family(ctx)],
+}
+
+
+# claim -> its heavy untrained computations (fn, args), run on the workers too (TrainingPool.compute)
+CALLS: dict[str, Callable[[Context], list[tuple[Callable[..., Any], tuple]]]] = {}
+
+
+def plan(ctx: Context, ids: list[str], target: TrainingPool) -> list[Job]:
+    """Submit every training run (with its reading) and computation of the claims ``ids`` to ``target``; the jobs."""
+    jobs = []
+    for cid in ids:
+        for fn, args in CALLS.get(cid, lambda _ctx: [])(ctx):
+            target.compute(fn, *args)
+        for fam in PLANS.get(cid, lambda _ctx: [])(ctx):
+            jobs += [target.submit(fam.task, c, measure=fam.measure) for c in fam.configs()]
+    return jobs
+
+
+def computed(ctx: Context, fn: Callable[..., Any], *args: Any) -> Any:
+    """fn(*args) from the run's pool (computed on a worker when planned, else here)."""
+    p = pool(ctx)
+    return p.computed(p.compute(fn, *args))
+
+
+def start_training(ctx: Context, ids: list[str], workers: int | None = None) -> TrainingPool:
+    """Create the run's pool on ``workers`` processes (default: every core), submit all runs of ``ids``, start."""
+    n = (os.cpu_count() or 1) if workers is None else workers
+    p = TrainingPool(ctx.out / "runs", workers=n, progress=None if ctx.progress is not None else False)
+    plan(ctx, ids, p)
+    ctx.cache["pool"] = p.start()
+    return p
+
+
+def stop_training(ctx: Context, kill: bool = False) -> dict[str, Any]:
+    """Close the run's pool (``kill``: without waiting for running jobs); what it did (jobs, CPU seconds of the workers)."""
+    p = ctx.cache.get("pool")
+    if p is None:
+        return {}
+    p.close(kill=kill)
+    return {"jobs": len(p.jobs), "cpu_seconds": round(p.cpu_seconds, 1), "workers": p.workers}
+
+
+def outcomes(ctx: Context, fam: Family) -> list[tuple[Any, Any]]:
+    """(TrainResult, reading) per seed of a family; (None, None) for a seed whose run failed."""
+    p, out = pool(ctx), []
+    for config in fam.configs():
+        job = p.submit(fam.task, config, measure=fam.measure)
+        try:
+            out.append((p.result(job), p.measured(job, fam.measure) if fam.measure is not None else None))
+        except TrainingFailed:
+            out.append((None, None))
+    return out
