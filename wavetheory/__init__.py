@@ -1,7 +1,7 @@
 """wavetheory: the traveling-wave theory of working memory in recurrent neural networks.
 
 Reference implementation of Karuvally, Sejnowski & Siegelmann, "Hidden Traveling Waves bind
-Working Memory Variables in Recurrent Neural Networks" (ICML 2024). Claim IDs C1..C14 refer to
+Working Memory Variables in Recurrent Neural Networks" (ICML 2024). Claim IDs C1..C16 refer to
 THEORY.md. The numpy core is imported eagerly; modules that need SymPy or torch load lazily on
 first attribute access so that ``import wavetheory`` stays fast and torch-free.
 """

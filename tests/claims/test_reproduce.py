@@ -119,7 +119,7 @@ def test_reproduce_quick_writes_every_claim_and_figure(tmp_path, capsys):
     res = json.loads(capsys.readouterr().out)
     data = json.loads((out / "claims.json").read_text())
     ids = [c["id"] for c in data["claims"]]
-    assert ids == [f"C{i}" for i in range(1, 15)]
+    assert ids == [f"C{i}" for i in range(1, 17)]
     for c in data["claims"]:
         assert c["status"] in STATUSES
         assert {"id", "status", "evidence", "numbers"} <= c.keys()

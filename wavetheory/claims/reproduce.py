@@ -1,6 +1,7 @@
-"""The main job: run the checks of every claim C1..C14, derive each status, write the report (issue 7).
+"""The main job: run the checks of every claim C1..C16, derive each status, write the report (issue 7).
 
-The checks live in ``theory_checks`` (C1-C6, C11, C12) and ``trained_checks`` (C7-C10, C13, C14); each
+The checks live in ``theory_checks`` (C1-C6, C11, C12) and ``trained_checks`` (C7-C10), ``learning_speed`` (C13),
+``gated_study`` (C14) and ``state_space_checks`` (C15, C16); each
 returns a ``ClaimResult`` whose status is decided by ``wavetheory.claims.evidence.decide`` from the checks
 actually run, never written by hand. ``reproduce(..., Phi=...)`` replaces the wave-operator
 constructor in every Phi-dependent check: a test swaps in a perturbed Phi and sees statuses change.
@@ -23,6 +24,7 @@ from .theory_checks import claim_c1, claim_c2, claim_c3, claim_c4, claim_c5, cla
 from .gated_study import claim_c14
 from .learning_speed import claim_c13
 from .trained_checks import claim_c7, claim_c8, claim_c9, claim_c10
+from .state_space_checks import claim_c15, claim_c16
 from .trained_runs import start_training, stop_training
 from .evidence import CLAIM_TITLES, ClaimResult, Context, run_proofs
 from ..theory.tasks import LinearHDS
@@ -33,7 +35,7 @@ __all__ = ["CLAIMS", "reproduce", "run_main_job"]
 CLAIMS: dict[str, Callable[[Context], ClaimResult]] = {
     "C1": claim_c1, "C2": claim_c2, "C3": claim_c3, "C4": claim_c4, "C5": claim_c5, "C6": claim_c6,
     "C7": claim_c7, "C8": claim_c8, "C9": claim_c9, "C10": claim_c10, "C11": claim_c11, "C12": claim_c12,
-    "C13": claim_c13, "C14": claim_c14,
+    "C13": claim_c13, "C14": claim_c14, "C15": claim_c15, "C16": claim_c16,
 }
 
 
@@ -48,10 +50,10 @@ def reproduce(out: str | Path, quick: bool = True, seed: int = 0, claims: list[s
     """
     from tqdm.auto import tqdm
 
-    ids = [f"C{i}" for i in range(1, 15)] if claims is None else list(claims)
+    ids = list(CLAIMS) if claims is None else list(claims)
     for cid in ids:
         if cid not in CLAIM_TITLES:
-            raise ValueError(f"claims: unknown claim {cid!r}; expected IDs C1..C14")
+            raise ValueError(f"claims: unknown claim {cid!r}; expected IDs C1..C16")
     ctx = Context(Path(out), quick=quick, seed=seed, Phi=Phi or wave_operator.Phi)
     ctx.out.mkdir(parents=True, exist_ok=True)
     bar = tqdm(total=len(ids) + int(proofs), desc="reproduce", disable=True if progress is False else None)

@@ -11,7 +11,7 @@ from . import add_json_flag
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("reproduce", help="run the checks of every claim C1..C14; write claims.json, report and figures")
+    p = sub.add_parser("reproduce", help="run the checks of every claim C1..C16; write claims.json, report and figures")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--quick", action="store_true", help="the quick run (under 5 minutes on 2 CPU cores)")
     p.add_argument("--seed", type=int, default=0, metavar="K", help="seed of every random choice (default 0)")
