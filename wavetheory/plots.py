@@ -14,6 +14,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 
 from .io import atomic_write  # noqa: E402
@@ -270,11 +271,13 @@ def plot_capacity(curves: dict, n_min: int, rank_H1: int | None = None, title: s
     for i, (cell, rows) in enumerate(curves.items()):
         rows = sorted(rows)
         h, v, lo, hi = (np.array([r[j] for r in rows], dtype=float) for j in range(4))
-        ax.errorbar(h + 0.06 * (i - len(curves) / 2), v, yerr=[v - lo, hi - v], marker="o", ms=4, capsize=3, label=cell)
+        # cells side by side around each integer size, so their interval bars do not hide one another
+        ax.errorbar(h + 0.06 * (i - (len(curves) - 1) / 2), v, yerr=[v - lo, hi - v], marker="o", ms=4, capsize=3, label=cell)
     ax.axvline(n_min, color="k", ls="--", lw=1, label=f"n_min = {n_min}")
     if rank_H1 is not None and rank_H1 != n_min:
         ax.axvline(rank_H1, color="0.5", ls=":", lw=1, label=f"rank H1 = {rank_H1}")
     ax.set_xlabel("hidden size")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend(fontsize=8)
