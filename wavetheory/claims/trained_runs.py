@@ -18,7 +18,7 @@ against both controls.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 import numpy as np
@@ -31,7 +31,8 @@ from .evidence import Context
 
 __all__ = [
     "QUICK_SEEDS", "FULL_SEEDS", "TRAIN_TARGET", "seeds", "Family", "substrate_family", "substrate_reading",
-    "network_reading", "pool", "plan", "start_training", "stop_training", "outcomes", "computed", "PLANS", "CALLS",
+    "network_reading", "pool", "plan", "workload", "start_training", "stop_training", "outcomes", "computed", "PLANS",
+    "CALLS",
 ]
 
 QUICK_SEEDS, FULL_SEEDS = 5, 20  # issue 12: quick >= 5, full >= 20 seeds per trained claim
@@ -167,6 +168,24 @@ def plan(ctx: Context, ids: list[str], target: TrainingPool) -> list[Job]:
         for fam in PLANS.get(cid, lambda _ctx: [])(ctx):
             jobs += [target.submit(fam.task, c, measure=fam.measure) for c in fam.configs()]
     return jobs
+
+
+def workload(ctx: Context, ids: list[str]) -> dict[str, dict[str, int]]:
+    """What ``plan`` would submit for each claim of ``ids`` and for all of them ("total"; a run shared by claims,
+    as C7-C10's, counts once): families (distinct (task, configuration but seed)), training jobs, the step
+    bound (the sum of every job's maximum steps) and the untrained computations. Nothing is trained.
+
+    The claims' modules register their plans on import: import ``claims.reproduce`` first to see every claim.
+    """
+    def count(cids: list[str]) -> dict[str, int]:
+        target = TrainingPool(None, workers=0, progress=False)  # never started: submitting trains nothing
+        jobs = plan(ctx, cids, target)
+        unique = {j.key: j for j in jobs}.values()
+        return {"families": len({Job(j.task, replace(j.config, seed=0)).key for j in unique}), "jobs": len(unique),
+                "steps": sum(j.config.steps for j in unique),
+                "calls": sum(len(CALLS.get(c, lambda _ctx: [])(ctx)) for c in cids)}
+
+    return {**{cid: count([cid]) for cid in ids}, "total": count(list(ids))}
 
 
 def computed(ctx: Context, fn: Callable[..., Any], *args: Any) -> Any:

@@ -1,0 +1,129 @@
+"""The full reproduction (``wavetheory reproduce`` without ``--quick``) end to end, every training run cut to a few steps.
+
+Full mode trains for hours and has branches quick mode never takes: the authors' task for C7-C10, C13 at
+s = 10, 20, 40 with the wave-RNN and LRU arms, C14's two-horizon curriculum, C15's S4D and the tasks a
+diagonal cell cannot realize, C16's singular-P task and capacity curves. A crash there after hours of
+training is the failure this file guards against. The plan is the real full plan (every family, task,
+cell, hidden size and horizon), with 2 seeds instead of 20 and every run cut to 3 optimizer steps at the
+seam where the pool calls the trainer; each job and its result cross a pickle round trip, as they cross
+the process boundary to a worker. The readings, checks, figures and reports then run on the networks as
+they are: they did not learn, and every check must still be computed and every claim still get a status.
+
+A pool turns an exception in training or in a reading into a failed seed (a claim reads it as None), so
+"no crash" is not enough: the test also asserts that no job failed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import pickle
+from pathlib import Path
+
+import pytest
+
+from wavetheory.claims import gated_measurements, reproduce as main_job, trained_runs
+from wavetheory.claims.evidence import KINDS, ROADS, STATUSES, Context
+from wavetheory.claims.gated_study import c14_families
+from wavetheory.claims.learning_speed import c13_families
+from wavetheory.claims.state_space_checks import c15_families, c16_families
+from wavetheory.claims.trained_runs import workload
+from wavetheory.learning import pool as pool_mod
+from wavetheory.learning import trainer
+
+TRAINED = ["C7", "C8", "C9", "C10", "C13", "C14", "C15", "C16"]
+SEEDS = 2  # 2 seeds, not 20: paired comparisons and "k of n" need more than one
+STEPS = 3  # optimizer steps per run: the curriculum, evaluation and checkpoint code all run, nothing learns
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def _ctx(quick: bool) -> Context:
+    return Context(Path("unused"), quick=quick, seed=0)
+
+
+def test_the_full_plan_is_larger_than_the_quick_one_and_has_the_full_only_families():
+    """Guards the end-to-end test below against running quick mode by mistake: the full plan's own families."""
+    quick, full = workload(_ctx(True), TRAINED), workload(_ctx(False), TRAINED)
+    for cid in TRAINED:  # every trained claim trains more, and over 20 seeds
+        assert full[cid]["jobs"] > quick[cid]["jobs"] and full[cid]["steps"] > quick[cid]["steps"], cid
+        assert full[cid]["jobs"] % trained_runs.FULL_SEEDS == 0
+    assert full["total"]["families"] > quick["total"]["families"]
+    assert full["C7"] == full["C10"] and full["total"]["jobs"] < sum(full[c]["jobs"] for c in TRAINED)  # shared once
+    assert {a for a, s in c13_families(_ctx(False))} >= {"wrnn", "lru"}
+    assert {s for a, s in c13_families(_ctx(False))} == {10, 20, 40}
+    assert not {a for a, s in c13_families(_ctx(True))} & {"wrnn", "lru"}
+    assert {k[0] for k in c16_families(_ctx(False))} == {"sharp", "singular", "capacity"}
+    assert {k[2] for k in c16_families(_ctx(False)) if k[0] == "capacity"} == {"linear", "rnn", "gru", "lstm", "lru"}
+    assert {k[2] for k in c15_families(_ctx(False))} == {"lru", "s4d"} and "other" in {k[0] for k in c15_families(_ctx(False))}
+    assert c14_families(_ctx(False))["rnn"].configs()[0].horizons == (10, 20)
+    assert trained_runs.substrate_family(_ctx(False)).task.d == 8
+
+
+@pytest.fixture
+def tiny_full_mode(monkeypatch):
+    """Full mode with SEEDS seeds and every run cut to STEPS steps; the list of (job, TrainResult) trained."""
+    monkeypatch.setattr(trained_runs, "FULL_SEEDS", SEEDS)
+    real_train, real_run_job, trained = trainer.train, pool_mod._run_job, []
+
+    def short_train(task, config, *args, **kwargs):
+        # the planned config keeps its task, cell, hidden size and horizons (the readings run at full size);
+        # only the step bound and the batches shrink
+        result = real_train(task, dataclasses.replace(config, steps=min(config.steps, STEPS), batch=8, eval_batch=32),
+                            *args, **kwargs)
+        return dataclasses.replace(result, config=config)  # readings see the planned configuration
+
+    def via_pickle(job, out, measures):  # what a worker receives and returns crosses a pickle round trip
+        job, out, measures = pickle.loads(pickle.dumps((job, out, measures)))
+        value = real_run_job(job, out, measures)
+        trained.append((job, value[0]))
+        return pickle.loads(pickle.dumps(value))
+
+    monkeypatch.setattr(trainer, "train", short_train)
+    monkeypatch.setattr(pool_mod, "_run_job", via_pickle)
+    # C14's compiled networks are the same in quick and full mode and cost ~10 s at horizon 100: run them at 20
+    monkeypatch.setattr(gated_measurements, "HORIZON", 20)
+    captured = {}
+
+    def reproduce_without_proofs(*args, **kwargs):  # the proofs are the same in both modes and take minutes
+        results, ctx = real_reproduce(*args, **{**kwargs, "proofs": False})
+        captured["ctx"] = ctx
+        return results, ctx
+
+    real_reproduce = main_job.reproduce
+    monkeypatch.setattr(main_job, "reproduce", reproduce_without_proofs)
+    return trained, captured
+
+
+@pytest.mark.slow
+def test_full_mode_runs_end_to_end_on_networks_that_did_not_learn(tmp_path, tiny_full_mode):
+    trained, captured = tiny_full_mode
+    out = tmp_path / "full"
+    summary = main_job.run_main_job(out, quick=False, claims=TRAINED, progress=False, workers=0)
+    ctx = captured["ctx"]
+    assert not ctx.quick and summary["claims"].keys() == set(TRAINED)
+
+    # every planned job trained once, none failed (a failure would hide as a missing seed)
+    planned = workload(_ctx(False), TRAINED)["total"]["jobs"]  # the full plan at SEEDS seeds
+    pool = ctx.cache["pool"]
+    failed = {k: repr(v[0]) for k, v in pool._done.items() if isinstance(v[0], BaseException)}
+    assert not failed, failed
+    assert len(pool.jobs) == len(trained) == planned
+    assert {j.config.cell for j, _ in trained} == {"rnn", "gru", "lstm", "linear", "lru", "s4d", "wrnn"}
+    assert all(r.steps <= STEPS for _, r in trained)
+
+    data = json.loads((out / "claims.json").read_text())
+    assert data["meta"]["mode"] == "full" and [c["id"] for c in data["claims"]] == TRAINED
+    for claim in ctx.cache["results"]:
+        assert claim.status in STATUSES and claim.checks, claim.id
+        for c in claim.checks:
+            assert c.kind in KINDS and c.road in ROADS and c.scope.text, (claim.id, c.name)
+            if c.road == "trained":  # over the run's seeds (or the solved subset of them)
+                assert set(c.scope.seeds) <= {0, 1}, (claim.id, c.name)
+    assert all(c["status"] in STATUSES for c in data["claims"])
+    for f in summary["figures"]:
+        blob = Path(f).read_bytes()
+        assert blob.startswith(PNG) and len(blob) > 2000, f
+    names = {Path(f).name for f in summary["figures"]}
+    assert {"steps_to_solve.png", "capacity.png", "diagonal_spectra.png"} <= names
+    md = (out / "report.md").read_text()
+    assert all(f"| {cid} |" in md for cid in TRAINED) and "data:image/png;base64," in (out / "report.html").read_text()
