@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from wavetheory._validate import require_memory
 from wavetheory.claims import gated_measurements, reproduce as main_job, trained_runs
 from wavetheory.claims.evidence import KINDS, ROADS, STATUSES, Context
 from wavetheory.claims.gated_study import c14_families
@@ -59,18 +60,34 @@ def test_the_full_plan_is_larger_than_the_quick_one_and_has_the_full_only_famili
     assert trained_runs.substrate_family(_ctx(False)).task.d == 8
 
 
-@pytest.fixture
-def tiny_full_mode(monkeypatch):
-    """Full mode with SEEDS seeds and every run cut to STEPS steps; the list of (job, TrainResult) trained."""
+@pytest.fixture(params=["none-solved", "seed0-solved-seed1-failed"])
+def tiny_full_mode(request, monkeypatch):
+    """Full mode with SEEDS seeds and every run cut to STEPS steps; (the (job, TrainResult) trained, the seeds that fail,
+    a dict that receives the run's context).
+
+    Networks of STEPS steps solve nothing, so the branches that read solved networks only (C14's and C15's
+    limit checks, C16's singular task, C13's uncensored steps) would never run: in the second case the
+    results of seed 0 *report* a solved run (accuracy 1, target reached at the last step) while their
+    networks stay as trained, and every run of seed 1 raises in training, as a run killed on a worker does.
+    Those verdicts mean nothing; the test is that every branch runs.
+    """
+    solved, failing = ((), ()) if request.param == "none-solved" else ((0,), (1,))
     monkeypatch.setattr(trained_runs, "FULL_SEEDS", SEEDS)
     real_train, real_run_job, trained = trainer.train, pool_mod._run_job, []
 
     def short_train(task, config, *args, **kwargs):
+        # the real run's memory check, on the planned sizes (batch 64, eval_batch 512, full horizons)
+        require_memory(trainer.train_bytes(task, config), f"planned run {config.cell} hidden {config.hidden}")
+        if config.seed in failing:
+            raise RuntimeError("injected: this seed's run died")
         # the planned config keeps its task, cell, hidden size and horizons (the readings run at full size);
         # only the step bound and the batches shrink
         result = real_train(task, dataclasses.replace(config, steps=min(config.steps, STEPS), batch=8, eval_batch=32),
                             *args, **kwargs)
-        return dataclasses.replace(result, config=config)  # readings see the planned configuration
+        result = dataclasses.replace(result, config=config)  # readings see the planned configuration
+        if config.seed in solved:
+            result = dataclasses.replace(result, accuracy=1.0, target_step=result.target_step or result.steps)
+        return result
 
     def via_pickle(job, out, measures):  # what a worker receives and returns crosses a pickle round trip
         job, out, measures = pickle.loads(pickle.dumps((job, out, measures)))
@@ -91,23 +108,24 @@ def tiny_full_mode(monkeypatch):
 
     real_reproduce = main_job.reproduce
     monkeypatch.setattr(main_job, "reproduce", reproduce_without_proofs)
-    return trained, captured
+    return trained, failing, captured
 
 
 @pytest.mark.slow
 def test_full_mode_runs_end_to_end_on_networks_that_did_not_learn(tmp_path, tiny_full_mode):
-    trained, captured = tiny_full_mode
+    trained, failing, captured = tiny_full_mode
     out = tmp_path / "full"
     summary = main_job.run_main_job(out, quick=False, claims=TRAINED, progress=False, workers=0)
     ctx = captured["ctx"]
     assert not ctx.quick and summary["claims"].keys() == set(TRAINED)
 
-    # every planned job trained once, none failed (a failure would hide as a missing seed)
+    # every planned job ran once; none failed but the injected ones (a failure would hide as a missing seed)
     planned = workload(_ctx(False), TRAINED)["total"]["jobs"]  # the full plan at SEEDS seeds
     pool = ctx.cache["pool"]
     failed = {k: repr(v[0]) for k, v in pool._done.items() if isinstance(v[0], BaseException)}
-    assert not failed, failed
-    assert len(pool.jobs) == len(trained) == planned
+    assert all("injected" in e for e in failed.values()), failed
+    assert len(pool.jobs) == planned and len(failed) == planned * len(failing) // SEEDS
+    assert len(trained) == planned - len(failed)
     assert {j.config.cell for j, _ in trained} == {"rnn", "gru", "lstm", "linear", "lru", "s4d", "wrnn"}
     assert all(r.steps <= STEPS for _, r in trained)
 
@@ -120,10 +138,15 @@ def test_full_mode_runs_end_to_end_on_networks_that_did_not_learn(tmp_path, tiny
             if c.road == "trained":  # over the run's seeds (or the solved subset of them)
                 assert set(c.scope.seeds) <= {0, 1}, (claim.id, c.name)
     assert all(c["status"] in STATUSES for c in data["claims"])
+    names = " | ".join(c.name for r in ctx.cache["results"] for c in r.checks)
+    assert "P singular" in names and "capacity curve" in names  # C16's full-only checks
+    assert "not LTI-realizable" in names and "not diagonal-realizable" in names  # C15's full-only tasks
+    # C15 read the solved seeds when there were some, and said there were none otherwise
+    assert ("no seed solved the task" in names) == (not failing)
     for f in summary["figures"]:
         blob = Path(f).read_bytes()
         assert blob.startswith(PNG) and len(blob) > 2000, f
-    names = {Path(f).name for f in summary["figures"]}
-    assert {"steps_to_solve.png", "capacity.png", "diagonal_spectra.png"} <= names
+    figures = {Path(f).name for f in summary["figures"]}
+    assert {"steps_to_solve.png", "capacity.png", "diagonal_spectra.png", "seeds_c7_c9.png"} <= figures
     md = (out / "report.md").read_text()
     assert all(f"| {cid} |" in md for cid in TRAINED) and "data:image/png;base64," in (out / "report.html").read_text()
