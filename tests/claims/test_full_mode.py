@@ -16,6 +16,7 @@ A pool turns an exception in training or in a reading into a failed seed (a clai
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import json
 import pickle
 from pathlib import Path
@@ -36,6 +37,7 @@ TRAINED = ["C7", "C8", "C9", "C10", "C13", "C14", "C15", "C16"]
 SEEDS = 2  # 2 seeds, not 20: paired comparisons and "k of n" need more than one
 STEPS = 3  # optimizer steps per run: the curriculum, evaluation and checkpoint code all run, nothing learns
 PNG = b"\x89PNG\r\n\x1a\n"
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 def _ctx(quick: bool) -> Context:
@@ -58,6 +60,18 @@ def test_the_full_plan_is_larger_than_the_quick_one_and_has_the_full_only_famili
     assert {k[2] for k in c15_families(_ctx(False))} == {"lru", "s4d"} and "other" in {k[0] for k in c15_families(_ctx(False))}
     assert c14_families(_ctx(False))["rnn"].configs()[0].horizons == (10, 20)
     assert trained_runs.substrate_family(_ctx(False)).task.d == 8
+
+
+def test_the_work_script_prints_the_plan_counts():
+    """benchmarks/full_mode_work.py prints workload's numbers, per claim and in total (nothing trained)."""
+    spec = importlib.util.spec_from_file_location("full_mode_work", BENCH / "full_mode_work.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    counts = module.counts()
+    assert counts["full"] == workload(_ctx(False), module.TRAINED) and module.TRAINED == TRAINED
+    lines = module.table(counts).splitlines()
+    assert [line.split()[0] for line in lines[1:]] == TRAINED + ["total"]
+    assert lines[-1].split()[-1] == f"{counts['full']['total']['steps']:,}"
 
 
 @pytest.fixture(params=["none-solved", "seed0-solved-seed1-failed"])

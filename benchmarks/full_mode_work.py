@@ -1,0 +1,106 @@
+"""The work of ``wavetheory reproduce`` (full mode) against ``--quick``: training jobs and step bounds per claim.
+
+    python benchmarks/full_mode_work.py                 # counts from the plan (nothing is trained)
+    python benchmarks/full_mode_work.py --measure       # + measured seconds per step of every full-mode family
+    python benchmarks/full_mode_work.py --measure --json out.json
+
+Counts come from ``trained_runs.workload`` (what ``reproduce`` submits to its pool; a run shared by claims, as
+C7-C10's, counts once in the total). ``--measure`` trains each distinct full-mode family (seed 0, one torch and
+one BLAS thread, as on a worker) for ``--steps`` steps at its *final* horizon with the planned sizes and reads
+the seconds per step between the first and the last logged step (model build, evaluations and readings
+excluded). It prints an estimate of CPU hours for the training steps: every job run to its step bound at the
+final horizon's cost. That is an upper bound on the training steps (runs stop when solved, and the curriculum
+spends early steps at shorter horizons) and leaves out readings, evaluations and the proofs; on a loaded
+machine the measured step costs are high.
+"""
+
+from __future__ import annotations
+
+import os
+
+if __name__ == "__main__":  # one BLAS thread, as on a pool worker (pool.WORKER_ENV); set before numpy loads
+    for _k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(_k, "1")
+
+import argparse  # noqa: E402
+import dataclasses  # noqa: E402
+import json  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from wavetheory.claims import reproduce  # noqa: E402,F401  (registers every claim's plan)
+from wavetheory.claims.evidence import Context  # noqa: E402
+from wavetheory.claims.trained_runs import PLANS, plan, workload  # noqa: E402
+from wavetheory.learning.pool import Job, TrainingPool  # noqa: E402
+
+TRAINED = [cid for cid in reproduce.CLAIMS if cid in PLANS]
+
+
+def counts() -> dict[str, dict]:
+    """Per mode, per trained claim and in total: families, jobs, step bound, untrained computations."""
+    return {mode: workload(Context(Path("unused"), quick=mode == "quick"), TRAINED) for mode in ("quick", "full")}
+
+
+def table(c: dict[str, dict]) -> str:
+    rows = ["claim   quick: families  jobs   step bound    full: families  jobs   step bound"]
+    for cid in TRAINED + ["total"]:
+        q, f = c["quick"][cid], c["full"][cid]
+        rows.append(f"{cid:<6} {q['families']:>16} {q['jobs']:>5} {q['steps']:>12,} {f['families']:>16} {f['jobs']:>5} "
+                    f"{f['steps']:>12,}")
+    return "\n".join(rows)
+
+
+def measure(steps: int) -> list[dict]:
+    """Seconds per step of every distinct full-mode family at its final horizon (seed 0), with its jobs' step bound."""
+    from wavetheory.learning.trainer import train
+
+    target = TrainingPool(None, workers=0, progress=False)
+    jobs = {j.key: j for j in plan(Context(Path("unused"), quick=False), TRAINED, target)}.values()
+    families: dict[str, dict] = {}
+    for j in jobs:
+        key = Job(j.task, dataclasses.replace(j.config, seed=0)).key
+        fam = families.setdefault(key, {"job": j, "jobs": 0, "step_bound": 0})
+        fam["jobs"] += 1
+        fam["step_bound"] += j.config.steps
+    out = []
+    for fam in sorted(families.values(), key=lambda f: -f["step_bound"]):
+        j = fam["job"]
+        c = dataclasses.replace(j.config, seed=0, steps=steps, horizons=(j.config.horizons[-1],), target=None,
+                                log_every=10, eval_batch=32)
+        r = train(j.task, c, progress=False)
+        wall, logged = r.history["wall"], r.history["step"]
+        per_step = (wall[-1] - wall[0]) / (logged[-1] - logged[0])
+        row = {"task": f"{getattr(j.task, 'name', 'task')} d = {j.task.d}, s = {j.task.s}", "cell": c.cell,
+               "init": c.init, "hidden": c.hidden, "batch": c.batch, "horizon": c.horizons[-1], "jobs": fam["jobs"],
+               "step_bound": fam["step_bound"], "seconds_per_step": round(per_step, 5),
+               "cpu_hours_bound": round(fam["step_bound"] * per_step / 3600, 2)}
+        print(f"{row['task']:<46} {c.cell:<6} {c.init:<10} h {c.hidden:>3} horizon {c.horizons[-1]:>3}: "
+              f"{1000 * per_step:7.1f} ms/step x {fam['step_bound']:>7,} steps = {row['cpu_hours_bound']:6.2f} CPU h",
+              flush=True)
+        out.append(row)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--measure", action="store_true", help="train every full-mode family briefly; estimate CPU hours")
+    ap.add_argument("--steps", type=int, default=30, help="steps per measurement (default 30; >= 20)")
+    ap.add_argument("--json", type=Path, help="write the counts (and measurements) here")
+    args = ap.parse_args()
+    c = counts()
+    print(table(c), flush=True)
+    record: dict = {"counts": c}
+    if args.measure:
+        t0 = time.perf_counter()
+        rows = measure(args.steps)
+        total = sum(r["cpu_hours_bound"] for r in rows)
+        print(f"estimate (upper bound, training steps only, every job to its step bound at the final horizon's "
+              f"cost): {total:.1f} CPU hours over {sum(r['jobs'] for r in rows)} jobs; measured in "
+              f"{time.perf_counter() - t0:.0f} s, load average {os.getloadavg()[0]:.2f}")
+        record.update(families=rows, cpu_hours_bound=round(total, 1), load_average=os.getloadavg()[0])
+    if args.json:
+        args.json.write_text(json.dumps(record, indent=1))
+
+
+if __name__ == "__main__":
+    main()
