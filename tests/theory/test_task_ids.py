@@ -154,3 +154,11 @@ def test_task_file(tmp_path):
     p.write_text('{"authors_task": [255, 0], "d": 8, "s": 10}')
     with pytest.raises(ValueError, match="authors_task"):
         load_task(p)
+
+
+def test_a_huge_authors_task_is_refused_before_anything_is_allocated(monkeypatch):
+    # ID1 = 2^d - 1 is repeat copy at any width: d = s = 3000 needs two 9e6 x 3000 float arrays (~402 GiB)
+    monkeypatch.setenv("WAVETHEORY_MAX_BYTES", "1G")
+    with pytest.raises(ValueError, match="authors' task .*WAVETHEORY_MAX_BYTES"):
+        operator(2**3000 - 1, 0, 0, 3000, 3000)
+    assert operator(7, 0, 0, 3, 2).shape == (6, 3)  # a small one still passes the guard

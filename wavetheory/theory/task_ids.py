@@ -28,7 +28,7 @@ from math import comb, factorial
 
 import numpy as np
 
-from .._validate import positive_int
+from .._validate import matrix_bytes, positive_int, require_memory
 
 __all__ = ["decode", "encode", "operator", "rows_and_signs", "bindings_text", "family_size", "PAPER_TASKS",
            "WORKED_EXAMPLES"]
@@ -104,6 +104,8 @@ def operator(id1: int, id2: int, id3: int, d: int, s: int) -> np.ndarray:
     [[0, 1], [0, 0], [0, 0], [-1, 0]]
     """
     rows, signs = rows_and_signs(id1, id2, id3, d, s)
+    # F and the lags decoded from it (decode): two (s d) x d float arrays
+    require_memory(matrix_bytes(s * d, d, copies=2), f"authors' task (d = {d}, s = {s})")
     F = np.zeros((s * d, d))
     F[rows, range(d)] = signs
     return F
