@@ -112,3 +112,15 @@ def test_readings_of_a_real_run(tmp_path):
     assert 0 <= r["accuracy"] <= 1 and np.isfinite(r["nmse"]) and len(r["trained"]["lam"]) == 4
     assert r["trained"]["n_target"] == diagonal_profile(repeat_copy(2, 2)).n_complex_states
     assert len(r["trained"]["extra"]) == 4 - r["trained"]["n_target"]
+
+
+def test_capacity_limit_fails_when_a_linear_rnn_below_n_min_solves():
+    fams = {k: f for k, f in S.c16_families(FULL).items() if k[0] == "capacity"}
+    n = next(iter(fams.values())).sizes["n_min"]
+
+    def capacity(solved_below: bool):
+        R = {k: [{"accuracy": 1.0 if k[3] >= n or (solved_below and k[2] == "linear") else 0.8}] * 5 for k in fams}
+        return next(c for c in S.full_limit_checks(fams, R) if c.name.startswith("capacity curve"))
+
+    assert capacity(False).passed and f"n_min = {n}" in capacity(False).name
+    assert not capacity(True).passed  # a linear RNN below n_min solving would contradict the bound

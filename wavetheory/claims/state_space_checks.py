@@ -283,8 +283,13 @@ def full_limit_checks(fams: dict[tuple, Family], R: Readings) -> list[Check]:
     rows = capacity_rows(fams, R, "capacity")
     if rows:
         fam = next(f for k, f in fams.items() if k[0] == "capacity")
-        checks.append(Check("capacity curve around n_min: solved fraction per cell and hidden size (LRU: 2 x complex states)",
-                            "limit", "trained", True, scope=Scope(fam.scope, seeds=fam.seeds), numbers={"c16_capacity": rows},
+        n = fam.sizes["n_min"]
+        # the falsifiable part: no linear RNN below n_min solves (Theorem 1); the nonlinear cells' fractions are the finding
+        below = [v for h, v, *_ in rows.get("linear", []) if h < n]
+        checks.append(Check(f"capacity curve around n_min = {n}: no linear RNN below n_min solves the task (solved fraction 0 "
+                            "at every smaller size); the solved fraction per cell and hidden size (LRU: 2 x complex states)",
+                            "limit", "trained", bool(below) and max(below) == 0, scope=Scope(fam.scope, seeds=fam.seeds),
+                            numbers={"c16_capacity": rows},
                             detail="; ".join(f"{c}: " + ", ".join(f"{h}: {v:.2f}" for h, v, *_ in r) for c, r in rows.items())))
     return checks
 
