@@ -110,3 +110,11 @@ def test_render_bench_side_by_side_gives_each_level_and_the_time_per_step_ratio(
     assert "| 0 | 10 | 600, 6.0 | 500, 2.5 | 2.40 |" in block
     assert "the authors' code 1600 (1600..1600) steps, ours 2000 (2000..2000)" in block
     assert "over the 3 seeds where both cleared it" in block and "seconds per step, authors / ours: 2.00 (1.00..4.00)." in block
+
+
+def test_readme_prose_quotes_the_seed_counts_in_use():
+    # the one place README states the seed counts in prose: it must follow trained_runs, not go stale
+    from wavetheory.claims.trained_runs import FULL_SEEDS, QUICK_SEEDS
+
+    text = " ".join(readme.README.read_text().split())
+    assert f"statistics over seeds ({QUICK_SEEDS} in quick mode, {FULL_SEEDS} in the full run)" in text
