@@ -112,6 +112,22 @@ def test_unknown_claim_is_rejected(tmp_path, capsys):
     assert "unknown claim" in capsys.readouterr().err
 
 
+def test_seeds_per_family_can_be_raised_never_lowered_below_five(tmp_path, capsys):
+    from wavetheory.claims.evidence import Context
+    from wavetheory.claims.trained_runs import seeds
+
+    assert seeds(Context(tmp_path, quick=True, seed=3)) == [3, 4, 5, 6, 7]
+    assert len(seeds(Context(tmp_path, quick=False))) == 20
+    assert seeds(Context(tmp_path, quick=False, seed=1, n_seeds=6)) == [1, 2, 3, 4, 5, 6]
+    for bad, err in ((4, ValueError), (True, TypeError), (5.0, TypeError)):
+        with pytest.raises(err, match="n_seeds"):
+            reproduce(tmp_path / "x", claims=["C1"], proofs=False, n_seeds=bad)
+    assert not (tmp_path / "x").exists()  # refused before anything is written
+    assert main(["reproduce", "--out", str(tmp_path / "y"), "--claims", "C13", "--seeds", "2"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "at least 5" in err and not (tmp_path / "y").exists()
+
+
 @pytest.mark.slow
 def test_reproduce_quick_writes_every_claim_and_figure(tmp_path, capsys):
     out = tmp_path / "results"

@@ -316,6 +316,7 @@ class Context:
     quick: bool = True
     seed: int = 0
     Phi: Callable[[Any], np.ndarray] = wave_operator.Phi
+    n_seeds: int | None = None  # seeds per trained family; None: the mode's (trained_runs.seeds)
     proofs: dict[str, list[ProofRun]] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)
     progress: Any = None

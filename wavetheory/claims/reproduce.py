@@ -25,7 +25,7 @@ from .gated_study import claim_c14
 from .learning_speed import claim_c13
 from .trained_checks import claim_c7, claim_c8, claim_c9, claim_c10
 from .state_space_checks import claim_c15, claim_c16
-from .trained_runs import start_training, stop_training
+from .trained_runs import seed_count, seeds, start_training, stop_training
 from .evidence import CLAIM_TITLES, ClaimResult, Context, run_proofs
 from ..theory.tasks import LinearHDS
 
@@ -41,12 +41,14 @@ CLAIMS: dict[str, Callable[[Context], ClaimResult]] = {
 
 def reproduce(out: str | Path, quick: bool = True, seed: int = 0, claims: list[str] | None = None,
               Phi: Callable[[LinearHDS], np.ndarray] | None = None, proofs: bool = True,
-              progress: bool | None = None, workers: int | None = None) -> tuple[list[ClaimResult], Context]:
+              progress: bool | None = None, workers: int | None = None,
+              n_seeds: int | None = None) -> tuple[list[ClaimResult], Context]:
     """Run the checks of the requested claims (all by default); return (results in ID order, context).
 
     ``Phi`` replaces the wave-operator constructor in every Phi-dependent check (tests pass a
     perturbed one); ``proofs=False`` skips running proofs/*.py; ``workers`` training processes
-    (default: one per core; 0 trains in this process, when a claim first reads a run).
+    (default: one per core; 0 trains in this process, when a claim first reads a run); ``n_seeds`` seeds per
+    trained family instead of the mode's 5 (quick) or 20 (full), at least 5.
     """
     from tqdm.auto import tqdm
 
@@ -54,7 +56,7 @@ def reproduce(out: str | Path, quick: bool = True, seed: int = 0, claims: list[s
     for cid in ids:
         if cid not in CLAIM_TITLES:
             raise ValueError(f"claims: unknown claim {cid!r}; expected IDs C1..C16")
-    ctx = Context(Path(out), quick=quick, seed=seed, Phi=Phi or wave_operator.Phi)
+    ctx = Context(Path(out), quick=quick, seed=seed, Phi=Phi or wave_operator.Phi, n_seeds=seed_count(n_seeds))
     ctx.out.mkdir(parents=True, exist_ok=True)
     bar = tqdm(total=len(ids) + int(proofs), desc="reproduce", disable=True if progress is False else None)
     ctx.progress = bar
@@ -127,13 +129,15 @@ def _cpu_seconds() -> dict[str, float]:
 
 
 def run_main_job(out: str | Path, quick: bool = True, seed: int = 0, claims: list[str] | None = None,
-                 progress: bool | None = None, command: str = "", workers: int | None = None) -> dict[str, Any]:
+                 progress: bool | None = None, command: str = "", workers: int | None = None,
+                 n_seeds: int | None = None) -> dict[str, Any]:
     """``wavetheory reproduce``: run every claim's checks, write claims.json, report.md/.html and the figures."""
     from .report import machine, numerics, write_claims, write_reports
 
     t0 = time.perf_counter()
     out = Path(out)
-    results, ctx = reproduce(out, quick=quick, seed=seed, claims=claims, progress=progress, workers=workers)
+    results, ctx = reproduce(out, quick=quick, seed=seed, claims=claims, progress=progress, workers=workers,
+                             n_seeds=n_seeds)
     figures = _figures(ctx) + ctx.cache.get("figures", [])
     latex: dict[str, list[str]] = {}
     der = ctx.cache.get("c4_derivation")
@@ -144,6 +148,7 @@ def run_main_job(out: str | Path, quick: bool = True, seed: int = 0, claims: lis
         "command": command or f"wavetheory reproduce {'--quick ' if quick else ''}--out {out}",
         "mode": "quick" if quick else "full",
         "seed": seed,
+        "seeds_per_family": len(seeds(ctx)),
         "wall_seconds": time.perf_counter() - t0,
         "cpu": _cpu_seconds(),
         "training": ctx.cache.get("training", {}),

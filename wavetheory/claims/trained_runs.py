@@ -30,7 +30,7 @@ from ..thresholds import SOLVED_ACCURACY
 from .evidence import Context
 
 __all__ = [
-    "QUICK_SEEDS", "FULL_SEEDS", "TRAIN_TARGET", "seeds", "Family", "substrate_family", "substrate_reading",
+    "QUICK_SEEDS", "FULL_SEEDS", "TRAIN_TARGET", "seeds", "seed_count", "Family", "substrate_family", "substrate_reading",
     "network_reading", "pool", "plan", "workload", "start_training", "stop_training", "outcomes", "computed", "PLANS",
     "CALLS",
 ]
@@ -46,8 +46,23 @@ TRAIN_TARGET = 1 - (1 - SOLVED_ACCURACY) / 2
 
 
 def seeds(ctx: Context) -> list[int]:
-    """The seeds of every trained claim: ctx.seed and the next 4 (quick) or 19 (full)."""
-    return [ctx.seed + i for i in range(QUICK_SEEDS if ctx.quick else FULL_SEEDS)]
+    """The seeds of every trained claim: ctx.seed and the next 4 (quick) or 19 (full), or ctx.n_seeds of them."""
+    n = ctx.n_seeds if ctx.n_seeds is not None else (QUICK_SEEDS if ctx.quick else FULL_SEEDS)
+    return [ctx.seed + i for i in range(n)]
+
+
+def seed_count(n: int | None) -> int | None:
+    """Validate a requested number of seeds per trained family: None (the mode's) or an int >= QUICK_SEEDS.
+
+    Fewer seeds would make a trained verdict an anecdote: 4/5 is the smallest count the 0.8 rule reads.
+    """
+    if n is None:
+        return None
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"n_seeds: expected an int, got {type(n).__name__}")
+    if n < QUICK_SEEDS:
+        raise ValueError(f"n_seeds: {n} seeds per trained family is an anecdote, not a statistic; give at least {QUICK_SEEDS}")
+    return n
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quick", action="store_true", help="the quick run (under 5 minutes on 2 CPU cores)")
     p.add_argument("--seed", type=int, default=0, metavar="K", help="seed of every random choice (default 0)")
     p.add_argument("--claims", nargs="+", metavar="ID", help="only these claims (e.g. C1 C4)")
+    p.add_argument("--seeds", type=int, default=None, metavar="N",
+                   help="seeds per trained family (default: 5 with --quick, 20 without; at least 5)")
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="training processes, one torch thread each (default: one per core; 0: train in this process)")
     add_json_flag(p)
@@ -29,7 +31,7 @@ def cmd_reproduce(args: argparse.Namespace) -> tuple[Any, str]:
     seed(args.seed, "--seed")
     command = "wavetheory " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["reproduce"] else ""
     res = run_main_job(args.out, quick=args.quick, seed=args.seed, claims=args.claims, command=command,
-                       workers=args.workers)
+                       workers=args.workers, n_seeds=args.seeds)
     width = max(len(k) for k in res["claims"])
     lines = [f"{cid:<{width}}  {status}" for cid, status in res["claims"].items()]
     lines.append(f"wrote {res['out']}/claims.json, report.md, report.html and {len(res['figures'])} figures "
