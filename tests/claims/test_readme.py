@@ -47,6 +47,27 @@ def test_update_and_check(tmp_path, monkeypatch):
         readme._splice("no markers", "x")
 
 
+def test_every_further_run_has_its_readme_block_and_it_matches():
+    text = readme.README.read_text()
+    for name, path in readme.further_runs().items():
+        assert readme.readme_block(text, *readme.run_markers(name)) == readme.render_run(read_json(path), path), name
+
+
+def test_a_further_run_is_spliced_between_its_markers(tmp_path):
+    ref, md = tmp_path / "reference_quick.json", tmp_path / "README.md"
+    ref.write_text(readme.REFERENCE.read_text())
+    data = read_json(readme.REFERENCE)
+    data["claims"] = [c for c in data["claims"] if c["id"] == "C13"]
+    data["meta"]["seeds_per_family"] = 7
+    (tmp_path / "run_c13-x.json").write_text(json.dumps(data))
+    begin, end = readme.run_markers("c13-x")
+    md.write_text(f"{readme.BEGIN}\n{readme.END}\n{begin}\nstale\n{end}\n")
+    assert readme.update_readme(ref, md) is True
+    block = readme.readme_block(md.read_text(), begin, end)
+    assert "stale" not in block and "7 seeds per trained family" in block and "C13" in block and "C1 " not in block
+    assert "run_c13-x.json" in block.splitlines()[0]
+
+
 def test_readme_mutation_block_matches_the_last_mutation_run():
     if not readme.MUTATION_RUN.exists():
         pytest.skip("no mutation run recorded yet (bash scripts/mutation.sh)")
