@@ -22,11 +22,12 @@ BOUND = learning_speed.BOUND[True]
 
 
 def c13(shift=(40, 50, 45, 60, 55), default=(400, 380, 420, 500, 390), orthogonal=(80, 90, 100, 70, 85),
-        identity=(None,) * 5, wave_acc=(1.0,) * 5):
+        identity=(None,) * 5, wave_acc=(1.0,) * 5, wave_linear=(1.0,) * 5):
     fams = c13_families(CTX)
     steps = {("shift", 10): list(shift), ("default", 10): list(default), ("orthogonal", 10): list(orthogonal),
              ("identity", 10): list(identity), ("wave", 10): [3] * 5}
-    return c13_checks(steps, fams, {10: list(wave_acc)}, BOUND)
+    sanity = [{"tanh": t, "linear": v} for t, v in zip(wave_acc, wave_linear)]
+    return c13_checks(steps, fams, {10: sanity}, BOUND)
 
 
 def test_c13_arms_are_data_and_a_missing_cell_is_listed_not_run(monkeypatch):
@@ -59,10 +60,26 @@ def test_c13_censored_runs_count_at_the_bound():
     assert f"> {BOUND}" in both.detail  # the censored median reads "beyond the bound"
 
 
-def test_c13_sanity_row_is_a_control():
-    assert decide(c13(wave_acc=(1.0, 1.0, 1.0, 0.6, 0.5))) == "refuted"
+def test_c13_sanity_row_is_a_control_on_the_linear_part_and_a_limit_with_tanh():
+    # an arm that is not the solution (its linear part fails) voids the comparison: the control fails, C13 is refuted
+    assert decide(c13(wave_linear=(1.0, 1.0, 1.0, 0.6, 0.5))) == "refuted"
     sanity = [c for c in c13() if c.kind == "control"]
-    assert len(sanity) == 1 and sanity[0].threshold == SOLVED_ACCURACY
+    assert len(sanity) == 1 and sanity[0].threshold == SOLVED_ACCURACY and "linear part" in sanity[0].name
+    # tanh squashing the compiled solution before training (measured at s = 40: 0.87) is reported, not a verdict
+    squashed = c13(wave_acc=(0.87,) * 5)
+    limit = next(c for c in squashed if c.kind == "limit")
+    assert not limit.passed and "with tanh" in limit.name and decide(squashed) == "reproduced"
+
+
+def test_c13_init_accuracy_reads_the_network_with_and_without_tanh():
+    from wavetheory.learning.config import TrainConfig
+    from wavetheory.learning.trainer import train
+    from wavetheory.theory.tasks import repeat_copy
+
+    res = train(repeat_copy(2, 3), TrainConfig(init="wave", hidden=12, steps=1, horizons=(6,), eval_every=1, eval_batch=16,
+                                               batch=8), progress=False)
+    acc = learning_speed.init_accuracy(res)
+    assert set(acc) == {"tanh", "linear"} and acc["linear"] == 1.0  # the wave init's linear part is the exact solution
 
 
 # --------------------------------------------------------------------------- C14
