@@ -47,12 +47,9 @@ def mat_zero(M: sp.MatrixBase) -> bool:
 
 def all_selection_tasks(d: int, s: int):
     """Every signed-selection task with d components and history s: (2 d s)^d tasks (C4, C12 checks)."""
-    import itertools
+    from wavetheory.theory.tasks import all_signed_selections
 
-    from wavetheory.theory.tasks import Binding, signed_selection
-    choices = [Binding(c, lag, sign) for c in range(d) for lag in range(1, s + 1) for sign in (1, -1)]
-    for bs in itertools.product(choices, repeat=d):
-        yield signed_selection(list(bs), s=s)
+    return all_signed_selections(d, s)
 
 
 def declare_scope(scope: str, general: bool) -> None:

@@ -125,7 +125,7 @@ def test_seeds_per_family_can_be_raised_never_lowered_below_five(tmp_path, capsy
     assert not (tmp_path / "x").exists()  # refused before anything is written
     assert main(["reproduce", "--out", str(tmp_path / "y"), "--claims", "C13", "--seeds", "2"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "at least 5" in err and not (tmp_path / "y").exists()
+    assert err.count("\n") == 1 and "n_seeds: expected an integer >= 5, got 2" in err and not (tmp_path / "y").exists()
 
 
 @pytest.mark.slow

@@ -29,7 +29,7 @@ from ..stats import wilson_interval
 from ..theory.diagonal_recurrence import diagonal_profile, target_states
 from ..theory.minimal import minimal_realization, task_structure
 from ..theory.realizability import is_realizable
-from ..theory.tasks import Binding, LinearHDS, repeat_copy, signed_selection
+from ..theory.tasks import LinearHDS, all_signed_selections, repeat_copy, signed_selection
 from ..theory.two_phase import two_phase_batch
 from ..thresholds import DIAGONAL_ANGLE_FRACTION, SEED_FRACTION, SOLVED_ACCURACY
 from .evidence import Check, ClaimResult, Context, Scope, proof_checks
@@ -162,14 +162,7 @@ def readings(ctx: Context, fams: dict[tuple, Family]) -> Readings:
 
 def selection_tasks(sets: list[tuple[int, int]]):
     """Every realizable signed-selection task with (d, s) in ``sets`` (the exhaustive sets of the C16 wording checks)."""
-    import itertools
-
-    for d, s in sets:
-        choices = [Binding(c, lag, sign) for c in range(d) for lag in range(1, s + 1) for sign in (1, -1)]
-        for bs in itertools.product(choices, repeat=d):
-            task = signed_selection(list(bs), s=s)
-            if is_realizable(task):
-                yield task
+    return (task for d, s in sets for task in all_signed_selections(d, s) if is_realizable(task))
 
 
 def repeat_copy_check() -> Check:
@@ -217,8 +210,13 @@ def _median_nmse(R: list) -> str:
     return f"{np.median(vals):.3g}" if vals else "n/a"
 
 
+def _values(R: list, fn) -> list:
+    """fn(reading) per seed; None where that seed's run failed."""
+    return [None if r is None else fn(r) for r in R]
+
+
 def _acc(R: list) -> list:
-    return [None if r is None else r["accuracy"] for r in R]
+    return _values(R, lambda r: r["accuracy"])
 
 
 def sharp_checks(fams: dict[tuple, Family], R: Readings) -> list[Check]:
@@ -272,10 +270,11 @@ def full_limit_checks(fams: dict[tuple, Family], R: Readings) -> list[Check]:
     sing = {k[3]: R[k] for k in fams if k[0] == "singular"}
     if sing:
         mr = minimal_realization(signed_selection(SINGULAR_P))
-        frac = {h: sum(_solved(r) for r in V) / len(V) for h, V in sing.items()}
+        solved = {h: sum(_solved(r) for r in V) for h, V in sing.items()}
+        frac = {h: solved[h] / len(V) for h, V in sing.items()}
         fam = next(f for k, f in fams.items() if k[0] == "singular")
-        detail = "; ".join(f"hidden {h}: solved {sum(_solved(r) for r in V)}/{len(V)}, median nmse "
-                           f"{np.median([r['nmse'] for r in V if r is not None]):.3g}" for h, V in sorted(sing.items()))
+        detail = "; ".join(f"hidden {h}: solved {solved[h]}/{len(V)}, median nmse {_median_nmse(V)}"
+                           for h, V in sorted(sing.items()))
         checks.append(Check(f"P singular ({SINGULAR_P}): trained linear RNNs fail sharply below rank H1 = {mr.rank_H1}, "
                             f"not below n_min = {mr.n} (approximate solutions exist at rank H1, Theorem 1 vii)", "limit",
                             "trained", frac[mr.rank_H1 - 1] == 0 and frac[mr.rank_H1] >= SEED_FRACTION, detail=detail,
@@ -335,10 +334,6 @@ def states_check() -> Check:
                  numbers={"c15_repeat_copy_states": got})
 
 
-def _values(R: list, fn) -> list:
-    return [None if r is None else fn(r) for r in R]
-
-
 def _extra_states(reading: dict, target: np.ndarray, tol: float, radius: float) -> dict:
     """The learned states left after matching the targets: at a target angle (within tol) and persistent, decayed
     (|lambda| <= radius: less than 1% left after s steps), or persistent elsewhere."""
@@ -365,7 +360,7 @@ def diagonal_checks(fams: dict[tuple, Family], R: Readings) -> tuple[list[Check]
             target = target_states(diagonal_profile(fam.task))
             tol, radius = angle_tolerance(target), persistence_radius(fam.config["horizons"][-1])
             checks.append(seeds_check(f"{label}: solves the task (trainability of the cell under this protocol)", "limit",
-                                      _values(V, lambda r: r["accuracy"]), lambda a: a >= SOLVED_ACCURACY, SOLVED_ACCURACY, fam))
+                                      _acc(V), lambda a: a >= SOLVED_ACCURACY, SOLVED_ACCURACY, fam))
             checks += _solved_seed_checks(fam, V, label, target, tol, radius)
             checks.append(seeds_check(f"{label} at initialization: Lambda does not already sit at the targets (angle error > {tol:.3f})",
                                       "control", _values(V, lambda r: r["init"]["angle_max"]), lambda a: a > tol, tol, fam))
@@ -379,7 +374,7 @@ def diagonal_checks(fams: dict[tuple, Family], R: Readings) -> tuple[list[Check]
             panels[label] = (target, np.array([complex(*z) for r in V if r is not None for z in r["trained"]["lam"]]))
             continue
         prof = diagonal_profile(fam.task)
-        acc = _values(V, lambda r: r["accuracy"])
+        acc = _acc(V)
         if not prof.realizable:
             checks.append(seeds_check(f"{label}: not LTI-realizable, so no diagonal cell solves it", "stated", acc,
                                       lambda a: a < SOLVED_ACCURACY, SOLVED_ACCURACY, fam))
@@ -389,8 +384,7 @@ def diagonal_checks(fams: dict[tuple, Family], R: Readings) -> tuple[list[Check]
                             "approximate it (states near 0 with large gains, C16 Theorem 1 vii)", "limit", "trained",
                             not any(a is not None and a >= SOLVED_ACCURACY for a in acc),
                             detail=f"accuracy per seed {[None if a is None else round(a, 3) for a in acc]}; states with "
-                                   f"|lambda| < 0.1 per seed {near0}; median nmse "
-                                   f"{np.median([r['nmse'] for r in V if r is not None]):.3g}",
+                                   f"|lambda| < 0.1 per seed {near0}; median nmse {_median_nmse(V)}",
                             scope=Scope(fam.scope, seeds=fam.seeds)))
     return checks, panels
 

@@ -350,18 +350,14 @@ def claim_c11(ctx: Context) -> ClaimResult:
 def _c12_measurements(seed: int, batch: int = 8) -> dict:
     """Every signed-selection task with d <= 2, s <= 3 at horizons H = 1..s+2: the theorem, the quick analysis,
     a least-squares LTI fit and, where the quick analysis errs, the theorem's shift-register RNN run on data."""
-    import itertools
-
     from ..theory.realizability import is_realizable, min_lti_mse, required_map, shift_register_rnn, toeplitz_fit
-    from ..theory.tasks import Binding
+    from ..theory.tasks import all_signed_selections
 
     rng = np.random.default_rng(seed + 12)
     m = dict(n_tasks=0, n_pairs=0, n_only_last=0, only_last_fails=0, quick_wrong=0, lsq_disagree=0, construct_err=0.0,
              batch=batch, quick_examples=[])
     for d, s in ((1, 2), (1, 3), (2, 2), (2, 3)):
-        choices = [Binding(c, lag, g) for c in range(d) for lag in range(1, s + 1) for g in (1, -1)]
-        for bs in itertools.product(choices, repeat=d):
-            task = signed_selection(list(bs), s=s)
+        for task in all_signed_selections(d, s):
             m["n_tasks"] += 1
             only_last = set(task.active_lags) <= {s}
             for H in range(1, s + 3):

@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .._validate import positive_int
 from ..learning.config import TrainConfig
 from ..learning.pool import Job, TrainingFailed, TrainingPool
 from ..theory.tasks import LinearHDS, repeat_copy
@@ -56,13 +57,7 @@ def seed_count(n: int | None) -> int | None:
 
     Fewer seeds would make a trained verdict an anecdote: 4/5 is the smallest count the 0.8 rule reads.
     """
-    if n is None:
-        return None
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"n_seeds: expected an int, got {type(n).__name__}")
-    if n < QUICK_SEEDS:
-        raise ValueError(f"n_seeds: {n} seeds per trained family is an anecdote, not a statistic; give at least {QUICK_SEEDS}")
-    return n
+    return None if n is None else positive_int(n, "n_seeds", minimum=QUICK_SEEDS)
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,11 @@ Conventions used everywhere in wavetheory:
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -36,6 +37,7 @@ __all__ = [
     "signed_selection",
     "parse_bindings",
     "random_signed_selection",
+    "all_signed_selections",
     "from_lags",
     "authors_task",
     "load_task",
@@ -276,6 +278,20 @@ def random_signed_selection(d: int, s: int, seed: int = 0) -> LinearHDS:
     lag[rng.integers(0, d)] = s
     signs = rng.choice([-1, 1], size=d)
     return signed_selection([Binding(int(c), int(l), int(g)) for c, l, g in zip(comps, lag, signs)], s=s)
+
+
+def all_signed_selections(d: int, s: int) -> Iterator[LinearHDS]:
+    """Every signed-selection task with d components and history s, one per binding tuple: (2 d s)^d tasks.
+
+    The exhaustive sets behind the bounded checks of C4, C12, C15 and C16.
+
+    >>> sum(1 for _ in all_signed_selections(1, 2))  # x0(t) = +-x0(t-1) or +-x0(t-2)
+    4
+    """
+    d, s = positive_int(d, "d"), positive_int(s, "s")
+    choices = [Binding(c, lag, sign) for c in range(d) for lag in range(1, s + 1) for sign in (1, -1)]
+    for bs in itertools.product(choices, repeat=d):
+        yield signed_selection(list(bs), s=s)
 
 
 def from_lags(lags: object, name: str = "lags") -> LinearHDS:
