@@ -1,385 +1,433 @@
-"""The evidence model: checks with a kind, a road and a scope, and the rule that turns them into a status (issue 12).
+"""The evidence model: checks declared before a run, judged by the run, and the rule that turns them into a status.
 
-Each claim C1..C16 of THEORY.md is assessed by a list of ``Check`` objects, each the outcome of a
-computation that can fail. A check has a **kind** (what it says about the claim) and a **road** (how it
-was computed):
+A claim C1..C16 of THEORY.md is split into **rows** (sub-claims, "C7.1", "C7.2"), each judged by checks
+that are **declared** (``Declared``) before anything runs: name, row, kind, road, the measured quantity,
+the relation and threshold with their justification, the controls, the scope. A run only fills in values
+(``Declared.judge`` / ``Declared.judge_seeds``): a measurement cannot choose a kind or a threshold.
 
-* kind ``stated``   the claim as written; ``refined`` a corrected statement that ``replaces`` one named
-  stated check; ``limit`` where the claim stops holding (reported, never changes the status);
-  ``control`` the same measurement where the effect must be absent (a failed control means the
-  measurement does not discriminate: it counts like a failed stated check);
-* road ``symbolic`` (a runnable proof or an exact SymPy identity), ``numeric`` (float64 comparisons with
-  their tolerance) or ``trained`` (networks trained over seeds).
+One polarity: a check PASSES when the claim holds as worded (for a ``limit``, when the wording also holds
+outside the claim's scope; for a ``control``, when the effect is absent where it must be).
 
-The status is *derived* (``decide``), never written by hand:
+Kinds: ``stated`` (the claim as written; any check whose wording lies inside the claim's scope),
+``refined`` (a corrected statement that ``replaces`` one stated check of its row), ``limit`` (outside the
+claim's scope: reported, never changes a status), ``control`` (the same measurement where the effect must
+be absent; it names nothing, the checks it controls name it in their ``controls``).
 
-* ``open``        no stated check ran;
-* ``refuted``     a failed stated or control check that no passing refined check replaces;
-* ``refined``     some stated (or control) check failed, and each failed one is replaced by a passing
-                  refined check that names it (``replaces``), with no failing refined check naming it (a
-                  refined statement holds only when all of its checks pass);
-* ``proved``      every stated and control check passed, and a stated symbolic check of *general* scope
-                  passed (a machine-checked argument for all sizes);
-* ``reproduced``  every stated and control check passed, and a stated check trained networks;
-* ``verified``    every stated and control check passed (numeric, or symbolic up to a bound: the
-                  verdict reports the bound, e.g. ``verified (s <= 5, d <= 2)``).
+The rule (``decide_row``; README "How a status is decided"; tests/claims/test_evidence.py breaks each):
+
+1. A stated check *fails* when it failed, or when one of its controls failed (a failed control voids the
+   check it controls), or when it has no data while another stated check of the row failed.
+2. A failed stated check is *rescued* when at least one refined check replaces it, every refined check that
+   replaces it passed, each of those has passing controls (at least one when the stated check was voided by
+   its control or is trained), and the failed check is not a general symbolic proof (numbers never rescue
+   a failed proof).
+3. ``refuted``: a failed stated check not rescued. ``open``: no stated check, or a stated check without data
+   (a crash, a precondition not met), with the reason; never ``refuted`` for lack of data.
+   ``refined``: every failed stated check rescued. ``proved``: every stated check passed and the row holds a
+   passing symbolic check of general scope and no trained one. ``reproduced``: every stated check passed
+   and one trained networks. ``verified``: every stated check passed otherwise.
+4. A claim's status (``decide_claim``): ``refuted`` if a row is refuted, else ``open`` if a row is open, else
+   ``refined`` if a row is refined, else ``proved`` if every row is proved, else ``reproduced`` if a row is,
+   else ``verified``.
+
+Trained checks decide on the measured quantity: per-seed values, their median and a 95% bootstrap interval
+of the median (``stats.median_bootstrap``); "<= eps" passes when the interval lies at or below eps, ">= eps"
+when it lies at or above, and a ``universal`` check (no seed may ...) fails on one counterexample. k/n is
+information only.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import re
-import subprocess
-import sys
-import time
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Callable, Sequence
+import operator
+from dataclasses import dataclass, field, replace
+from typing import Any, Sequence
 
 import numpy as np
 
-from ..stats import wilson_interval
-from ..theory import wave_operator
-from ..thresholds import SEED_FRACTION
+from ..jsonable import to_jsonable
+from ..stats import median_bootstrap
 
 __all__ = [
-    "STATUSES", "KINDS", "ROADS", "Scope", "Check", "seed_check", "decide", "ClaimResult", "CLAIM_TITLES",
-    "Context", "ProofRun", "PROOFS_DIR", "run_proofs", "proof_checks",
+    "STATUSES", "CHECK_KINDS", "EVIDENCE_ROADS", "RELATIONS", "MIN_SEEDS", "Scope", "Declared", "Check", "decide_row",
+    "decide_claim", "RowResult", "ClaimResult",
 ]
 
 STATUSES = ("proved", "verified", "reproduced", "refined", "refuted", "open")
-KINDS = ("stated", "refined", "limit", "control")
-ROADS = ("symbolic", "numeric", "trained")
+CHECK_KINDS = ("stated", "refined", "limit", "control")
+EVIDENCE_ROADS = ("symbolic", "numeric", "trained")
+RELATIONS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt, "==": operator.eq}
 
-CLAIM_TITLES = {
-    "C1": "Theorem 3.1: any HDS is represented by a traveling wave memory",
-    "C2": "Generalized Fibonacci: f = sum of columns",
-    "C3": "Linear boundary condition = linear RNN in any basis (shift SSM when A = 0)",
-    "C4": "Spectrum: det(lam I - Phi) = det(lam^s I - sum lam^(s-k) A_k)",
-    "C5": "Gradients: geometric decay without waves, none within the substrate with waves",
-    "C6": "Self-attention boundary = attention-only transformer loop",
-    "C7": "Trained W_hh spectrum converges to that of Phi",
-    "C8": "Power-iteration basis from the readout reveals Phi",
-    "C9": "Hidden waves: past inputs travel across the blocks",
-    "C10": "Training improves gradient flow across the substrate",
-    "C11": "tanh RNN: Jacobian at the fixed point 0 is W_hh",
-    "C12": "Two-phase realizability by linear time-invariant RNNs",
-    "C13": "Wave initialization learns faster",
-    "C14": "Beyond linear: LSTM/GRU linearizations, nonlinear boundaries",
-    "C15": "State-space models: diagonal linear recurrences on the two-phase tasks",
-    "C16": "The smallest memory: minimal hidden size of a linear RNN for an LTI-realizable task",
-}
-
-
-def _json(v: Any) -> Any:
-    """A JSON-able copy: numpy scalars/arrays to Python, tuples to lists, non-finite floats to strings."""
-    if isinstance(v, dict):
-        return {str(k): _json(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_json(x) for x in v]
-    if isinstance(v, np.ndarray):
-        return _json(v.tolist())
-    if isinstance(v, (np.bool_, bool)):
-        return bool(v)
-    if isinstance(v, (np.integer, int)):
-        return int(v)
-    if isinstance(v, (np.floating, float)):
-        return float(v) if math.isfinite(v) else str(float(v))
-    if isinstance(v, complex):
-        return [v.real, v.imag]
-    if v is None or isinstance(v, str):
-        return v
-    raise TypeError(f"value: not JSON-able: {type(v).__name__}")
+# A trained check needs values from at least this many seeds to have an interval; fewer is "no data" (open).
+MIN_SEEDS = 3
 
 
 @dataclass(frozen=True)
 class Scope:
-    """What a check covered: a readable text, whether it holds for all sizes, seeds and sizes run.
+    """What a check covered: a readable text, whether it holds for all sizes, the seeds and sizes run, citations.
 
-    ``general=True`` only for a machine-checked argument valid for every size (symbolic in s and d, or
-    an induction whose base and step are both checked symbolically); anything up to a bound is not.
+    ``general=True`` only for a machine-checked argument valid for every size (proofs/_common.py checks that a
+    proof declaring it ran its steps with symbolic dimensions); ``cites`` lists steps taken from the literature
+    without being checked.
     """
 
     text: str
     general: bool = False
     seeds: tuple[int, ...] = ()
     sizes: dict = field(default_factory=dict)
+    cites: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.text, str):
             raise TypeError(f"text: expected str, got {type(self.text).__name__}")
         object.__setattr__(self, "general", bool(self.general))
         object.__setattr__(self, "seeds", tuple(int(s) for s in self.seeds))
+        object.__setattr__(self, "cites", tuple(str(c) for c in self.cites))
 
     def to_json(self) -> dict[str, Any]:
-        return {"text": self.text, "general": self.general, "seeds": list(self.seeds), "sizes": _json(self.sizes)}
+        return {"text": self.text, "general": self.general, "seeds": list(self.seeds), "sizes": to_jsonable(self.sizes),
+                "cites": list(self.cites)}
+
+
+@dataclass(frozen=True)
+class Declared:
+    """One check as declared before the run: what is measured, how it is judged, and why that threshold.
+
+    ``relation`` compares the measured quantity with ``threshold`` (PASS = the claim holds as worded);
+    ``controls`` names the control checks whose failure voids this one; ``replaces`` (refined checks only) names
+    the stated check of the same row it replaces; ``universal``: a trained check that fails on one seed.
+    """
+
+    name: str
+    claim: str
+    row: str
+    kind: str
+    road: str
+    quantity: str
+    relation: str
+    threshold: Any
+    justification: str
+    controls: tuple[str, ...] = ()
+    replaces: str | None = None
+    universal: bool = False
+    scope: str = ""
+
+    def __post_init__(self) -> None:
+        for f in ("name", "claim", "row", "quantity", "justification"):
+            v = getattr(self, f)
+            if not isinstance(v, str) or not v:
+                raise ValueError(f"{f}: expected a non-empty string, got {v!r}")
+        if not self.row.startswith(self.claim + "."):
+            raise ValueError(f"row: expected an ID of claim {self.claim} such as {self.claim}.1, got {self.row!r}")
+        if self.kind not in CHECK_KINDS:
+            raise ValueError(f"kind: expected one of {CHECK_KINDS}, got {self.kind!r}")
+        if self.road not in EVIDENCE_ROADS:
+            raise ValueError(f"road: expected one of {EVIDENCE_ROADS}, got {self.road!r}")
+        if self.relation not in RELATIONS:
+            raise ValueError(f"relation: expected one of {tuple(RELATIONS)}, got {self.relation!r}")
+        if (self.kind == "refined") != (self.replaces is not None):
+            raise ValueError(f"replaces: a refined check names the stated check it replaces, no other kind does ({self.name!r})")
+        object.__setattr__(self, "controls", tuple(self.controls))
+        if self.kind == "control" and self.controls:
+            raise ValueError(f"controls: a control check controls others; it names none ({self.name!r})")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "claim": self.claim, "row": self.row, "kind": self.kind, "road": self.road,
+                "quantity": self.quantity, "relation": self.relation, "threshold": to_jsonable(self.threshold),
+                "justification": self.justification, "controls": list(self.controls), "replaces": self.replaces,
+                "universal": self.universal, "scope": self.scope}
+
+    def holds(self, value: Any) -> bool:
+        """value <relation> threshold, e.g. 0.03 <= 0.05."""
+        return bool(RELATIONS[self.relation](value, self.threshold))
+
+    # ----------------------------------------------------------------- judging
+
+    def judge(self, value: Any, *, detail: str = "", numbers: dict | None = None, scope: Scope | None = None) -> "Check":
+        """A numeric or symbolic check: PASS iff value <relation> threshold; value None = no data (open)."""
+        if self.road == "trained":
+            raise ValueError(f"road: {self.name!r} is trained; judge it over seeds (judge_seeds)")
+        if value is None or (isinstance(value, float) and not math.isfinite(value)):
+            return Check(self, None, value=None, detail=detail or "no value", numbers=dict(numbers or {}),
+                         scope=scope or Scope(self.scope), reason=detail or "the measurement produced no value")
+        return Check(self, self.holds(value), value=value, detail=detail, numbers=dict(numbers or {}),
+                     scope=scope or Scope(self.scope))
+
+    def judge_seeds(self, values: Sequence[Any], seeds: Sequence[int], *, detail: str = "", numbers: dict | None = None,
+                    scope: Scope | None = None) -> "Check":
+        """A trained check over seeds, decided on the median's 95% bootstrap interval (module docstring).
+
+        ``values`` per seed, None where the seed gave no value (its run failed or a precondition was not met).
+
+        >>> D = Declared("acc", "C7", "C7.1", "stated", "trained", "accuracy", ">=", 0.99, "why")
+        >>> c = D.judge_seeds([0.995, 0.999, None, 0.991, 0.992], range(5))
+        >>> c.passed, round(c.value, 4), c.k_of_n
+        (True, 0.9935, (4, 5))
+        """
+        if self.road != "trained":
+            raise ValueError(f"road: {self.name!r} is {self.road}; judge it once (judge)")
+        values, seeds = list(values), tuple(int(s) for s in seeds)
+        if len(values) != len(seeds) or not values:
+            raise ValueError(f"seeds: expected one seed per value ({len(values)}), got {len(seeds)}")
+        ok = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+        k = sum(self.holds(v) for v in ok)
+        base = dict(values=tuple(values), k_of_n=(k, len(values)), numbers=dict(numbers or {}),
+                    scope=scope or Scope(self.scope, seeds=seeds))
+        if self.universal or self.relation == "==":
+            if k < len(ok):
+                return Check(self, False, value=len(ok) - k, detail=_join(f"{len(ok) - k} counterexample(s)", detail), **base)
+            if len(ok) < len(values):
+                return Check(self, None, value=None, detail=detail, reason=f"{len(values) - len(ok)} of {len(values)} "
+                             "seeds gave no value, and a universal check needs every seed", **base)
+            return Check(self, True, value=0, detail=_join("no counterexample", detail), **base)
+        if len(ok) < MIN_SEEDS:
+            return Check(self, None, value=None, detail=detail, reason=f"only {len(ok)} of {len(values)} seeds gave a "
+                         f"value (at least {MIN_SEEDS} are needed for an interval)", **base)
+        med, lo, hi = median_bootstrap(ok)
+        side = hi if self.relation in ("<=", "<") else lo  # the whole interval must lie on the claim's side
+        return Check(self, self.holds(side), value=med, interval=(lo, hi), detail=detail, **base)
+
+
+def _join(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
 
 
 @dataclass(frozen=True)
 class Check:
-    """One computation that can fail: its name, kind, road, verdict, measured value and threshold, and scope.
+    """A declared check with what the run measured: passed (None: no data), value, per-seed values, interval."""
 
-    ``detail`` is formatted from the measured values. A ``refined`` check names in ``replaces`` the stated
-    check it replaces; no other kind may. ``per_seed`` and ``interval`` (Wilson 95% of the passing
-    fraction) are filled for trained checks over seeds (``seed_check``).
-    """
-
-    name: str
-    kind: str
-    road: str
-    passed: bool
+    declared: Declared
+    passed: bool | None
     value: Any = None
-    threshold: Any = None
+    values: tuple | None = None
+    interval: tuple[float, float] | None = None
+    k_of_n: tuple[int, int] | None = None
     detail: str = ""
     scope: Scope = Scope("")
-    replaces: str | None = None
-    per_seed: tuple | None = None
-    interval: tuple[float, float] | None = None
     numbers: dict = field(default_factory=dict)
+    reason: str = ""
+    differences: tuple = ()  # ((control name, median, (lo, hi)), ...): paired trained - control, per seed
+    revisions: tuple = ()  # revisions.Revision touching this check (disclosed, "revised after data")
+    declared_in: str = ""  # the commit that registered its kind and threshold (docs/declared.json)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name:
-            raise ValueError(f"name: expected a non-empty string, got {self.name!r}")
-        if self.kind not in KINDS:
-            raise ValueError(f"kind: expected one of {KINDS}, got {self.kind!r}")
-        if self.road not in ROADS:
-            raise ValueError(f"road: expected one of {ROADS}, got {self.road!r}")
-        if not isinstance(self.scope, Scope):
-            raise TypeError(f"scope: expected a Scope, got {type(self.scope).__name__}")
-        if self.kind == "refined" and not (isinstance(self.replaces, str) and self.replaces):
-            raise ValueError(f"replaces: a refined check must name the stated check it replaces ({self.name!r})")
-        if self.kind != "refined" and self.replaces is not None:
-            raise ValueError(f"replaces: only a refined check replaces another, not a {self.kind} one ({self.name!r})")
-        object.__setattr__(self, "passed", bool(self.passed))
-        if self.per_seed is not None:
-            object.__setattr__(self, "per_seed", tuple(self.per_seed))
-        if self.interval is not None:
-            object.__setattr__(self, "interval", tuple(float(x) for x in self.interval))
+        if not isinstance(self.declared, Declared):
+            raise TypeError(f"declared: expected a Declared, got {type(self.declared).__name__}")
+        if self.passed is not None:
+            object.__setattr__(self, "passed", bool(self.passed))
+
+    def __getattr__(self, item: str) -> Any:  # name, kind, road, threshold, ... read through the declaration
+        if item in Declared.__dataclass_fields__:
+            return getattr(self.declared, item)
+        raise AttributeError(item)
+
+    @property
+    def mark(self) -> str:
+        return "n/a" if self.passed is None else "PASS" if self.passed else "FAIL"
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "kind": self.kind, "road": self.road, "passed": self.passed,
-                "value": _json(self.value), "threshold": _json(self.threshold), "detail": self.detail,
-                "scope": self.scope.to_json(), "replaces": self.replaces, "per_seed": _json(self.per_seed),
-                "interval": _json(self.interval), "numbers": _json(self.numbers)}
+        out = self.declared.to_json()
+        out.update({
+            "passed": self.passed, "value": to_jsonable(self.value), "values": to_jsonable(self.values),
+            "interval": to_jsonable(self.interval), "k_of_n": to_jsonable(self.k_of_n), "detail": self.detail,
+            "reason": self.reason, "scope": self.scope.to_json(), "numbers": to_jsonable(self.numbers),
+            "revisions": [r.to_json() for r in self.revisions], "declared_in": self.declared_in,
+            "controls": [{"name": n, **next(({"difference": {"median": to_jsonable(m), "interval": to_jsonable(iv)}}
+                                            for c, m, iv in self.differences if c == n), {})} for n in self.controls],
+        })
+        return out
 
 
-def _g(v: Any) -> str:
-    return "failed" if v is None else f"{v:.3g}" if isinstance(v, float) else str(v)
+def with_differences(checks: Sequence[Check]) -> list[Check]:
+    """Each trained check with controls gets the paired difference (its value - the control's, per seed) to each."""
+    by_name = {c.name: c for c in checks}
+    out = []
+    for c in checks:
+        diffs = []
+        for n in c.controls:
+            ctrl = by_name.get(n)
+            if c.values is None or ctrl is None or ctrl.values is None or len(ctrl.values) != len(c.values):
+                continue
+            d = [a - b for a, b in zip(c.values, ctrl.values) if a is not None and b is not None]
+            if len(d) >= MIN_SEEDS:
+                m, lo, hi = median_bootstrap(d)
+                diffs.append((n, m, (lo, hi)))
+        out.append(replace(c, differences=tuple(diffs)) if diffs else c)
+    return out
 
 
-def seed_check(name: str, kind: str, values: Sequence[Any], passes: Callable[[Any], bool], threshold: Any,
-               seeds: Sequence[int], scope_text: str, replaces: str | None = None,
-               detail_fmt: str = "{k}/{n} seeds pass (Wilson 95% {lo:.2f}-{hi:.2f}); per seed {per_seed}") -> Check:
-    """A trained check over seeds: it holds when the fraction k/n of seeds that pass is at least SEED_FRACTION.
-
-    k = #{i : values[i] is not None and passes(values[i])} (None = that seed's run failed); the check's
-    value is k / n, its interval the Wilson 95% interval of k / n, ``per_seed`` the values. ``detail_fmt``
-    is formatted with k, n, lo, hi, per_seed (the values, 3 digits) and threshold.
-
-    >>> c = seed_check("acc >= 0.99", "stated", [0.995, 0.999, None, 0.991, 0.992], lambda v: v >= 0.99, 0.99,
-    ...                range(5), "repeat copy d = 3, s = 4; seeds 0-4")
-    >>> c.passed, c.value, c.per_seed[2], c.road
-    (True, 0.8, None, 'trained')
-    """
-    values, seeds = list(values), tuple(int(s) for s in seeds)
-    if not values:
-        raise ValueError("values: expected at least one seed's value")
-    if len(seeds) != len(values):
-        raise ValueError(f"seeds: expected one seed per value ({len(values)}), got {len(seeds)}")
-    k, n = sum(v is not None and bool(passes(v)) for v in values), len(values)
-    lo, hi = wilson_interval(k, n)
-    detail = detail_fmt.format(k=k, n=n, lo=lo, hi=hi, threshold=threshold,
-                               per_seed="[" + ", ".join(_g(v) for v in values) + "]")
-    return Check(name, kind, "trained", k / n >= SEED_FRACTION, value=k / n, threshold=threshold, detail=detail,
-                 scope=Scope(scope_text, seeds=seeds), replaces=replaces, per_seed=tuple(values), interval=(lo, hi))
+# --------------------------------------------------------------------------- the rule
 
 
-def decide(checks: Sequence[Check]) -> str:
-    """The status implied by a list of checks (rules in the module docstring).
+def decide_row(checks: Sequence[Check]) -> tuple[str, str]:
+    """(status, reason) of one row from its checks (rule in the module docstring).
 
-    >>> S = lambda n, ok, road="numeric", **kw: Check(n, "stated", road, ok, **kw)
-    >>> decide([]), decide([S("a", True)])
-    ('open', 'verified')
-    >>> decide([S("a", True), S("p", True, "symbolic", scope=Scope("general", general=True))])
-    'proved'
-    >>> decide([S("a", False), Check("r", "refined", "numeric", True, replaces="a")])
-    'refined'
-    >>> decide([S("a", False), Check("r", "refined", "numeric", True, replaces="b")])  # names no failed check
-    'refuted'
-    >>> decide([S("a", False), Check("r", "refined", "numeric", True, replaces="a"),
-    ...         Check("q", "refined", "numeric", False, replaces="a")])  # the refinement itself fails a check
+    >>> D = lambda n, kind="stated", road="numeric", **kw: Declared(n, "C1", "C1.1", kind, road, "x", "<=", 1, "j", **kw)
+    >>> decide_row([]), decide_row([D("a").judge(0)])
+    (('open', 'no stated check'), ('verified', ''))
+    >>> decide_row([D("a").judge(2), D("r", "refined", replaces="a").judge(0)])
+    ('refined', '')
+    >>> decide_row([D("a", controls=("c",)).judge(0), D("c", "control").judge(2)])[0]  # a failed control voids
     'refuted'
     """
     stated = [c for c in checks if c.kind == "stated"]
     if not stated:
-        return "open"
-    failed = [c for c in checks if c.kind in ("stated", "control") and not c.passed]
+        return "open", "no stated check"
+    by_name = {c.name: c for c in checks}
+    refined = [c for c in checks if c.kind == "refined"]
+
+    def controls_pass(c: Check, need_one: bool) -> bool:
+        ctrls = [by_name.get(n) for n in c.controls]
+        if any(x is None or x.passed is not True for x in ctrls):
+            return False
+        return bool(ctrls) or not need_one
+
+    failed, missing = [], []
+    for c in stated:
+        voided = any(by_name.get(n) is None or by_name[n].passed is False for n in c.controls)
+        if c.passed is False or voided:
+            failed.append((c, voided))
+        elif c.passed is None or any(by_name[n].passed is None for n in c.controls):
+            missing.append(c)
+    unrescued = []
+    for c, voided in failed:
+        repl = [r for r in refined if r.replaces == c.name]
+        proof = c.road == "symbolic" and c.scope.general
+        rescued = (repl and not proof and all(r.passed is True for r in repl)
+                   and all(controls_pass(r, voided or r.road == "trained") for r in repl))
+        if not rescued:
+            unrescued.append(c)
+    if unrescued:
+        return "refuted", ""
+    if missing:
+        return "open", "; ".join(f"{c.name}: {c.reason or 'no data'}" for c in missing)
     if failed:
-        refined = [c for c in checks if c.kind == "refined"]
-        # a refinement holds when every refined check that names the failed check passed (at least one)
-        rescued = {c.replaces for c in refined} - {c.replaces for c in refined if not c.passed}
-        return "refined" if all(f.name in rescued for f in failed) else "refuted"
-    if any(c.road == "symbolic" and c.scope.general and c.passed for c in stated):
-        return "proved"
+        return "refined", ""
     if any(c.road == "trained" for c in stated):
-        return "reproduced"
-    return "verified"
+        return "reproduced", ""
+    if any(c.road == "symbolic" and c.scope.general and c.passed for c in stated):
+        return "proved", ""
+    return "verified", ""
 
 
-def _scope_of(checks: Sequence[Check], status: str) -> str:
-    """The scope a verdict rests on: the checks that decided it, their scope texts joined."""
+def decide_claim(row_statuses: Sequence[str]) -> str:
+    """A claim's status from its rows' (rule 4 of the module docstring).
+
+    >>> decide_claim(["proved", "verified"]), decide_claim(["proved", "proved"]), decide_claim(["proved", "open"])
+    ('verified', 'proved', 'open')
+    """
+    st = set(row_statuses)
+    for status in ("refuted", "open", "refined"):
+        if status in st:
+            return status
+    if not st:
+        return "open"
+    if st == {"proved"}:
+        return "proved"
+    return "reproduced" if "reproduced" in st else "verified"
+
+
+def _scope_text(checks: Sequence[Check], status: str) -> str:
+    """The scope a row's status rests on: the scope texts of the checks that decided it."""
     stated = [c for c in checks if c.kind == "stated"]
     if status == "proved":
         basis = [c for c in stated if c.road == "symbolic" and c.scope.general and c.passed]
-    elif status == "verified":
-        basis = [c for c in stated if c.road == "symbolic"] or stated
-    elif status == "reproduced":
-        basis = [c for c in stated if c.road == "trained"]
     elif status == "refined":
         basis = [c for c in checks if c.kind == "refined" and c.passed]
-        basis = [c for c in basis if c.road == "symbolic" and c.scope.general] or basis
     elif status == "refuted":
-        basis = [c for c in checks if c.kind in ("stated", "control") and not c.passed]
+        basis = [c for c in stated if c.passed is False] or stated
+    elif status in ("verified", "reproduced"):
+        basis = [c for c in stated if c.road == "trained"] if status == "reproduced" else stated
     else:
         basis = []
     return "; ".join(dict.fromkeys(c.scope.text for c in basis if c.scope.text))
 
 
-@dataclass
-class ClaimResult:
-    """One claim's record in claims.json: every check it ran, the derived status and the verdict's scope."""
+@dataclass(frozen=True)
+class RowResult:
+    """One row of a claim: its wording, checks, derived status (with the reason when open), scope and citations."""
 
     id: str
-    checks: list[Check]
-    summary: str = ""
-    figures: list[str] = field(default_factory=list)
+    wording: str
+    checks: tuple[Check, ...]
+    revised: bool = False
+
+    @property
+    def decision(self) -> tuple[str, str]:
+        return decide_row(self.checks)
 
     @property
     def status(self) -> str:
-        return decide(self.checks)
+        return self.decision[0]
 
     @property
-    def scope(self) -> str:
-        """The text of the scope the status rests on, e.g. ``s <= 5, d <= 2`` for a bounded proof."""
-        return _scope_of(self.checks, self.status)
+    def cites(self) -> list[str]:
+        return list(dict.fromkeys(c for ch in self.checks for c in ch.scope.cites))
 
     @property
     def verdict(self) -> str:
-        """Status with its scope, e.g. ``verified (s <= 5, d <= 2)``."""
-        return f"{self.status} ({self.scope})" if self.scope else self.status
-
-    @property
-    def evidence(self) -> str:
-        parts = [self.summary] if self.summary else []
-        for c in self.checks:
-            mark = "PASS" if c.passed else "FAIL"
-            parts.append(f"[{mark} {c.kind}/{c.road}] {c.name}" + (f": {c.detail}" if c.detail else ""))
-        return " | ".join(parts) if parts else "no check ran"
-
-    @property
-    def numbers(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for c in self.checks:
-            out.update(c.numbers)
-        return out
+        """``proved (general; cites: ...)``, ``verified (s <= 5, d <= 2)``, ``open (reason)``."""
+        status, reason = self.decision
+        scope = reason if status == "open" else _scope_text(self.checks, status)
+        if self.cites and status == "proved":
+            scope = f"{scope}; cites: {', '.join(self.cites)}"
+        return f"{status} ({scope})" if scope else status
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "title": CLAIM_TITLES.get(self.id, ""), "status": self.status, "scope": self.scope,
-                "verdict": self.verdict, "summary": self.summary, "evidence": self.evidence,
-                "numbers": _json(self.numbers), "figures": [str(f) for f in self.figures],
-                "checks": [c.to_json() for c in self.checks]}
-
-
-# --------------------------------------------------------------------------- the context of a run
-
-PROOFS_DIR = Path(__file__).resolve().parents[2] / "proofs"
-
-
-@dataclass(frozen=True)
-class ProofRun:
-    """One run of a proofs/*.py script: exit status, time, last line, steps checked and declared scope."""
-
-    name: str
-    passed: bool
-    seconds: float
-    last: str
-    steps: int | None
-    scope: Scope
+        status, reason = self.decision
+        return {"id": self.id, "wording": self.wording, "status": status, "verdict": self.verdict, "reason": reason,
+                "revised": self.revised, "cites": self.cites, "checks": [c.to_json() for c in self.checks]}
 
 
 @dataclass
-class Context:
-    """What every claim check reads: output folder, size of the run, seed, and the Phi under test."""
+class ClaimResult:
+    """One claim's record: its rows (each with checks and a status), summary, figures (caption, path) and artifacts."""
 
-    out: Path
-    quick: bool = True
-    seed: int = 0
-    Phi: Callable[[Any], np.ndarray] = wave_operator.Phi
-    n_seeds: int | None = None  # seeds per trained family; None: the mode's (trained_runs.seeds)
-    proofs: dict[str, list[ProofRun]] = field(default_factory=dict)
-    cache: dict[str, Any] = field(default_factory=dict)
-    progress: Any = None
+    id: str
+    title: str
+    source: str
+    rows: list[RowResult]
+    summary: str = ""
+    figures: list[tuple[str, Any]] = field(default_factory=list)
+    artifacts: dict[str, Any] = field(default_factory=dict)
 
-    def note(self, msg: str) -> None:
-        if self.progress is not None:
-            self.progress.set_postfix_str(msg[:60])
+    @property
+    def checks(self) -> list[Check]:
+        return [c for r in self.rows for c in r.checks]
 
+    @property
+    def status(self) -> str:
+        return decide_claim([r.status for r in self.rows])
 
-# --------------------------------------------------------------------------- proofs
+    @property
+    def verdict(self) -> str:
+        return f"{self.status} (" + "; ".join(f"{r.id} {r.verdict}" for r in self.rows) + ")"
 
+    def decided_by(self) -> dict[str, Any]:
+        """The one number behind the status: the first failed stated check (refuted), the first passing refined
+        check (refined), else the first stated check of the first row that carries the status."""
+        pick = None
+        for r in self.rows:
+            if r.status != self.status:
+                continue
+            cs = r.checks
+            pick = (next((c for c in cs if c.kind == "stated" and c.passed is False), None) if self.status == "refuted"
+                    else next((c for c in cs if c.kind == "refined" and c.passed), None) if self.status == "refined"
+                    else next((c for c in cs if c.kind == "stated" and c.passed is None), None) if self.status == "open"
+                    else next((c for c in cs if c.kind == "stated"), None))
+            if pick is not None:
+                break
+        if pick is None:
+            return {}
+        return {"row": pick.row, "check": pick.name, "value": to_jsonable(pick.value), "interval": to_jsonable(pick.interval),
+                "relation": pick.relation, "threshold": to_jsonable(pick.threshold)}
 
-def _proof_claims(path: Path) -> list[str]:
-    """Claims a proof file serves: its name (c4_... -> C4) or the first claim IDs named in its title."""
-    m = re.match(r"c(\d+)_", path.name)
-    if m:
-        return [f"C{m.group(1)}"]
-    head = path.read_text().split("\n# %%", 3)[:3]
-    return sorted(set(re.findall(r"\((C\d+)\)", "".join(head))))
-
-
-def parse_proof_output(stdout: str) -> tuple[Scope, int | None]:
-    """The scope a proof declared (its ``SCOPE {json}`` line, printed by ``_common.done``) and its step count.
-
-    A proof that declares no scope gets ``Scope("scope not declared")``: not general.
-
-    >>> parse_proof_output('ok    a\\nSCOPE {"text": "s <= 4", "general": false}\\nx: all 7 checks passed')
-    (Scope(text='s <= 4', general=False, seeds=(), sizes={}), 7)
-    """
-    scope, steps = Scope("scope not declared"), None
-    for line in stdout.splitlines():
-        if line.startswith("SCOPE "):
-            d = json.loads(line[6:])
-            scope = Scope(d["text"], general=d.get("general", False), sizes=d.get("sizes", {}))
-        m = re.search(r"all (\d+) checks passed", line)
-        if m:
-            steps = int(m.group(1))
-    return scope, steps
-
-
-def run_proofs(proofs_dir: Path = PROOFS_DIR, timeout: float = 600) -> dict[str, list[ProofRun]]:
-    """Run every ``proofs/*.py`` (not ``_*.py``) as a script; map claim ID -> its proof runs."""
-    out: dict[str, list[ProofRun]] = {}
-    if not proofs_dir.is_dir():
-        return out
-    for path in sorted(proofs_dir.glob("[!_]*.py")):
-        t0 = time.perf_counter()
-        try:
-            r = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=timeout, cwd=proofs_dir)
-            ok, text = r.returncode == 0, (r.stdout + r.stderr).strip()
-            last = (r.stdout.strip() if ok else text).splitlines()[-1] if text else ("" if ok else "failed")
-            scope, steps = parse_proof_output(r.stdout)
-        except subprocess.TimeoutExpired:
-            ok, last, scope, steps = False, f"timed out after {timeout:g} s", Scope("timed out"), None
-        run = ProofRun(path.stem, ok, time.perf_counter() - t0, last, steps, scope)
-        for cid in _proof_claims(path):
-            out.setdefault(cid, []).append(run)
-    return out
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "source": self.source, "status": self.status, "verdict": self.verdict,
+                "summary": self.summary, "decided_by": self.decided_by(),
+                "figures": [str(p) for _, p in self.figures], "rows": [r.to_json() for r in self.rows]}
 
 
-def proof_checks(ctx: Context, cid: str, kind: str = "stated", replaces: str | None = None) -> list[Check]:
-    """One symbolic check per proof of claim ``cid``, with the scope the proof declared."""
-    return [Check(f"proofs/{p.name}.py", kind, "symbolic", p.passed, value=p.steps,
-                  detail=f"{p.last} ({p.seconds:.1f} s)", scope=p.scope, replaces=replaces,
-                  numbers={f"proof_{p.name}_seconds": round(p.seconds, 2)})
-            for p in ctx.proofs.get(cid, [])]
+def finite(values: Sequence[Any]) -> list[float]:
+    """The finite numbers among values (None and nan skipped)."""
+    return [float(v) for v in values if v is not None and np.isfinite(v)]

@@ -4,7 +4,7 @@ The arms are data (``ARMS``): PyTorch's default, Haar-orthogonal W_hh (Saxe et a
 W_hh (IRNN, Le et al. 2015), the pure block shift (our analogue of Keller et al.'s shift-initialized
 wave-RNN, ICLR 2024), Keller et al.'s wave-RNN itself and the LRU as cells (``TrainConfig.cell`` "wrnn",
 "lru": reported rows, not checks; full mode only, for their cost, and listed as not run otherwise), and the
-wave solution itself ("wave": initialized at the answer, a sanity row that must already solve, not evidence).
+wave solution itself ("wave": initialized at the answer; row C13.3 asks whether the tanh network keeps it).
 Adding an arm is one line; an arm whose cell this build lacks is listed as not run.
 
 Measure: the trainer's ``target_step``, the first step at which a fresh evaluation at the final horizon
@@ -12,7 +12,9 @@ reaches ``TRAIN_TARGET``. A run that never does is *right-censored* at its step 
 solved run, medians and their order-statistic intervals stay exact (``stats.median_interval``), and an
 interval end on a censored run reads "> bound". The stated checks compare arms *paired by seed*: a
 seed's arms share the data stream and the default draw of W_uh and W_hy; the ratio shift / other with a
-censored run counted at the bound passes when < 1 (both censored: 1, fails).
+censored run counted at the bound must lie below 1 (the median's interval; both censored: 1).
+Rows: C13.1 shift vs the standard initializations, C13.2 shift vs Keller et al.'s wave-RNN (full mode only: open
+in quick mode), C13.3 the TWM solution as an initialization (does the tanh network solve before training?).
 """
 
 from __future__ import annotations
@@ -27,20 +29,20 @@ from ..learning.config import TrainConfig
 from ..stats import median_interval
 from ..thresholds import SOLVED_ACCURACY
 from ..theory.tasks import repeat_copy
-from .evidence import Check, ClaimResult, Context
-from .trained_checks import seeds_check
-from .trained_runs import PLANS, TRAIN_TARGET, Family, describe, outcomes, seeds
+from .claim import Claim, Context, Judge, Measured, Plan
+from .evidence import Declared
+from .trained_runs import TRAIN_TARGET, Family, describe, outcomes
 
-__all__ = ["Arm", "ARMS", "available_arms", "c13_families", "c13_checks", "claim_c13", "init_accuracy"]
+__all__ = ["Arm", "ARMS", "available_arms", "c13_families", "C13", "init_accuracy"]
 
 
 @dataclass(frozen=True)
 class Arm:
     """One initialization (or cell) under test: its TrainConfig fields and its role in the verdict.
 
-    role: ``baseline`` (a standard initialization the claim must beat), ``claim`` (the wave-type
-    initialization under test), ``reference`` (measured and reported, not part of a check), ``sanity``
-    (initialized at the solution: must already solve; a control, not evidence).
+    role: ``baseline`` (a standard initialization the claim must beat, C13.1), ``claim`` (the wave-type
+    initialization under test), ``rival`` (Keller et al.'s wave-RNN, C13.2), ``reference`` (measured and reported,
+    not part of a check), ``solution`` (initialized at the TWM solution: C13.3).
     """
 
     name: str
@@ -69,9 +71,9 @@ ARMS: tuple[Arm, ...] = (
     Arm("orthogonal", {"init": "orthogonal"}, "baseline"),
     Arm("identity", {"init": "identity"}, "baseline"),
     Arm("shift", {"init": "shift"}, "claim"),
-    Arm("wrnn", {"cell": "wrnn", "hidden": _ring}, "reference", quick=False),  # Keller et al.'s wave-RNN
+    Arm("wrnn", {"cell": "wrnn", "hidden": _ring}, "rival", quick=False),  # Keller et al.'s wave-RNN
     Arm("lru", {"cell": "lru"}, "reference", quick=False),  # the linear recurrent unit (Orvieto et al. 2023)
-    Arm("wave", {"init": "wave"}, "sanity"),
+    Arm("wave", {"init": "wave"}, "solution"),
 )
 
 HORIZONS = (10, 20, 40)  # a short curriculum: speed to a working memory, not the longest horizon
@@ -94,8 +96,8 @@ def available_arms(quick: bool = False) -> tuple[list[Arm], list[Arm]]:
 
 
 def init_accuracy(result: Any) -> dict[str, float]:
-    """Fresh sign accuracy of the network *before training* at the final horizon, with tanh (the network as
-    trained) and without (its linear part, where the wave initialization is the exact solution): the sanity row's measure."""
+    """Fresh sign accuracy of the network *before training* at the final horizon, with tanh (the network as trained)
+    and without (its linear part, where the wave initialization is the exact solution)."""
     from ..theory.two_phase import two_phase_batch
 
     task, config = result.task, result.config
@@ -103,20 +105,58 @@ def init_accuracy(result: Any) -> dict[str, float]:
     return {f: float(np.mean(np.sign(result.init.run(u, f)[0][:, task.s:]) == np.sign(y))) for f in ("tanh", "linear")}
 
 
-def c13_families(ctx: Context) -> dict[tuple[str, int], Family]:
-    """(arm, s) -> the family of runs (repeat copy d = 3, seeds of the run) for every available arm."""
-    ks, out = tuple(seeds(ctx)), {}
-    for s in (QUICK_S if ctx.quick else FULL_S):
-        for arm in available_arms(ctx.quick)[0]:
-            config = {"horizons": HORIZONS, "steps": BOUND[ctx.quick], "target": TRAIN_TARGET, **arm.fields(s)}
+def c13_families(plan: Plan) -> dict[str, Family]:
+    """"c13-ARM-sS" -> the family of runs (repeat copy d = 3, the plan's seeds) for every available arm and s."""
+    out = {}
+    for s in (QUICK_S if plan.quick else FULL_S):
+        for arm in available_arms(plan.quick)[0]:
+            config = {"horizons": HORIZONS, "steps": BOUND[plan.quick], "target": TRAIN_TARGET, **arm.fields(s)}
             task = repeat_copy(D, s)
-            out[(arm.name, s)] = Family(task, config, ks, describe(task, TrainConfig(seed=ks[0], **config), ks),
-                                        init_accuracy if arm.role == "sanity" else None,
-                                        {"d": D, "s": s, "hidden": TrainConfig(**config).hidden})
+            out[f"c13-{arm.name}-s{s}"] = Family(task, config, plan.seeds,
+                                                 describe(task, TrainConfig(seed=plan.seeds[0], **config), plan.seeds),
+                                                 init_accuracy if arm.name in ("shift", "wave") else None,
+                                                 {"d": D, "s": s, "hidden": TrainConfig(**config).hidden})
     return out
 
 
-PLANS["C13"] = lambda ctx: list(c13_families(ctx).values())
+def _names(s: int) -> dict[str, str]:
+    return {
+        "shift_control": f"control: the shift-initialized network does not solve before training (s = {s}; fresh "
+                         f"accuracy < {SOLVED_ACCURACY})",
+        "solution": f"the TWM solution as initialization: the tanh network solves before training (s = {s}; fresh accuracy "
+                    f">= {SOLVED_ACCURACY})",
+        "solution_control": f"control: the wave initialization is the TWM solution: its linear part (no tanh) solves before "
+                            f"training (s = {s})",
+    }
+
+
+def _faster(arm: str, s: int) -> str:
+    return f"the shift initialization solves repeat copy (d = {D}, s = {s}) in fewer steps than {arm} (paired by seed)"
+
+
+def declare_c13(plan: Plan) -> list[Declared]:
+    out = []
+    why = "a ratio below 1 is faster; the interval of the median must lie below it"
+    for s in (QUICK_S if plan.quick else FULL_S):
+        n = _names(s)
+        for row in ("C13.1", "C13.2"):
+            out.append(Declared(f"{n['shift_control']} [{row}]", "C13", row, "control", "trained", "tanh accuracy of the "
+                                "shift arm before training", "<", SOLVED_ACCURACY, "an arm that starts solved makes the race "
+                                "trivial"))
+        for arm in ARMS:
+            if arm.role not in ("baseline", "rival"):
+                continue
+            row = "C13.1" if arm.role == "baseline" else "C13.2"
+            out.append(Declared(_faster(arm.name, s), "C13", row, "stated", "trained",
+                                f"steps shift / steps {arm.name} (never solved = the bound)", "<", 1, why,
+                                controls=(f"{n['shift_control']} [{row}]",)))
+        out.append(Declared(n["solution_control"], "C13", "C13.3", "control", "trained",
+                            "accuracy of the wave arm's linear part before training", ">=", SOLVED_ACCURACY,
+                            "the linear part of the wave arm is Psi Phi Psi^-1: exact"))
+        out.append(Declared(n["solution"], "C13", "C13.3", "stated", "trained", "tanh accuracy of the wave arm before "
+                            "training", ">=", SOLVED_ACCURACY, "thresholds.SOLVED_ACCURACY",
+                            controls=(n["solution_control"],)))
+    return out
 
 
 def _steps(runs: list[tuple[Any, Any]]) -> list[int | None]:
@@ -129,58 +169,51 @@ def _fmt(med: tuple, bound: int) -> str:
     return f"median {g(m)} [{g(lo)}, {g(hi)}] ({cov:.0%})"
 
 
-def c13_checks(steps: dict[tuple[str, int], list[int | None]], fams: dict[tuple[str, int], Family],
-               sanity: dict[int, list[float | None]], bound: int) -> list[Check]:
-    """Paired comparisons shift vs each baseline per s, and the sanity control (wave init already solves)."""
-    checks = []
-    roles = {a.name: a.role for a in ARMS}
-    for (name, s), fam in fams.items():
-        if roles[name] != "baseline" or ("shift", s) not in steps:
-            continue
-        mine, other = steps[("shift", s)], steps[(name, s)]
-        ratio = [(bound if a is None else a) / (bound if b is None else b) for a, b in zip(mine, other)]
-        checks.append(seeds_check(
-            f"the shift initialization solves repeat copy (d = {D}, s = {s}) in fewer steps than {name} (paired by seed)",
-            "stated", ratio, lambda v: v < 1, 1, fam,
-            f"value per seed: steps shift / steps {name} (never solved = {bound}); shift {_fmt(median_interval(mine), bound)}"
-            f", {name} {_fmt(median_interval(other), bound)}",
-            numbers={f"c13_steps_{name}_s{s}": other, f"c13_steps_shift_s{s}": mine}))
-    # the sanity row checks the arm is what it says (control: its linear part is the exact solution); whether tanh keeps
-    # that solution before any training is reported as a limit (the compiled network's squashing grows with s, C14)
-    for s, accs in sanity.items():
-        lin, tanh = ([None if a is None else a[f] for a in accs] for f in ("linear", "tanh"))
-        checks.append(seeds_check(
-            f"control: the wave initialization is the solution itself (s = {s}): its linear part (no tanh) solves before "
-            f"training (fresh accuracy >= {SOLVED_ACCURACY})", "control", lin, lambda v: v >= SOLVED_ACCURACY,
-            SOLVED_ACCURACY, fams[("wave", s)], numbers={f"c13_wave_init_linear_accuracy_s{s}": lin}))
-        checks.append(seeds_check(
-            f"limit: with tanh, the wave-initialized network (s = {s}) already solves before training "
-            f"(fresh accuracy >= {SOLVED_ACCURACY})", "limit", tanh, lambda v: v >= SOLVED_ACCURACY, SOLVED_ACCURACY,
-            fams[("wave", s)], f"its steps to the target: {steps[('wave', s)]}", numbers={f"c13_wave_init_accuracy_s{s}": tanh}))
-    return checks
-
-
-def claim_c13(ctx: Context) -> ClaimResult:
-    fams = c13_families(ctx)
-    runs = {key: outcomes(ctx, fam) for key, fam in fams.items()}
-    steps = {key: _steps(r) for key, r in runs.items()}
-    sanity = {s: [acc for _, acc in r] for (name, s), r in runs.items() if name == "wave"}
+def measure_c13(ctx: Context, judge: Judge) -> Measured:
     bound = BOUND[ctx.quick]
-    checks = c13_checks(steps, fams, sanity, bound)
-    table = {name: {s: median_interval(v) for (n, s), v in steps.items() if n == name} for name, _ in fams}
+    runs = {key.removeprefix("c13-"): outcomes(ctx, fam) for key, fam in ctx.families.items() if key.startswith("c13-")}
+    steps = {key: _steps(r) for key, r in runs.items()}
+    for s in (QUICK_S if ctx.quick else FULL_S):
+        n, ks = _names(s), ctx.seeds
+        mine = steps.get(f"shift-s{s}")
+        acc = lambda arm, f: [None if a is None else a[f] for _, a in runs.get(f"{arm}-s{s}", [])] or [None] * len(ks)  # noqa: E731
+        for row in ("C13.1", "C13.2"):
+            judge.seeds(f"{n['shift_control']} [{row}]", acc("shift", "tanh"), ks)
+        for arm in ARMS:
+            if arm.role not in ("baseline", "rival"):
+                continue
+            other = steps.get(f"{arm.name}-s{s}")
+            if mine is None or other is None:
+                judge.missing(_faster(arm.name, s), f"the {arm.name} arm runs in full mode only" if ctx.quick
+                              else f"the {arm.name} arm did not run (this build lacks it)")
+                continue
+            ratio = [(bound if a is None else a) / (bound if b is None else b) for a, b in zip(mine, other)]
+            judge.seeds(_faster(arm.name, s), ratio, ks, detail=f"shift {_fmt(median_interval(mine), bound)}, {arm.name} "
+                        f"{_fmt(median_interval(other), bound)} (steps; never solved = {bound})",
+                        numbers={f"steps {arm.name}": other, "steps shift": mine})
+        judge.seeds(n["solution_control"], acc("wave", "linear"), ks)
+        judge.seeds(n["solution"], acc("wave", "tanh"), ks, detail=f"its steps to the target: {steps.get(f'wave-s{s}')}")
+    table = {k: median_interval(v) for k, v in steps.items()}
     missing = [a.name for a in available_arms(ctx.quick)[1]]
-    rows = "; ".join(f"{name} s = {s}: {_fmt(m, bound)}" for name, per_s in table.items() for s, m in per_s.items())
-    if "figs_c13" not in ctx.cache:
-        from ..plots import plot_steps_to_solve
+    from ..plots import plot_steps_to_solve
 
-        ctx.cache["figs_c13"] = True
-        rows_fig = {name: {s: (steps[(name, s)], table[name][s][:3]) for s in per_s} for name, per_s in table.items()}
-        p = plot_steps_to_solve(rows_fig, {s: bound for _, s in fams}, path=Path(ctx.out) / "steps_to_solve.png",
-                                title=f"C13: steps to solve repeat copy (d = {D}), medians with order-statistic intervals")
-        ctx.cache.setdefault("figures", []).append(("C13: steps to solve against s per initialization (open: never)", p))
-    return ClaimResult("C13", checks, summary=(
-        f"Steps to a fresh accuracy of {TRAIN_TARGET:g} at horizon {HORIZONS[-1]} ({len(seeds(ctx))} seeds each; "
-        f"never solved = censored at {bound}; medians with order-statistic intervals and their coverage): {rows}. "
-        "The orthogonal arm is the null model of C7-C10 (a random orthogonal W_hh with PyTorch's W_uh and W_hy)."
-        + (f" Not run{' in quick mode (cost; see learning_speed.ARMS)' if ctx.quick else ''}: {', '.join(missing)}."
-           if missing else "")))
+    rows_fig: dict = {}
+    for k, v in steps.items():
+        name, s = k.rsplit("-s", 1)
+        rows_fig.setdefault(name, {})[int(s)] = (v, table[k][:3])
+    p = plot_steps_to_solve(rows_fig, {s: bound for s in (QUICK_S if ctx.quick else FULL_S)},
+                            path=Path(ctx.out) / "steps_to_solve.png",
+                            title=f"C13: steps to solve repeat copy (d = {D}), medians with order-statistic intervals")
+    return Measured(
+        f"Steps to a fresh accuracy of {TRAIN_TARGET:g} at horizon {HORIZONS[-1]} ({len(ctx.seeds)} seeds each; never "
+        f"solved = censored at {bound}): " + "; ".join(f"{k}: {_fmt(m, bound)}" for k, m in table.items()) + "."
+        + (f" Not run{' in quick mode (cost)' if ctx.quick else ''}: {', '.join(missing)}." if missing else ""),
+        [("C13: steps to solve against s per initialization (open: never)", p)])
+
+
+C13 = Claim("C13", "Wave initialization learns faster", "project", {
+    "C13.1": "an Elman RNN initialized at the pure shift learns faster than the standard initializations (default, "
+             "orthogonal, identity)",
+    "C13.2": "... and faster than the wave-RNN of Keller et al. (ICLR 2024)",
+    "C13.3": "initialized at the TWM solution, the (tanh) network already solves the task",
+}, declare_c13, measure_c13, families=c13_families)

@@ -1,18 +1,15 @@
-"""The main job: run the checks of every claim C1..C16, derive each status, write the report (issue 7).
+"""The main job: run every claim C1..C16 of ``registry.CLAIMS``, derive each status, write claims.json and the report.
 
-The checks live in ``theory_checks`` (C1-C6, C11, C12) and ``trained_checks`` (C7-C10), ``learning_speed`` (C13),
-``gated_study`` (C14) and ``state_space_checks`` (C15, C16); each
-returns a ``ClaimResult`` whose status is decided by ``wavetheory.claims.evidence.decide`` from the checks
-actually run, never written by hand. ``reproduce(..., Phi=...)`` replaces the wave-operator
-constructor in every Phi-dependent check: a test swaps in a perturbed Phi and sees statuses change.
-
-Roads of evidence (``evidence.ROADS``): ``symbolic`` (a runnable proof in proofs/ exited 0, or an exact
-SymPy identity), ``numeric`` (float64 comparisons with the tolerance stated next to them) and ``trained``
-(networks trained by ``wavetheory.learning.trainer`` and measured by ``wavetheory.learning.analysis``).
+``reproduce`` builds the plan's families once (a family shared by claims, as C7-C10's, is trained once), submits
+every run to one ``TrainingPool`` before the first claim runs, runs the proofs and the claims (each claim judged
+only through its declared checks, ``Claim.run``), and logs one line per claim as it finishes (``logging``: a
+terminal or not). ``reproduce(..., Phi=...)`` replaces the wave-operator constructor in every Phi-dependent check:
+a test swaps in a perturbed Phi and sees statuses change.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -20,103 +17,81 @@ from typing import Any, Callable
 import numpy as np
 
 from ..theory import wave_operator
-from .theory_checks import claim_c1, claim_c2, claim_c3, claim_c4, claim_c5, claim_c6, claim_c11, claim_c12
-from .gated_study import claim_c14
-from .learning_speed import claim_c13
-from .trained_checks import claim_c7, claim_c8, claim_c9, claim_c10
-from .state_space_checks import claim_c15, claim_c16
-from .trained_runs import seed_count, seeds, start_training, stop_training
-from .evidence import CLAIM_TITLES, ClaimResult, Context, run_proofs
 from ..theory.tasks import LinearHDS
+from .claim import Claim, Context, Plan
+from .evidence import ClaimResult
+from .registry import _claims, claim, plan_json
+from .trained_runs import seed_count, start_training, stop_training
 
-__all__ = ["CLAIMS", "reproduce", "run_main_job"]
+__all__ = ["plan_of", "families_of", "reproduce", "run_main_job", "plan_json"]
+
+log = logging.getLogger("wavetheory")
 
 
-CLAIMS: dict[str, Callable[[Context], ClaimResult]] = {
-    "C1": claim_c1, "C2": claim_c2, "C3": claim_c3, "C4": claim_c4, "C5": claim_c5, "C6": claim_c6,
-    "C7": claim_c7, "C8": claim_c8, "C9": claim_c9, "C10": claim_c10, "C11": claim_c11, "C12": claim_c12,
-    "C13": claim_c13, "C14": claim_c14, "C15": claim_c15, "C16": claim_c16,
-}
+def plan_of(quick: bool = True, seed: int = 0, n_seeds: int | None = None) -> Plan:
+    return Plan(quick=quick, seed=int(seed), n_seeds=seed_count(n_seeds))
+
+
+def _selected(claims: list[str] | None) -> list[Claim]:
+    return list(_claims()) if claims is None else [claim(c) for c in claims]
+
+
+def families_of(plan: Plan, selected: list[Claim]) -> tuple[dict, list]:
+    """The families (by name, each built once) and the untrained computations of the selected claims."""
+    fams: dict = {}
+    calls: list = []
+    for c in selected:
+        for name, fam in c.families(plan).items():
+            fams.setdefault(name, fam)
+        calls += [call for call in c.calls(plan) if call not in calls]
+    return fams, calls
 
 
 def reproduce(out: str | Path, quick: bool = True, seed: int = 0, claims: list[str] | None = None,
               Phi: Callable[[LinearHDS], np.ndarray] | None = None, proofs: bool = True,
               progress: bool | None = None, workers: int | None = None,
-              n_seeds: int | None = None) -> tuple[list[ClaimResult], Context]:
-    """Run the checks of the requested claims (all by default); return (results in ID order, context).
+              n_seeds: int | None = None) -> tuple[list[ClaimResult], dict[str, Any]]:
+    """Run the requested claims (all by default); return (results in ID order, what the training did).
 
-    ``Phi`` replaces the wave-operator constructor in every Phi-dependent check (tests pass a
-    perturbed one); ``proofs=False`` skips running proofs/*.py; ``workers`` training processes
-    (default: one per core; 0 trains in this process, when a claim first reads a run); ``n_seeds`` seeds per
-    trained family instead of the mode's 5 (quick) or 20 (full), at least 5.
+    ``Phi`` replaces the wave-operator constructor in every Phi-dependent check; ``proofs=False`` skips running
+    proofs/*.py (their checks then read "no data"); ``workers`` training processes (default: one per core; 0:
+    train in this process when a claim first reads a run); ``n_seeds`` seeds per trained family (at least 5).
     """
     from tqdm.auto import tqdm
 
-    ids = list(CLAIMS) if claims is None else list(claims)
-    for cid in ids:
-        if cid not in CLAIM_TITLES:
-            raise ValueError(f"claims: unknown claim {cid!r}; expected IDs C1..C16")
-    ctx = Context(Path(out), quick=quick, seed=seed, Phi=Phi or wave_operator.Phi, n_seeds=seed_count(n_seeds))
-    ctx.out.mkdir(parents=True, exist_ok=True)
-    bar = tqdm(total=len(ids) + int(proofs), desc="reproduce", disable=True if progress is False else None)
-    ctx.progress = bar
-    # every trained run of the requested claims starts now on the worker processes (one torch thread each),
-    # while the proofs and the theory claims run here; a claim waits only for the runs it reads
-    start_training(ctx, ids, workers)
+    from .proofs import run_proofs
+
+    plan = plan_of(quick, seed, n_seeds)
+    selected = _selected(claims)
+    for c in selected:
+        c.checks(plan)  # every declaration is valid before anything runs
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    fams, calls = families_of(plan, selected)
+    bar = tqdm(total=len(selected) + int(proofs), desc="reproduce", disable=True if progress is False else None)
+    pool = start_training(out, fams, calls, workers, progress=False if progress is False else None)
     try:
+        t0 = time.perf_counter()
+        proof_runs = run_proofs() if proofs else {}
         if proofs:
-            bar.set_postfix_str("running proofs/")
-            ctx.proofs = run_proofs()
+            log.info("proofs: %d scripts, %d passed (%.0f s)", len(proof_runs), sum(p.passed for p in proof_runs.values()),
+                     time.perf_counter() - t0)
             bar.update()
+        ctx = Context(quick=plan.quick, seed=plan.seed, n_seeds=plan.n_seeds, out=out, Phi=Phi or wave_operator.Phi,
+                      proofs=proof_runs, pool=pool, families=fams, progress=bar)
         results = []
-        for cid in ids:
-            bar.set_postfix_str(cid)
-            fn = CLAIMS.get(cid)
-            results.append(fn(ctx) if fn else ClaimResult(cid, [], summary="no check implemented"))
+        for c in selected:
+            bar.set_postfix_str(c.id)
+            t1 = time.perf_counter()
+            results.append(c.run(ctx))
+            log.info("%-4s %-10s (%.0f s)", c.id, results[-1].status, time.perf_counter() - t1)
             bar.update()
     except BaseException:  # an error, Ctrl-C or SIGTERM: stop the training workers now
-        stop_training(ctx, kill=True)
+        stop_training(pool, kill=True)
         raise
-    ctx.cache["training"] = stop_training(ctx)
+    training = stop_training(pool)
     bar.close()
-    ctx.cache["results"] = results
-    return results, ctx
-
-
-# --------------------------------------------------------------------------- figures and the main job
-
-
-def _figures(ctx: Context) -> list[tuple[str, Path]]:
-    """Figures of the theory side (the training claims add theirs to ctx.cache['figures'])."""
-    from ..theory.attention import anti_similarity_sbc, repeat_copy_sbc, sbc_rollout
-    from ..plots import plot_attention, plot_gradient_norms, plot_matrix, plot_spectrum
-
-    figs: list[tuple[str, Path]] = []
-    der = ctx.cache.get("c4_derivation")
-    if der is not None:
-        exact = np.array([complex(e.value.evalf()) for e in der.eigenvalues for _ in range(e.algebraic)])
-        task = ctx.cache.get("c4_task")
-        series = {"exact (SymPy)": exact}
-        if task is not None:
-            series["numeric eig(Phi)"] = np.linalg.eigvals(ctx.Phi(task))
-        figs.append(("C4: spectrum of Phi on the unit circle, exact vs numeric",
-                     plot_spectrum(series, title="spectrum of Phi", path=ctx.out / "spectrum_theory.png")))
-        if task is not None:
-            figs.append(("C3/C4: the wave operator Phi = S + E_s [A_s ... A_1]",
-                         plot_matrix([("Phi", ctx.Phi(task))], title=task.name, path=ctx.out / "phi_theory.png")))
-    g = ctx.cache.get("c5_gradients")
-    if g is not None:
-        figs.append(("C5: ||dh(1+k)/dx(1)|| vs lag, wave RNN (repeat copy, s = 8) vs random RNN (mu = 0.9), bound dashed",
-                     plot_gradient_norms(g["lag"], {"wave RNN": g["wave"], "random RNN": g["random"]}, bound=g["bound"],
-                                         title="gradient propagation", path=ctx.out / "gradients.png")))
-    if "C6" in {r.id for r in ctx.cache.get("results", [])}:
-        hist = np.random.default_rng(ctx.seed).choice([-1.0, 1.0], size=(1, 5, 3))
-        _, w_pos = sbc_rollout(repeat_copy_sbc(3, 5), hist, 15)
-        _, w_con = sbc_rollout(anti_similarity_sbc(3), hist, 15)
-        figs.append(("C6: attention of the SBC over the substrate on repeat copy (s = 5): positional code vs content only",
-                     plot_attention({"positional code": w_pos[0], "content only": w_con[0]},
-                                    title="SBC attention on repeat copy", path=ctx.out / "attention.png")))
-    return figs
+    return results, training
 
 
 def _cpu_seconds() -> dict[str, float]:
@@ -136,22 +111,19 @@ def run_main_job(out: str | Path, quick: bool = True, seed: int = 0, claims: lis
 
     t0 = time.perf_counter()
     out = Path(out)
-    results, ctx = reproduce(out, quick=quick, seed=seed, claims=claims, progress=progress, workers=workers,
-                             n_seeds=n_seeds)
-    figures = _figures(ctx) + ctx.cache.get("figures", [])
-    latex: dict[str, list[str]] = {}
-    der = ctx.cache.get("c4_derivation")
-    if der is not None:
-        tex = der.to_latex()
-        latex[f"C4: {ctx.cache['c4_task'].name}"] = [tex["charpoly"], tex["factors"]] + tex["eigenvalues"][:12]
+    results, training = reproduce(out, quick=quick, seed=seed, claims=claims, progress=progress, workers=workers,
+                                  n_seeds=n_seeds)
+    figures = [f for r in results for f in r.figures]
+    latex = {k: v for r in results for k, v in r.artifacts.get("latex", {}).items()}
+    plan = plan_of(quick, seed, n_seeds)
     meta = {
         "command": command or f"wavetheory reproduce {'--quick ' if quick else ''}--out {out}",
         "mode": "quick" if quick else "full",
         "seed": seed,
-        "seeds_per_family": len(seeds(ctx)),
+        "seeds_per_family": len(plan.seeds),
         "wall_seconds": time.perf_counter() - t0,
         "cpu": _cpu_seconds(),
-        "training": ctx.cache.get("training", {}),
+        "training": training,
         "machine": machine(),
         "numerics": numerics(),
         "date": time.strftime("%Y-%m-%d", time.gmtime()),

@@ -28,7 +28,7 @@ from ..learning.config import TrainConfig
 from ..learning.pool import Job, TrainingFailed, TrainingPool
 from ..theory.tasks import LinearHDS, repeat_copy
 from ..thresholds import SOLVED_ACCURACY
-from .evidence import Context
+from .claim import FULL_SEEDS, QUICK_SEEDS, Context, Plan
 
 __all__ = [
     "QUICK_SEEDS", "FULL_SEEDS", "TRAIN_TARGET", "seeds", "seed_count", "Family", "substrate_family", "substrate_reading",
@@ -36,20 +36,12 @@ __all__ = [
     "CALLS",
 ]
 
-QUICK_SEEDS, FULL_SEEDS = 5, 20  # issue 12: quick >= 5, full >= 20 seeds per trained claim
-
 # The trainer stops at the first fresh evaluation that reaches its target; the verdict's "solved" is a
 # second, independent fresh evaluation against SOLVED_ACCURACY. A run stopped exactly at the bar passes
 # it about half the time (measured: final accuracies 0.98999 and 0.99010 for seeds 2 and 4 of repeat copy
 # d = 3, s = 4), which would test the stopping rule, not the network. The claims' runs therefore stop at
 # half the error rate the bar allows; measured cost +20 to +60 steps (Elman), +40 to +90 (LSTM).
 TRAIN_TARGET = 1 - (1 - SOLVED_ACCURACY) / 2
-
-
-def seeds(ctx: Context) -> list[int]:
-    """The seeds of every trained claim: ctx.seed and the next 4 (quick) or 19 (full), or ctx.n_seeds of them."""
-    n = ctx.n_seeds if ctx.n_seeds is not None else (QUICK_SEEDS if ctx.quick else FULL_SEEDS)
-    return [ctx.seed + i for i in range(n)]
 
 
 def seed_count(n: int | None) -> int | None:
@@ -151,51 +143,27 @@ def substrate_reading(result: Any) -> dict[str, Any]:
 
 
 def pool(ctx: Context) -> TrainingPool:
-    """The run's pool (``start_training``), or an in-process one trained lazily (a claim run on its own)."""
-    if "pool" not in ctx.cache:
-        ctx.cache["pool"] = TrainingPool(ctx.out / "runs", workers=0, progress=False if ctx.progress is None else None)
-        ctx.cache["pool"].start()
-    return ctx.cache["pool"]
+    """The run's pool (``start_training``)."""
+    if ctx.pool is None:
+        raise ValueError("ctx: this context has no training pool (build it with claims.reproduce.context)")
+    return ctx.pool
 
 
-# claim -> the families it trains (C7-C10 share theirs); other modules register theirs here (plan)
-PLANS: dict[str, Callable[[Context], list[Family]]] = {
-    "C7": lambda ctx: [substrate_family(ctx)], "C8": lambda ctx: [substrate_family(ctx)],
-    "C9": lambda ctx: [substrate_family(ctx)], "C10": lambda ctx: [substrate_family(ctx)],
-}
+def submit(target: TrainingPool, families: dict[str, Family], calls: list[tuple[Callable[..., Any], tuple]]) -> list[Job]:
+    """Submit every run of ``families`` (with its reading) and every computation of ``calls`` to ``target``; the jobs."""
+    for fn, args in calls:
+        target.compute(fn, *args)
+    return [target.submit(fam.task, c, measure=fam.measure) for fam in families.values() for c in fam.configs()]
 
 
-# claim -> its heavy untrained computations (fn, args), run on the workers too (TrainingPool.compute)
-CALLS: dict[str, Callable[[Context], list[tuple[Callable[..., Any], tuple]]]] = {}
-
-
-def plan(ctx: Context, ids: list[str], target: TrainingPool) -> list[Job]:
-    """Submit every training run (with its reading) and computation of the claims ``ids`` to ``target``; the jobs."""
-    jobs = []
-    for cid in ids:
-        for fn, args in CALLS.get(cid, lambda _ctx: [])(ctx):
-            target.compute(fn, *args)
-        for fam in PLANS.get(cid, lambda _ctx: [])(ctx):
-            jobs += [target.submit(fam.task, c, measure=fam.measure) for c in fam.configs()]
-    return jobs
-
-
-def workload(ctx: Context, ids: list[str]) -> dict[str, dict[str, int]]:
-    """What ``plan`` would submit for each claim of ``ids`` and for all of them ("total"; a run shared by claims,
-    as C7-C10's, counts once): families (distinct (task, configuration but seed)), training jobs, the step
-    bound (the sum of every job's maximum steps) and the untrained computations. Nothing is trained.
-
-    The claims' modules register their plans on import: import ``claims.reproduce`` first to see every claim.
-    """
-    def count(cids: list[str]) -> dict[str, int]:
-        target = TrainingPool(None, workers=0, progress=False)  # never started: submitting trains nothing
-        jobs = plan(ctx, cids, target)
-        unique = {j.key: j for j in jobs}.values()
-        return {"families": len({Job(j.task, replace(j.config, seed=0)).key for j in unique}), "jobs": len(unique),
-                "steps": sum(j.config.steps for j in unique),
-                "calls": sum(len(CALLS.get(c, lambda _ctx: [])(ctx)) for c in cids)}
-
-    return {**{cid: count([cid]) for cid in ids}, "total": count(list(ids))}
+def workload(families: dict[str, Family], calls: list) -> dict[str, int]:
+    """What ``submit`` would train, counted (a run shared by claims counts once): families, jobs, the step bound (the
+    sum of every job's maximum steps) and the untrained computations. Nothing is trained."""
+    target = TrainingPool(None, workers=0, progress=False)  # never started: submitting trains nothing
+    jobs = submit(target, families, [])
+    unique = {j.key: j for j in jobs}.values()
+    return {"families": len({Job(j.task, replace(j.config, seed=0)).key for j in unique}), "jobs": len(unique),
+            "steps": sum(j.config.steps for j in unique), "calls": len(calls)}
 
 
 def computed(ctx: Context, fn: Callable[..., Any], *args: Any) -> Any:
@@ -204,18 +172,17 @@ def computed(ctx: Context, fn: Callable[..., Any], *args: Any) -> Any:
     return p.computed(p.compute(fn, *args))
 
 
-def start_training(ctx: Context, ids: list[str], workers: int | None = None) -> TrainingPool:
-    """Create the run's pool on ``workers`` processes (default: every core), submit all runs of ``ids``, start."""
+def start_training(out: Any, families: dict[str, Family], calls: list, workers: int | None = None,
+                   progress: bool | None = None) -> TrainingPool:
+    """Create a pool on ``workers`` processes (default: every core), submit every run and computation, start it."""
     n = (os.cpu_count() or 1) if workers is None else workers
-    p = TrainingPool(ctx.out / "runs", workers=n, progress=None if ctx.progress is not None else False)
-    plan(ctx, ids, p)
-    ctx.cache["pool"] = p.start()
-    return p
+    p = TrainingPool(out / "runs", workers=n, progress=progress)
+    submit(p, families, calls)
+    return p.start()
 
 
-def stop_training(ctx: Context, kill: bool = False) -> dict[str, Any]:
-    """Close the run's pool (``kill``: without waiting for running jobs); what it did (jobs, CPU seconds of the workers)."""
-    p = ctx.cache.get("pool")
+def stop_training(p: TrainingPool | None, kill: bool = False) -> dict[str, Any]:
+    """Close a pool (``kill``: without waiting for running jobs); what it did (jobs, CPU seconds of the workers)."""
     if p is None:
         return {}
     p.close(kill=kill)
@@ -232,3 +199,9 @@ def outcomes(ctx: Context, fam: Family) -> list[tuple[Any, Any]]:
         except TrainingFailed:
             out.append((None, None))
     return out
+
+
+def readings(ctx: Context, name: str) -> tuple[Family, list[Any]]:
+    """The family ``name`` of the run and its per-seed readings (None where a seed's run failed)."""
+    fam = ctx.families[name]
+    return fam, [r for _, r in outcomes(ctx, fam)]

@@ -12,7 +12,9 @@ from . import add_json_flag
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("reproduce", help="run the checks of every claim C1..C16; write claims.json, report and figures")
-    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument("--out", metavar="DIR", help="output folder (required unless --plan)")
+    p.add_argument("--plan", action="store_true",
+                   help="print every declared check (claim, row, kind, threshold, controls) without running anything")
     p.add_argument("--quick", action="store_true", help="the quick run (under 5 minutes on 2 CPU cores)")
     p.add_argument("--seed", type=int, default=0, metavar="K", help="seed of every random choice (default 0)")
     p.add_argument("--claims", nargs="+", metavar="ID", help="only these claims (e.g. C1 C4)")
@@ -29,6 +31,17 @@ def cmd_reproduce(args: argparse.Namespace) -> tuple[Any, str]:
     from ..claims.reproduce import run_main_job
 
     seed(args.seed, "--seed")
+    if args.plan:
+        from ..claims.registry import claim, plan_json
+        from ..claims.reproduce import plan_of
+
+        for cid in args.claims or []:
+            claim(cid)
+        plan = plan_json(plan_of(args.quick, args.seed, args.seeds), args.claims)
+        lines = [f"{c['row']:<6} {c['kind']:<8} {c['relation']} {c['threshold']}  {c['name']}" for c in plan["checks"]]
+        return plan, "\n".join(lines + [f"{len(plan['checks'])} declared checks"])
+    if not args.out:
+        raise ValueError("--out: required (the output folder), unless --plan")
     command = "wavetheory " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["reproduce"] else ""
     res = run_main_job(args.out, quick=args.quick, seed=args.seed, claims=args.claims, command=command,
                        workers=args.workers, n_seeds=args.seeds)
