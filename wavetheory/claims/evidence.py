@@ -17,12 +17,14 @@ The rule (``decide_row``; README "How a status is decided"; tests/claims/test_ev
 
 1. A stated check *fails* when it failed, or when one of its controls failed (a failed control voids the
    check it controls), or when it has no data while another stated check of the row failed.
-2. A failed stated check is *rescued* when at least one refined check replaces it, every refined check that
+2. A failed stated check is *rescued* when another stated check of the row passed (when every stated check fails,
+   nothing of the wording held: ``refuted``, the refinements reported as the corrected statement), and when at least one refined check replaces it, every refined check that
    replaces it passed, each of those has passing controls (at least one when the stated check was voided by
    its control or is trained), and the failed check is not a general symbolic proof (numbers never rescue
    a failed proof).
 3. ``refuted``: a failed stated check not rescued. ``open``: no stated check, or a stated check without data
-   (a crash, a precondition not met), with the reason; never ``refuted`` for lack of data.
+   (a crash, a precondition not met), with the reason; never ``refuted`` for lack of data; also ``open`` when a
+   refined check failed although the stated check it refines passed (the evidence disagrees with itself).
    ``refined``: every failed stated check rescued. ``proved``: every stated check passed and the row holds a
    passing symbolic check of general scope and no trained one. ``reproduced``: every stated check passed
    and one trained networks. ``verified``: every stated check passed otherwise.
@@ -265,8 +267,10 @@ def decide_row(checks: Sequence[Check]) -> tuple[str, str]:
     >>> D = lambda n, kind="stated", road="numeric", **kw: Declared(n, "C1", "C1.1", kind, road, "x", "<=", 1, "j", **kw)
     >>> decide_row([]), decide_row([D("a").judge(0)])
     (('open', 'no stated check'), ('verified', ''))
-    >>> decide_row([D("a").judge(2), D("r", "refined", replaces="a").judge(0)])
+    >>> decide_row([D("a").judge(2), D("b").judge(0), D("r", "refined", replaces="a").judge(0)])
     ('refined', '')
+    >>> decide_row([D("a").judge(2), D("r", "refined", replaces="a").judge(0)])  # every stated check failed
+    ('refuted', '')
     >>> decide_row([D("a", controls=("c",)).judge(0), D("c", "control").judge(2)])[0]  # a failed control voids
     'refuted'
     """
@@ -297,10 +301,13 @@ def decide_row(checks: Sequence[Check]) -> tuple[str, str]:
                    and all(controls_pass(r, voided or r.road == "trained") for r in repl))
         if not rescued:
             unrescued.append(c)
-    if unrescued:
+    if unrescued or (failed and len(failed) == len(stated)):  # nothing of the wording held: refuted, not refined
         return "refuted", ""
     if missing:
         return "open", "; ".join(f"{c.name}: {c.reason or 'no data'}" for c in missing)
+    moot = [r for r in refined if r.passed is False and r.replaces not in {c.name for c, _ in failed}]
+    if moot:  # a refinement failed where the stated check held: the evidence disagrees with itself
+        return "open", "; ".join(f"{r.name}: failed although the stated check it refines passed" for r in moot)
     if failed:
         return "refined", ""
     if any(c.road == "trained" for c in stated):
