@@ -54,6 +54,10 @@ def plan_checks(plan: Plan, ids: list[str] | None = None) -> list[Declared]:
     return [d for c in _claims() if ids is None or c.id in ids for d in c.checks(plan)]
 
 
+def _key(d: Declared) -> str:
+    return f"{d.claim}: {d.name}"
+
+
 def _entry(d: Declared) -> dict[str, Any]:
     return {"claim": d.claim, "row": d.row, "kind": d.kind, "relation": d.relation, "threshold": to_jsonable(d.threshold),
             "controls": list(d.controls), "replaces": d.replaces, "universal": d.universal}
@@ -61,7 +65,7 @@ def _entry(d: Declared) -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def registered() -> dict[str, Any]:
-    """The register: check name -> {kind, relation, threshold, ..., declared_in}."""
+    """The register: "CLAIM: check name" -> {kind, relation, threshold, ..., declared_in}."""
     if not REGISTER.is_file():
         return {}
     return json.loads(REGISTER.read_text())["checks"]
@@ -69,7 +73,7 @@ def registered() -> dict[str, Any]:
 
 def declared_in(d: Declared) -> str:
     """The commit that registered this check as declared, or "unregistered" (new, or changed without a revision)."""
-    entry = registered().get(d.name)
+    entry = registered().get(_key(d))
     if entry is None or {k: v for k, v in entry.items() if k != "declared_in"} != _entry(d):
         return "unregistered"
     return entry["declared_in"]
@@ -85,22 +89,22 @@ def plan_json(plan: Plan, ids: list[str] | None = None) -> dict[str, Any]:
 
 def register(commit: str, plans: tuple[Plan, ...] = (Plan(quick=True), Plan(quick=False))) -> dict[str, int]:
     """Add every declared check of ``plans`` not yet registered, with ``commit``; refuse undisclosed changes."""
-    from .revisions import revisions_of
+    from .revisions import REVISIONS
 
     old = dict(registered())
     new, changed = {}, []
     for plan in plans:
         for d in plan_checks(plan):
-            e = _entry(d)
-            prev = old.get(d.name)
+            e, key = _entry(d), _key(d)
+            prev = old.get(key)
             if prev is None:
-                new[d.name] = {**e, "declared_in": commit}
+                new[key] = {**e, "declared_in": commit}
             elif {k: v for k, v in prev.items() if k != "declared_in"} != e:
-                if not revisions_of(d.name, d.claim, d.road):
-                    changed.append(d.name)
-                new[d.name] = {**e, "declared_in": commit}
+                if not any(d.name in r.applies for r in REVISIONS):  # a change is disclosed by name, not by a blanket
+                    changed.append(key)
+                new[key] = {**e, "declared_in": commit}
             else:
-                new[d.name] = prev
+                new[key] = prev
     if changed:
         raise ValueError(f"register: declared checks changed without a disclosed revision: {changed}")
     REGISTER.write_text(json.dumps({"checks": dict(sorted(new.items()))}, indent=1) + "\n")

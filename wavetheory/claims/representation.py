@@ -14,7 +14,7 @@ from ..theory.tasks import HDS, LinearHDS, fibonacci, random_signed_selection, r
 from ..theory.task_library import random_linear
 from ..theory.wave_memory import simulate
 from .claim import Claim, Context, Judge, Measured, Plan
-from .evidence import Declared
+from .evidence import Declared, Scope
 from .proofs import judge_proof, proof_check
 
 __all__ = ["C1", "C2", "C6", "mixed_tasks", "sizes_text", "max_diff", "at_most"]
@@ -74,8 +74,6 @@ def measure_c1(ctx: Context, judge: Judge) -> Measured:
         h = rng.standard_normal((3, s, d))
         nonlin = max(nonlin, max_diff(simulate(hds.boundary, h, steps), rollout(hds, h, steps)))
         sizes.append((d, s))
-    from .evidence import Scope
-
     judge(C1_LIN, lin, detail=f"max |diff| = {lin:.2e}", scope=Scope(sizes_text(tasks)))
     judge(C1_TANH, nonlin, detail=f"max |diff| = {nonlin:.2e}",
           scope=Scope(f"{len(sizes)} HDS, d <= {max(d for d, _ in sizes)}, s <= {max(s for _, s in sizes)}"))
@@ -134,7 +132,7 @@ def measure_c2(ctx: Context, judge: Judge) -> Measured:
             wrong.append(s)
         first[s] = traj[:6].astype(int).tolist()
     judge(C2_SEQ, len(wrong), detail="orders with a wrong term: " + (str(wrong) if wrong else "none"),
-          numbers={"first terms": first})
+          numbers={"first terms": first}, scope=Scope("s = 2..5, d = 1, 20 steps"))
     judge.add(judge_proof(judge["proofs/c1_representation.py"], ctx.proofs))
     radii = {s: _fib_radius(ctx, s) for s in range(2, 9)}
     spread = max(max(abs(a - b), abs(a - c)) / a for a, b, c in radii.values())
@@ -143,9 +141,10 @@ def measure_c2(ctx: Context, judge: Judge) -> Measured:
     increasing = all(rho[s] < rho[s + 1] < 2 for s in range(2, 8))
     golden = (1 + 5**0.5) / 2
     judge(C2_RADIUS, spread, detail=f"max relative spread {spread:.1e}; rho_s = " + ", ".join(f"{r:.6f}" for r in rho.values()),
-          numbers={"rho_s": rho})
+          numbers={"rho_s": rho}, scope=Scope("s = 2..8, d = 1"))
     judge(C2_GOLDEN, max(abs(rho[2] - golden), tail) if increasing else 1.0,
-          detail=f"|rho_2 - golden| = {abs(rho[2] - golden):.1e}, max |2 - rho_s - rho_s^-s| = {tail:.1e}, increasing: {increasing}")
+          detail=f"|rho_2 - golden| = {abs(rho[2] - golden):.1e}, max |2 - rho_s - rho_s^-s| = {tail:.1e}, increasing: {increasing}",
+          scope=Scope("s = 2..8"))
     judge.add(judge_proof(judge["proofs/c2_fibonacci_radius.py"], ctx.proofs))
     return Measured("f = sum of the columns realizes x(t) = sum_k x(t-k) (a case of C1). The spectral radius of Phi is the "
                     "golden ratio for s = 2 only; for order s it is rho_s, the positive root of lam^s - lam^(s-1) - ... - 1, "

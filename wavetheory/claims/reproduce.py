@@ -48,13 +48,13 @@ def families_of(plan: Plan, selected: list[Claim]) -> tuple[dict, list]:
 
 
 def reproduce(out: str | Path, quick: bool = True, seed: int = 0, claims: list[str] | None = None,
-              Phi: Callable[[LinearHDS], np.ndarray] | None = None, proofs: bool = True,
+              Phi: Callable[[LinearHDS], np.ndarray] | None = None, proofs: bool | dict = True,
               progress: bool | None = None, workers: int | None = None,
               n_seeds: int | None = None) -> tuple[list[ClaimResult], dict[str, Any]]:
     """Run the requested claims (all by default); return (results in ID order, what the training did).
 
     ``Phi`` replaces the wave-operator constructor in every Phi-dependent check; ``proofs=False`` skips running
-    proofs/*.py (their checks then read "no data"); ``workers`` training processes (default: one per core; 0:
+    proofs/*.py (their checks then read "no data"), a dict {proof name: ProofRun} uses those runs (tests); ``workers`` training processes (default: one per core; 0:
     train in this process when a claim first reads a run); ``n_seeds`` seeds per trained family (at least 5).
     """
     from tqdm.auto import tqdm
@@ -68,12 +68,12 @@ def reproduce(out: str | Path, quick: bool = True, seed: int = 0, claims: list[s
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     fams, calls = families_of(plan, selected)
-    bar = tqdm(total=len(selected) + int(proofs), desc="reproduce", disable=True if progress is False else None)
+    bar = tqdm(total=len(selected) + int(proofs is True), desc="reproduce", disable=True if progress is False else None)
     pool = start_training(out, fams, calls, workers, progress=False if progress is False else None)
     try:
         t0 = time.perf_counter()
-        proof_runs = run_proofs() if proofs else {}
-        if proofs:
+        proof_runs = dict(proofs) if isinstance(proofs, dict) else run_proofs() if proofs else {}
+        if proofs is True:
             log.info("proofs: %d scripts, %d passed (%.0f s)", len(proof_runs), sum(p.passed for p in proof_runs.values()),
                      time.perf_counter() - t0)
             bar.update()
