@@ -12,7 +12,8 @@ The line reads ``ok    [symbolic in s, d] ...``, or ``ok    [NOT symbolic] ...``
 block whose statement contains none of them. ``done(..., general=True)`` exits with status 2
 (printing ``SCOPE CHECK FAILED``) unless at least one argument block ran, every step in every block
 was symbolic in one of the block's dimensions and every dimension a block names was symbolic in at
-least one of its steps. A dimension no step reads (C1's column width d: a column is one opaque
+least one step. The dimensions are the sizes (s, d, n, block sizes of MatrixSymbols) and the variables
+of an induction (t, k, m); the base of an induction is an instance and runs outside the blocks. A dimension no step reads (C1's column width d: a column is one opaque
 value) is declared ``opaque`` with the reason, and shows as such in the SCOPE line. Facts a proof
 uses without checking them go in ``cites``, printed in the SCOPE line for the verdict to show.
 
@@ -132,9 +133,9 @@ def scope_problems() -> list[str]:
         for msg, hit in b["steps"]:
             if not hit:
                 out.append(f"step not symbolic in any of {', '.join(b['dims'])}: {msg}")
-        for dim in b["dims"]:
-            if not any(dim in hit for _, hit in b["steps"]):
-                out.append(f"dimension {dim} is named by an argument block but no step of it is symbolic in {dim}")
+    named = list(dict.fromkeys(dim for b in _blocks for dim in b["dims"]))
+    counts = symbolic_steps()
+    out += [f"dimension {dim} is named by an argument block but no step is symbolic in it" for dim in named if not counts.get(dim)]
     return out
 
 
