@@ -58,8 +58,12 @@ def _names(obj: object) -> set[str]:
     return out
 
 
-def _note(*exprs: object) -> None:
+def note(*exprs: object) -> None:
+    """Record the symbols of the expressions the next step's statement is about (what ``over=`` does)."""
     _seen.update(_names(exprs))
+
+
+_note = note
 
 
 @contextmanager
