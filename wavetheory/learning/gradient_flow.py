@@ -31,6 +31,7 @@ import numpy as np
 import torch
 
 from .._validate import as_float_array, one_of, positive_int
+from ..theory.tasks import HDS, LinearHDS
 from ..theory.two_phase import two_phase_batch
 from ..theory.wave_operator import LinearRNN
 
@@ -59,8 +60,8 @@ def _states(W_hh: torch.Tensor, W_uh: torch.Tensor, u: torch.Tensor, x1: torch.T
 
 
 def gradient_flow(
-    net,
-    task,
+    net: LinearRNN,
+    task: LinearHDS | HDS,
     inputs: np.ndarray | None = None,
     max_lag: int | None = None,
     *,
