@@ -60,7 +60,7 @@
 import numpy as np
 import sympy as sp
 
-from _common import check, done, mat_zero, zero
+from _common import argument, check, done, mat_zero, zero
 from wavetheory.theory.realizability import violations
 from wavetheory.theory.symbolic import E_block, symbolic_Phi
 from wavetheory.theory.tasks import signed_selection
@@ -75,10 +75,13 @@ Af = sp.Function("A")  # A(k): the lag operator A_k as a function of its index (
 # ## Step 1: the RNN's map depends on t - tau only
 
 # %%
-Wm, Bm = sp.MatrixSymbol("W", n, n), sp.MatrixSymbol("B", n, 1)
-check((Wm * Wm ** (t - tau) * Bm).doit() == Wm ** (t + 1 - tau) * Bm and (Wm**0 * Bm).doit() == Bm,
-      "LTI induction step: W (W^(t-tau) B) = W^(t+1-tau) B; the new term tau = t+1 is W^0 B = B")
-check(zero(((t + 1) - (tau + 1)) - (t - tau)), "the RNN's coefficient C W^(t-tau) B is unchanged by (t, tau) -> (t+1, tau+1)")
+with argument("n", "N", "d", "s", "H", "t", "m"):
+    Wm, Bm = sp.MatrixSymbol("W", n, n), sp.MatrixSymbol("B", n, 1)
+    check((Wm * Wm ** (t - tau) * Bm).doit() == Wm ** (t + 1 - tau) * Bm and (Wm**0 * Bm).doit() == Bm,
+          "LTI induction step: W (W^(t-tau) B) = W^(t+1-tau) B; the new term tau = t+1 is W^0 B = B",
+          over=Wm * Wm ** (t - tau) * Bm)
+    check(zero(((t + 1) - (tau + 1)) - (t - tau)), "the RNN's coefficient C W^(t-tau) B is unchanged by (t, tau) -> (t+1, tau+1)",
+          over=t - tau)
 
 # %% [markdown]
 # ## Step 3: a Toeplitz map is realized by a shift register of N = s + H inputs
@@ -86,15 +89,18 @@ check(zero(((t + 1) - (tau + 1)) - (t - tau)), "the RNN's coefficient C W^(t-tau
 # output $C h(t) = \sum_q g(q-1) h_q(t)$.
 
 # %%
-u, g = sp.Function("u"), sp.Function("g")
-hq = sp.Lambda((q, t), u(t - q + 1))  # the invariant of the shift register
-check(hq(1, t) == u(t) and hq(q - 1, t - 1) == hq(q, t), "shift register: block 1 holds u(t), block q the block q-1 of t-1 (induction on t)")
-Nsym = s + H
-out = sp.Sum(g(q - 1) * hq(q, t), (q, 1, Nsym))
-check(zero(out.change_index(q, q - 1, n) - sp.Sum(g(n) * u(t - n), (n, 0, Nsym - 1))),
-      "y(t) = sum_q g(q-1) u(t-q+1) = sum_(n=0..N-1) g(n) u(t-n) (reindex n = q-1)")
-check((t - (Nsym - 1)).subs(t, s + H - 1 - r0).is_nonpositive is True,
-      "every output time t <= s+H-1 reaches back to tau = t-(N-1) <= 0: all inputs x(0..s-1) are in the window")
+with argument("n", "N", "d", "s", "H", "t", "m"):
+    u, g = sp.Function("u"), sp.Function("g")
+    hq = sp.Lambda((q, t), u(t - q + 1))  # the invariant of the shift register
+    check(hq(1, t) == u(t) and hq(q - 1, t - 1) == hq(q, t), "shift register: block 1 holds u(t), block q the block q-1 of t-1 (induction on t)",
+          over=hq(q, t))
+    Nsym = s + H
+    out = sp.Sum(g(q - 1) * hq(q, t), (q, 1, Nsym))
+    check(zero(out.change_index(q, q - 1, n) - sp.Sum(g(n) * u(t - n), (n, 0, Nsym - 1))),
+          "y(t) = sum_q g(q-1) u(t-q+1) = sum_(n=0..N-1) g(n) u(t-n) (reindex n = q-1)", over=out)
+    check((t - (Nsym - 1)).subs(t, s + H - 1 - r0).is_nonpositive is True,
+          "every output time t <= s+H-1 reaches back to tau = t-(N-1) <= 0: all inputs x(0..s-1) are in the window",
+          over=t - (Nsym - 1))
 
 # %% [markdown]
 # ## Step 4: the Toeplitz defect is G(m) A_(s-j)
@@ -102,20 +108,25 @@ check((t - (Nsym - 1)).subs(t, s + H - 1 - r0).is_nonpositive is True,
 # $s$, $A_{s+1-(j+1)}$. Block $i$ of $E_j + E_s A_{s-j}$ is $\delta_{ij} I + \delta_{is} A_{s-j}$. For $j \le s-1$:
 
 # %%
-Phi_blk = lambda a, b: sp.Piecewise((KD(b - a - 1, 0), a < s), (Af(s + 1 - b), True))  # noqa: E731
-rhs_blk = lambda a: KD(j - a, 0) + KD(s - a, 0) * Af(s - j)  # noqa: E731  (deltas written as KD(column - row, 0) on both sides)
-check(zero(Phi_blk(s - r, j + 1) - rhs_blk(s - r)),
-      "Phi E_(j+1) = E_j + E_s A_(s-j), block rows i = s - r < s: delta_(i, j)")
-check(zero((Phi_blk(s, j + 1) - rhs_blk(s)).subs(j, s - r)), "... and block row s: A_(s-j) (delta_(s, j) = 0 for j = s - r < s)")
-Nn, d_ = sp.symbols("N d", integer=True, positive=True)
-P, Es, Ej, Ak = sp.MatrixSymbol("Phi", Nn, Nn), sp.MatrixSymbol("E_s", Nn, d_), sp.MatrixSymbol("E_j", Nn, d_), sp.MatrixSymbol("A", d_, d_)
-defect = (Es.T * P**m * (Ej + Es * Ak) - Es.T * P**m * Ej).expand()
-check(defect == Es.T * P**m * Es * Ak,
-      "K(t+1,tau+1) - K(t,tau) = E_s^T Phi^m (Phi E_(j+1) - E_j) = E_s^T Phi^m E_s A_(s-j) = G(m) A_(s-j) (noncommutative)")
-check(zero(((t + 1) - s + 1) - ((t - s + 1) + 1)), "K(t+1, tau+1) = E_s^T Phi^(m+1) E_(j+1) with m = t-s+1, j = tau+1")
-check(zero((s - j).subs(j, tau + 1) - (s - 1 - tau)), "the defect's lag index is s - j = s - 1 - tau, in 1..s-1 for tau in 0..s-2")
-check(zero((t - s + 1).subs(t, s) - 1) and zero((t - s + 1).subs(t, s + H - 2) - (H - 1)),
-      "m = t-s+1 runs over 1..H-1 for the output pairs t, t+1 in s..s+H-1")
+with argument("n", "N", "d", "s", "H", "t", "m"):
+    Phi_blk = lambda a, b: sp.Piecewise((KD(b - a - 1, 0), a < s), (Af(s + 1 - b), True))  # noqa: E731
+    rhs_blk = lambda a: KD(j - a, 0) + KD(s - a, 0) * Af(s - j)  # noqa: E731  (deltas written as KD(column - row, 0) on both sides)
+    check(zero(Phi_blk(s - r, j + 1) - rhs_blk(s - r)),
+          "Phi E_(j+1) = E_j + E_s A_(s-j), block rows i = s - r < s: delta_(i, j)", over=rhs_blk(s - r))
+    check(zero((Phi_blk(s, j + 1) - rhs_blk(s)).subs(j, s - r)), "... and block row s: A_(s-j) (delta_(s, j) = 0 for j = s - r < s)",
+          over=Phi_blk(s, j + 1))
+    Nn, d_ = sp.symbols("N d", integer=True, positive=True)
+    P, Es, Ej, Ak = sp.MatrixSymbol("Phi", Nn, Nn), sp.MatrixSymbol("E_s", Nn, d_), sp.MatrixSymbol("E_j", Nn, d_), sp.MatrixSymbol("A", d_, d_)
+    defect = (Es.T * P**m * (Ej + Es * Ak) - Es.T * P**m * Ej).expand()
+    check(defect == Es.T * P**m * Es * Ak,
+          "K(t+1,tau+1) - K(t,tau) = E_s^T Phi^m (Phi E_(j+1) - E_j) = E_s^T Phi^m E_s A_(s-j) = G(m) A_(s-j) (noncommutative)",
+          over=defect)
+    check(zero(((t + 1) - s + 1) - ((t - s + 1) + 1)), "K(t+1, tau+1) = E_s^T Phi^(m+1) E_(j+1) with m = t-s+1, j = tau+1",
+          over=t - s + 1)
+    check(zero((s - j).subs(j, tau + 1) - (s - 1 - tau)), "the defect's lag index is s - j = s - 1 - tau, in 1..s-1 for tau in 0..s-2",
+          over=s - j)
+    check(zero((t - s + 1).subs(t, s) - 1) and zero((t - s + 1).subs(t, s + H - 2) - (H - 1)),
+          "m = t-s+1 runs over 1..H-1 for the output pairs t, t+1 in s..s+H-1", over=(t - s + 1, s + H - 2))
 
 # %% [markdown]
 # ## Step 5: the induction, as a symbolic sum
@@ -124,13 +135,19 @@ check(zero((t - s + 1).subs(t, s) - 1) and zero((t - s + 1).subs(t, s + H - 2) -
 
 # %%
 mp, sp_ = sp.symbols("m s", integer=True, positive=True)  # step 5 lives at m >= 1, s >= 1
-hyp_sum = lambda upper: sp.Sum(Af(j) * KD(mp - j, 0), (j, 1, upper))  # noqa: E731  (times A_k on the right)
-check(zero(hyp_sum(mp).doit() - Af(mp)), "m <= s (min(m, s) = m): the sum is A_m, so G(m) A_k = A_m A_k")
-check(zero(hyp_sum(sp_).doit().subs(mp, sp_ + r)), "m = s + r > s (min(m, s) = s): every term has m - i >= 1, so G(m) A_k = 0")
+# the base of the induction is one instance: it runs outside the argument block
 G1 = sp.Sum(Af(j) * KD(1 - j, 0), (j, 1, 1)).doit()
 check(zero(G1 - Af(1)), "base m = 1: G(1) A_k = A_1 G(0) A_k = A_1 A_k")
-check(zero(sp.Min(s, H - 1).subs(H, s + 1 + r0) - s),
-      "so the conditions for m = 1..H-1 are A_m A_k = 0 for m = 1..min(s, H-1); for H >= s+1 (or unbounded) all m <= s")
+with argument("n", "N", "d", "s", "H", "t", "m"):
+    mp, sp_ = sp.symbols("m s", integer=True, positive=True)  # step 5 lives at m >= 1, s >= 1
+    hyp_sum = lambda upper: sp.Sum(Af(j) * KD(mp - j, 0), (j, 1, upper))  # noqa: E731  (times A_k on the right)
+    check(zero(hyp_sum(mp).doit() - Af(mp)), "m <= s (min(m, s) = m): the sum is A_m, so G(m) A_k = A_m A_k",
+          over=hyp_sum(mp))
+    check(zero(hyp_sum(sp_).doit().subs(mp, sp_ + r)), "m = s + r > s (min(m, s) = s): every term has m - i >= 1, so G(m) A_k = 0",
+          over=hyp_sum(sp_))
+    check(zero(sp.Min(s, H - 1).subs(H, s + 1 + r0) - s),
+          "so the conditions for m = 1..H-1 are A_m A_k = 0 for m = 1..min(s, H-1); for H >= s+1 (or unbounded) all m <= s",
+          over=sp.Min(s, H - 1))
 
 # %% [markdown]
 # ## Step 6: under the full condition the compiled wave RNN realizes every horizon
@@ -138,7 +155,9 @@ check(zero(sp.Min(s, H - 1).subs(H, s + 1 + r0) - s),
 # E_s^\top\Phi^{t-\tau}E_s = G(t-\tau)$, the compiled RNN's Markov parameter (C3).
 
 # %%
-check(zero(((t - tau + s - 1) - s + 1) - (t - tau)), "K(t - tau + s - 1, s - 1) = E_s^T Phi^((t-tau+s-1)-s+1) E_s = G(t - tau)")
+with argument("n", "N", "d", "s", "H", "t", "m"):
+    check(zero(((t - tau + s - 1) - s + 1) - (t - tau)), "K(t - tau + s - 1, s - 1) = E_s^T Phi^((t-tau+s-1)-s+1) E_s = G(t - tau)",
+          over=(t - tau + s - 1) - s + 1)
 
 # %% [markdown]
 # ## The counterexample to "only A_s": x0(t) = x1(t-1), x1(t) = x1(t-2)
@@ -168,4 +187,7 @@ check(all(violations(fibonacci(d_, s_)) != [] and violations(repeat_copy(d_, s_)
       "Fibonacci (s >= 2) is not realizable; repeat copy is")
 check(all(violations(fibonacci(2, s_), horizon=1) == [] for s_ in range(1, 6)), "with horizon H = 1 every task is realizable (Fibonacci)")
 
-done("C12 realizability", 'general (symbolic s, H, t, tau; MatrixSymbol operators; any d)', general=True)
+done("C12 realizability", 'general (symbolic s, H, t, tau; MatrixSymbol operators; any d)', general=True,
+     cites=["a linear map determined by its action on arbitrary histories is unique (step 2)",
+            "C1's representation of the history (step 2, proofs/c1_representation.py)"],
+     bounded=["step 7, the signed-selection form: proofs/c12_selection_exhaustive.py, d <= 2, s <= 3"])

@@ -52,7 +52,7 @@
 import numpy as np
 import sympy as sp
 
-from _common import all_selection_tasks, check, done
+from _common import all_selection_tasks, argument, check, done, note
 from wavetheory.theory.minimal import hankel_rank, minimal_realization, min_state_dim, task_structure
 from wavetheory.theory.realizability import is_realizable
 from wavetheory.theory.tasks import LinearHDS, fibonacci, repeat_copy, signed_selection
@@ -63,6 +63,7 @@ I, Z0 = sp.Identity, sp.ZeroMatrix
 
 def blocks_equal(res: sp.BlockMatrix, target: list[list[sp.MatrixExpr]]) -> bool:
     """Every block of ``res`` minus the target block is exactly the zero matrix (symbolic sizes)."""
+    note(res, [blk for row in target for blk in row])  # the block sizes are the statement's dimensions
     out = True
     for i, row in enumerate(target):
         for j, blk in enumerate(row):
@@ -75,19 +76,23 @@ def blocks_equal(res: sp.BlockMatrix, target: list[list[sp.MatrixExpr]]) -> bool
 # ## Step 1 (general): only $G_k$, $k \ge 1$, is constrained
 
 # %%
-a, b, s, k = sp.symbols("a b s k", integer=True, nonnegative=True)
-t, tau = s + a, s - 1 - b
-check(sp.expand((t - tau) - 1 - a - b) == 0, "t - tau = 1 + a + b >= 1 for t >= s, tau <= s-1: G_0 = C B never occurs")
-check(sp.expand((t - tau).subs({a: k - 1, b: 0}) - k) == 0, "(t, tau) = (s-1+k, s-1) attains every k >= 1: each G_k is constrained")
+with argument("s", "k"):
+    a, b, s, k = sp.symbols("a b s k", integer=True, nonnegative=True)
+    t, tau = s + a, s - 1 - b
+    check(sp.expand((t - tau) - 1 - a - b) == 0, "t - tau = 1 + a + b >= 1 for t >= s, tau <= s-1: G_0 = C B never occurs",
+          over=(t, tau))
+    check(sp.expand((t - tau).subs({a: k - 1, b: 0}) - k) == 0, "(t, tau) = (s-1+k, s-1) attains every k >= 1: each G_k is constrained",
+          over=(t.subs(a, k - 1), tau.subs(b, 0)))
 
 # %% [markdown]
 # ## Step 2 (general): Lemma A, the Hankel of a size-n realization factors through n
 
 # %%
-n, d_, i, j = sp.symbols("n d i j", integer=True, positive=True)
-W, B, C = sp.MatrixSymbol("W", n, n), sp.MatrixSymbol("B", n, d_), sp.MatrixSymbol("C", d_, n)
-check(((C * W**i) * (W**j * B)).doit() == C * W ** (i + j) * B,
-      "block (i, j) of O R is (C W^i)(W^j B) = C W^(i+j) B: Hank = O R with n inner columns, rank <= n")
+with argument("n", "d", "i", "j"):
+    n, d_, i, j = sp.symbols("n d i j", integer=True, positive=True)
+    W, B, C = sp.MatrixSymbol("W", n, n), sp.MatrixSymbol("B", n, d_), sp.MatrixSymbol("C", d_, n)
+    check(((C * W**i) * (W**j * B)).doit() == C * W ** (i + j) * B,
+          "block (i, j) of O R is (C W^i)(W^j B) = C W^(i+j) B: Hank = O R with n inner columns, rank <= n", over=C * W**i * B)
 
 # %% [markdown]
 # ## Step 3 (general): Lemma B, the reachability matrix of $(\Phi, E_s)$ is block unitriangular
@@ -95,12 +100,15 @@ check(((C * W**i) * (W**j * B)).doit() == C * W ** (i + j) * B,
 # $\Phi^{j+1}E_s = E_{s-j-1} + E_s A_{j+1} + \sum_{i>s-j}(E_{i-1} + E_sA_{s+1-i})X_i$: every new index exceeds $s-(j+1)$.
 
 # %%
-ii, jj = sp.symbols("i j", integer=True)
-excess = lambda idx, jv: idx - (s - jv)  # noqa: E731 - "index above the diagonal position s - j"
-check(sp.simplify(excess(ii - 1, jj + 1) - excess(ii, jj)) == 0,
-      "E_i X_i with i > s - j maps to E_(i-1) with i - 1 > s - (j+1): the excess is preserved")
-check(sp.simplify(excess(s, jj + 1) - (jj + 1)) == 0, "the boundary term E_s sits j + 1 >= 1 blocks above s - (j+1)")
-check(sp.simplify((s - jj - 1) - (s - (jj + 1))) == 0, "the leading term E_(s-j) maps to E_(s-j-1): the diagonal block stays I")
+with argument("s", "j"):
+    ii, jj = sp.symbols("i j", integer=True)
+    excess = lambda idx, jv: idx - (s - jv)  # noqa: E731 - "index above the diagonal position s - j"
+    check(sp.simplify(excess(ii - 1, jj + 1) - excess(ii, jj)) == 0,
+          "E_i X_i with i > s - j maps to E_(i-1) with i - 1 > s - (j+1): the excess is preserved", over=excess(ii, jj))
+    check(sp.simplify(excess(s, jj + 1) - (jj + 1)) == 0, "the boundary term E_s sits j + 1 >= 1 blocks above s - (j+1)",
+          over=s - (jj + 1))
+    check(sp.simplify((s - jj - 1) - (s - (jj + 1))) == 0, "the leading term E_(s-j) maps to E_(s-j-1): the diagonal block stays I",
+          over=s - jj)
 
 # %% [markdown]
 # ## Step 4 (general): Lemma C with symbolic block sizes
@@ -111,62 +119,69 @@ check(sp.simplify((s - jj - 1) - (s - (jj + 1))) == 0, "the leading term E_(s-j)
 # the same elimination once more: in the normal forms of $R_2$ and $C_2$ the matrix holds identity blocks of both ranks.
 
 # %%
-p, q, l, m, rho = sp.symbols("p q l m rho", integer=True, positive=True)
-X = sp.MatrixSymbol("X", p, q)
-R1, R2 = sp.MatrixSymbol("R1", p, rho), sp.MatrixSymbol("R2", p, m)
-C1, C2 = sp.MatrixSymbol("C1", rho, q), sp.MatrixSymbol("C2", l, q)
-N = sp.BlockMatrix([[X, R1, R2], [C1, I(rho), Z0(rho, m)], [C2, Z0(l, rho), Z0(l, m)]])
-left = sp.BlockMatrix([[I(p), -R1, Z0(p, l)], [Z0(rho, p), I(rho), Z0(rho, l)], [Z0(l, p), Z0(l, rho), I(l)]])
-right = sp.BlockMatrix([[I(q), Z0(q, rho), Z0(q, m)], [-C1, I(rho), Z0(rho, m)], [Z0(m, q), Z0(m, rho), I(m)]])
-check(blocks_equal(sp.block_collapse(left * N * right),
-                   [[X - R1 * C1, Z0(p, rho), R2], [Z0(rho, q), I(rho), Z0(rho, m)], [C2, Z0(l, rho), Z0(l, m)]]),
-      "unimodular block elimination: [[X, R1, R2], [C1, I, 0], [C2, 0, 0]] ~ [[X - R1 C1, 0, R2], [0, I, 0], [C2, 0, 0]]")
-CD = sp.BlockMatrix([[C1, I(rho), Z0(rho, m)], [C2, Z0(l, rho), Z0(l, m)]])
-check(blocks_equal(sp.block_collapse(CD * right), [[Z0(rho, q), I(rho), Z0(rho, m)], [C2, Z0(l, rho), Z0(l, m)]]),
-      "[C D] ~ [[0, I, 0], [C2, 0, 0]]: rank [C D] = rho + rank C2")
-RD = sp.BlockMatrix([[R1, R2], [I(rho), Z0(rho, m)], [Z0(l, rho), Z0(l, m)]])
-check(blocks_equal(sp.block_collapse(left * RD), [[Z0(p, rho), R2], [I(rho), Z0(rho, m)], [Z0(l, rho), Z0(l, m)]]),
-      "[R; D] ~ [[0, R2], [I, 0], [0, 0]]: rank [R; D] = rho + rank R2")
-al, be = sp.symbols("alpha beta", integer=True, positive=True)
-Y11 = sp.MatrixSymbol("Y11", be, al)  # [[Y, R2], [C2, 0]] with R2, C2 in normal form holds [[Y11, I_beta], [I_alpha, 0]]
-check(blocks_equal(sp.block_collapse(sp.BlockMatrix([[I(be), -Y11], [Z0(al, be), I(al)]])
-                                     * sp.BlockMatrix([[Y11, I(be)], [I(al), Z0(al, be)]])),
-                   [[Z0(be, al), I(be)], [I(al), Z0(al, be)]]),
-      "[[Y11, I_beta], [I_alpha, 0]] ~ [[0, I_beta], [I_alpha, 0]] has rank alpha + beta; it is a submatrix of "
-      "[[Y, R2], [C2, 0]] in normal form: rank >= rank R2 + rank C2")
+with argument("p", "q", "l", "m", "rho", "alpha", "beta"):
+    p, q, l, m, rho = sp.symbols("p q l m rho", integer=True, positive=True)
+    X = sp.MatrixSymbol("X", p, q)
+    R1, R2 = sp.MatrixSymbol("R1", p, rho), sp.MatrixSymbol("R2", p, m)
+    C1, C2 = sp.MatrixSymbol("C1", rho, q), sp.MatrixSymbol("C2", l, q)
+    N = sp.BlockMatrix([[X, R1, R2], [C1, I(rho), Z0(rho, m)], [C2, Z0(l, rho), Z0(l, m)]])
+    left = sp.BlockMatrix([[I(p), -R1, Z0(p, l)], [Z0(rho, p), I(rho), Z0(rho, l)], [Z0(l, p), Z0(l, rho), I(l)]])
+    right = sp.BlockMatrix([[I(q), Z0(q, rho), Z0(q, m)], [-C1, I(rho), Z0(rho, m)], [Z0(m, q), Z0(m, rho), I(m)]])
+    check(blocks_equal(sp.block_collapse(left * N * right),
+                       [[X - R1 * C1, Z0(p, rho), R2], [Z0(rho, q), I(rho), Z0(rho, m)], [C2, Z0(l, rho), Z0(l, m)]]),
+          "unimodular block elimination: [[X, R1, R2], [C1, I, 0], [C2, 0, 0]] ~ [[X - R1 C1, 0, R2], [0, I, 0], [C2, 0, 0]]")
+    CD = sp.BlockMatrix([[C1, I(rho), Z0(rho, m)], [C2, Z0(l, rho), Z0(l, m)]])
+    check(blocks_equal(sp.block_collapse(CD * right), [[Z0(rho, q), I(rho), Z0(rho, m)], [C2, Z0(l, rho), Z0(l, m)]]),
+          "[C D] ~ [[0, I, 0], [C2, 0, 0]]: rank [C D] = rho + rank C2")
+    RD = sp.BlockMatrix([[R1, R2], [I(rho), Z0(rho, m)], [Z0(l, rho), Z0(l, m)]])
+    check(blocks_equal(sp.block_collapse(left * RD), [[Z0(p, rho), R2], [I(rho), Z0(rho, m)], [Z0(l, rho), Z0(l, m)]]),
+          "[R; D] ~ [[0, R2], [I, 0], [0, 0]]: rank [R; D] = rho + rank R2")
+    al, be = sp.symbols("alpha beta", integer=True, positive=True)
+    Y11 = sp.MatrixSymbol("Y11", be, al)  # [[Y, R2], [C2, 0]] with R2, C2 in normal form holds [[Y11, I_beta], [I_alpha, 0]]
+    check(blocks_equal(sp.block_collapse(sp.BlockMatrix([[I(be), -Y11], [Z0(al, be), I(al)]])
+                                         * sp.BlockMatrix([[Y11, I(be)], [I(al), Z0(al, be)]])),
+                       [[Z0(be, al), I(be)], [I(al), Z0(al, be)]]),
+          "[[Y11, I_beta], [I_alpha, 0]] ~ [[0, I_beta], [I_alpha, 0]] has rank alpha + beta; it is a submatrix of "
+          "[[Y, R2], [C2, 0]] in normal form: rank >= rank R2 + rank C2")
 
 # %% [markdown]
 # ## Step 5 (general): the construction $W = [[\bar A, 0], [\kappa, 0]]$ (induction in symbolic $k$)
 
 # %%
-r, g, dd, kk = sp.symbols("r g d k", integer=True, positive=True)
-Ab, kap = sp.MatrixSymbol("Abar", r, r), sp.MatrixSymbol("kappa", g, r)
-bb, c1, c2 = sp.MatrixSymbol("bbar", r, dd), sp.MatrixSymbol("c1", dd, r), sp.MatrixSymbol("c2", dd, g)
-Wb = sp.BlockMatrix([[Ab, Z0(r, g)], [kap, Z0(g, g)]])
-Wk = lambda e: sp.BlockMatrix([[Ab**e, Z0(r, g)], [kap * Ab ** (e - 1), Z0(g, g)]])  # noqa: E731
-check(blocks_equal(sp.block_collapse(Wk(1)), [[Ab, Z0(r, g)], [kap, Z0(g, g)]]), "base: the formula at k = 1 is W")
-check(blocks_equal(sp.block_collapse(Wb * Wk(kk)), [[Ab ** (kk + 1), Z0(r, g)], [kap * Ab**kk, Z0(g, g)]]),
-      "step: W W^k = [[Abar^(k+1), 0], [kappa Abar^k, 0]] (symbolic k)")
-CWB = sp.block_collapse(sp.BlockMatrix([[c1, c2]]) * Wk(kk) * sp.BlockMatrix([[bb], [Z0(g, dd)]]))
-CWB = CWB.blocks[0, 0] if isinstance(CWB, sp.BlockMatrix) else CWB
-check(sp.expand((CWB - (c1 * Ab + c2 * kap) * Ab ** (kk - 1) * bb).doit()) == Z0(dd, dd)
-      or sp.simplify(sp.expand(CWB.doit()) - sp.expand(((c1 * Ab + c2 * kap) * Ab ** (kk - 1) * bb).doit())) == Z0(dd, dd),
-      "C W^k B = (c1 Abar + c2 kappa) Abar^(k-1) bbar = cbar Abar^(k-1) bbar = G_k once c1 Abar + c2 kappa = cbar")
+with argument("r", "g", "d", "k"):
+    r, g, dd, kk = sp.symbols("r g d k", integer=True, positive=True)
+    Ab, kap = sp.MatrixSymbol("Abar", r, r), sp.MatrixSymbol("kappa", g, r)
+    bb, c1, c2 = sp.MatrixSymbol("bbar", r, dd), sp.MatrixSymbol("c1", dd, r), sp.MatrixSymbol("c2", dd, g)
+    Wb = sp.BlockMatrix([[Ab, Z0(r, g)], [kap, Z0(g, g)]])
+    Wk = lambda e: sp.BlockMatrix([[Ab**e, Z0(r, g)], [kap * Ab ** (e - 1), Z0(g, g)]])  # noqa: E731
+    check(blocks_equal(sp.block_collapse(Wk(1)), [[Ab, Z0(r, g)], [kap, Z0(g, g)]]), "base: the formula at k = 1 is W")
+    check(blocks_equal(sp.block_collapse(Wb * Wk(kk)), [[Ab ** (kk + 1), Z0(r, g)], [kap * Ab**kk, Z0(g, g)]]),
+          "step: W W^k = [[Abar^(k+1), 0], [kappa Abar^k, 0]] (symbolic k)")
+    CWB = sp.block_collapse(sp.BlockMatrix([[c1, c2]]) * Wk(kk) * sp.BlockMatrix([[bb], [Z0(g, dd)]]))
+    CWB = CWB.blocks[0, 0] if isinstance(CWB, sp.BlockMatrix) else CWB
+    note(CWB)
+    check(sp.expand((CWB - (c1 * Ab + c2 * kap) * Ab ** (kk - 1) * bb).doit()) == Z0(dd, dd)
+          or sp.simplify(sp.expand(CWB.doit()) - sp.expand(((c1 * Ab + c2 * kap) * Ab ** (kk - 1) * bb).doit())) == Z0(dd, dd),
+          "C W^k B = (c1 Abar + c2 kappa) Abar^(k-1) bbar = cbar Abar^(k-1) bbar = G_k once c1 Abar + c2 kappa = cbar")
 
 # %% [markdown]
 # ## Step 6 (general): rank $H_2$ = rank $\bar A$
 
 # %%
-cb = sp.MatrixSymbol("cbar", dd, r)
-check(((cb * Ab**i) * Ab * (Ab**j * bb)).doit() == cb * Ab ** (i + j + 1) * bb,
-      "block (i, j) of Obar Abar Rbar is cbar Abar^(i+j+1) bbar = F_(i+j+1) = G_(i+j+2): H_2 = Obar Abar Rbar")
+with argument("r", "d", "i", "j"):
+    cb = sp.MatrixSymbol("cbar", dd, r)
+    check(((cb * Ab**i) * Ab * (Ab**j * bb)).doit() == cb * Ab ** (i + j + 1) * bb,
+          "block (i, j) of Obar Abar Rbar is cbar Abar^(i+j+1) bbar = F_(i+j+1) = G_(i+j+2): H_2 = Obar Abar Rbar",
+          over=cb * Ab**i * bb)
 
 # %% [markdown]
 # ## Step 7 (general): repeat copy. $\Phi E_{j+1} = E_j$, $\Phi E_1 = E_s$: block index $i \mapsto i - 1 \bmod s$, so $\Phi^s = I$.
 
 # %%
-b0 = sp.Symbol("b0", integer=True)
-check(sp.simplify(sp.Mod(b0 - s, s) - sp.Mod(b0, s)) == 0, "s steps of i -> i - 1 (mod s) return every block: Phi^s = I, Phi invertible")
+with argument("s"):
+    b0 = sp.Symbol("b0", integer=True)
+    check(sp.simplify(sp.Mod(b0 - s, s) - sp.Mod(b0, s)) == 0, "s steps of i -> i - 1 (mod s) return every block: Phi^s = I, Phi invertible",
+          over=sp.Mod(b0 - s, s))
 
 # %% [markdown]
 # ## Bounded checks (exact): the two roads, the structure, the examples, a simulation
@@ -208,4 +223,8 @@ done("C16 minimal memory",
      "general: steps 1-7 with symbolic s, k, i, j and MatrixSymbol blocks of symbolic sizes (indexing, Hankel factorization, "
      "truncation induction, Lemma C by block elimination, the construction by induction, rank H2 = rank Abar, repeat copy "
      "Phi^s = I); cited: elementary rank facts, Cayley-Hamilton, Kalman minimality; exact instances: all realizable "
-     "signed-selection tasks d <= 2, s <= 3 and d = 3, s = 1, repeat copy d <= 3, s <= 6", general=True)
+     "signed-selection tasks d <= 2, s <= 3 and d = 3, s = 1, repeat copy d <= 3, s <= 6", general=True,
+     cites=["rank of a product <= its inner size", "invertible factors keep the rank", "an identity block of size k forces rank >= k",
+            "existence of the rank normal form", "Cayley-Hamilton", "Kalman minimality = reachable + observable (Ho & Kalman 1966)"],
+     bounded=["the refinement n_min = s (d - dim K) iff P invertible: all realizable signed-selection tasks d <= 2, s <= 3 and "
+              "d = 3, s = 1 (exact)"])

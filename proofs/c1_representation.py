@@ -34,7 +34,7 @@ import itertools
 import numpy as np
 import sympy as sp
 
-from _common import check, done, zero
+from _common import argument, check, done, same, zero
 
 i, k, s, t = sp.symbols("i k s t", integer=True, positive=True)
 
@@ -44,19 +44,25 @@ i, k, s, t = sp.symbols("i k s t", integer=True, positive=True)
 # %%
 x = sp.Function("x")
 P = sp.Lambda((i, t), x(t - s + i))  # the invariant P(t): h_i(t) = x(t - s + i), for all columns i
-check(P(i, s - 1) == x(i - 1), "base case t = s-1: the initialization h_i(s-1) = x(i-1) is P(s-1)")
-# transport, i < s: h_i(t+1) = h_{i+1}(t), which P(t) says is x(t-s+i+1); P(t+1) says x((t+1)-s+i)
-check(P(i + 1, t) == P(i, t + 1), "transport step: h_(i+1)(t) = x(t-s+(i+1)) = x((t+1)-s+i), i.e. P(t+1) for i < s")
-# boundary: f receives its arguments in lag order, argument k = column s+1-k; with an undefined F
-# applied to the argument map k -> (k-th argument), the two sides are one expression tree
 F = sp.Function("F")
-twm = F(sp.Lambda(k, P(s + 1 - k, t)))  # what the start boundary computes from P(t)
-hds = F(sp.Lambda(k, x(t + 1 - k)))  # x(t+1) = f(x(t), ..., x(t+1-s)): argument k is x(t+1-k)
-check(twm == hds, "boundary step: argument k = h_(s+1-k)(t) = x(t+1-k) for every k, so h_s(t+1) = f(...) = x(t+1)")
-check(P(s, t + 1) == x(t + 1), "that is P(t+1) for i = s (column s holds x((t+1)-s+s))")
-check(P(s, t) == x(t), "P(t) at i = s is the claim: the newest column h_s(t) = x(t)")
-# the boundary argument indices s+1-k, k = 1..s, are exactly the columns s, s-1, ..., 1
-check(zero((s + 1 - (s + 1 - k)) - k), "k -> s+1-k is an involution of 1..s: the boundary reads every column once")
+# a column is one value x(t) of any set (a vector of any width d): no step reads its width
+with argument("s", opaque={"d": "a column is one opaque value x(t); no step reads its width"}):
+    # P carries s (it cancels in x's argument once P is applied at t = s-1)
+    check(same(P(i, s - 1), x(i - 1)), "base case t = s-1: the initialization h_i(s-1) = x(i-1) is P(s-1)", over=P)
+    # transport, i < s: h_i(t+1) = h_{i+1}(t), which P(t) says is x(t-s+i+1); P(t+1) says x((t+1)-s+i)
+    check(same(P(i + 1, t), P(i, t + 1)), "transport step: h_(i+1)(t) = x(t-s+(i+1)) = x((t+1)-s+i), i.e. P(t+1) for i < s")
+    # boundary: f receives its arguments in lag order, argument k = column s+1-k; with an undefined F
+    # applied to the argument map k -> (k-th argument), the two sides are one expression tree
+    twm = F(sp.Lambda(k, P(s + 1 - k, t)))  # what the start boundary computes from P(t)
+    hds = F(sp.Lambda(k, x(t + 1 - k)))  # x(t+1) = f(x(t), ..., x(t+1-s)): argument k is x(t+1-k)
+    # P and the column index s+1-k carry s (it cancels inside x's argument once P is applied)
+    check(same(twm, hds), "boundary step: argument k = h_(s+1-k)(t) = x(t+1-k) for every k, so h_s(t+1) = f(...) = x(t+1)",
+          over=(P, s + 1 - k))
+    check(same(P(s, t + 1), x(t + 1)), "that is P(t+1) for i = s (column s holds x((t+1)-s+s))", over=P)
+    check(same(P(s, t), x(t)), "P(t) at i = s is the claim: the newest column h_s(t) = x(t)", over=P)
+    # the boundary argument indices s+1-k, k = 1..s, are exactly the columns s, s-1, ..., 1
+    check(zero((s + 1 - (s + 1 - k)) - k), "k -> s+1-k is an involution of 1..s: the boundary reads every column once",
+          over=s + 1 - k)
 
 # %% [markdown]
 # ## 2. Exhaustive structural check for an arbitrary nonlinear f (d <= 2, s <= 4)

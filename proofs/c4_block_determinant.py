@@ -48,7 +48,7 @@ import itertools
 import numpy as np
 import sympy as sp
 
-from _common import check, done, mat_zero, zero
+from _common import argument, check, done, mat_zero, zero
 from wavetheory.theory.symbolic import (
     LAM, block_polynomial_matrix, factor_charpoly, generic_charpoly, symbolic_charpoly, symbolic_lags, symbolic_Phi,
 )
@@ -61,40 +61,48 @@ i, j, k, s, d, m = sp.symbols("i j k s d m", integer=True, positive=True)
 # ## 0. The general proof: block LU with noncommutative blocks, then the blocks with symbolic indices
 
 # %%
-p_, q_ = sp.symbols("p q", integer=True, positive=True)  # sizes (s-1)d and d of the two block rows
-Ub, Bb, Cb, Db = sp.MatrixSymbol("U", p_, p_), sp.MatrixSymbol("B", p_, q_), sp.MatrixSymbol("C", q_, p_), sp.MatrixSymbol("D", q_, q_)
-lower = sp.BlockMatrix([[sp.Identity(p_), sp.ZeroMatrix(p_, q_)], [Cb * Ub.I, sp.Identity(q_)]])
-upper = sp.BlockMatrix([[Ub, Bb], [sp.ZeroMatrix(q_, p_), Db - Cb * Ub.I * Bb]])
-prod = sp.block_collapse(lower * upper)
-whole = sp.BlockMatrix([[Ub, Bb], [Cb, Db]])
-check(all(sp.expand(prod.blocks[a, b] - whole.blocks[a, b]) == sp.ZeroMatrix(*whole.blocks[a, b].shape) for a in range(2) for b in range(2)),
-      "block LU (noncommutative blocks): [[I, 0], [C U^-1, I]] [[U, B], [0, D - C U^-1 B]] = [[U, B], [C, D]]")
-lam_nz = sp.Symbol("lam", nonzero=True)
-r = sp.Symbol("r", integer=True, positive=True)
-KD = sp.KroneckerDelta
-Af = sp.Function("A")  # one entry of A_k as a function of k (every identity below is entrywise linear in the lags)
-# block (i, j) of Phi: the shift (I at j = i+1 for i < s) plus, in block row s, A_(s+1-j)
-Phi_ij = lambda i_, j_: sp.Piecewise((KD(j_ - i_ - 1, 0), i_ < s), (Af(s + 1 - j_), True))  # noqa: E731
-LmP = lambda i_, j_: lam_nz * KD(i_, j_) - Phi_ij(i_, j_)  # noqa: E731
-check(zero(LmP(i, j).subs(s, i + r) - (lam_nz * KD(i, j) - KD(j - i - 1, 0))), "U = blocks i, j < s: lam on the diagonal, -I at j = i+1")
-check(zero(LmP(s - r, s) - (-KD(r - 1, 0))), "B = blocks (i, s), i = s - r < s: -I at i = s-1, 0 above")
-check(zero(LmP(s, s - r) - (-Af(r + 1))) and zero(LmP(s, s) - (lam_nz - Af(1))), "C = block row s, columns j = s - r < s: -A_(s+1-j) = -A_(r+1); D = lam I - A_1")
-y = lambda i_: -lam_nz ** (-(s - i_))  # noqa: E731  the claimed blocks of U^-1 B
-check(zero(lam_nz * y(i) - y(i + 1)), "U y = B, rows i < s-1: lam y_i - y_(i+1) = 0 (B is 0 there)")
-check(zero(lam_nz * y(s - 1) - (-1)), "U y = B, row s-1: lam y_(s-1) = -I")
-Cy = sp.Sum(-Af(s + 1 - j) * y(j), (j, 1, s - 1))
-check(zero(Cy.change_index(j, s + 1 - j, k) - sp.Sum(Af(k) * lam_nz ** (1 - k), (k, 2, s))),
-      "C U^-1 B = sum_(j<s) A_(s+1-j) lam^(j-s) = sum_(k=2..s) A_k lam^(1-k) (reindex k = s+1-j)")
-schur = (lam_nz - Af(1)) - sp.Sum(Af(k) * lam_nz ** (1 - k), (k, 2, s))
-term = Af(k) * lam_nz ** (1 - k)
-check(zero(schur - (lam_nz - sp.Sum(term, (k, 1, 1)) - sp.Sum(term, (k, 2, s)))) and
-      zero(sp.Sum(term, (k, 1, 1)) + sp.Sum(term, (k, 2, s)) - sp.Sum(term, (k, 1, s))),
-      "Schur complement D - C U^-1 B = lam I - sum_(k=1..s) A_k lam^(1-k)")
-check(zero(lam_nz ** (s - 1) * lam_nz - lam_nz**s) and zero(lam_nz ** (s - 1) * lam_nz ** (1 - k) - lam_nz ** (s - k)),
-      "lam^(s-1) (lam I - sum_k A_k lam^(1-k)) = lam^s I - sum_k A_k lam^(s-k) = M(lam), termwise")
-d_sym = sp.Symbol("d", integer=True, positive=True)
-check(zero(lam_nz ** ((s - 1) * d_sym) - (lam_nz ** (s - 1)) ** d_sym),
-      "det U det(Schur) = lam^((s-1)d) det(Schur) = det(lam^(s-1) Schur) = det M(lam) for lam != 0, hence as polynomials")
+# (SymPy evaluates many of the differences below to 0 on construction: each step names in over= the symbolic
+# object its statement is about, so the scope check reads the statement's symbols, not those of its result)
+with argument("p", "q", "s", "d"):
+    p_, q_ = sp.symbols("p q", integer=True, positive=True)  # sizes (s-1)d and d of the two block rows
+    Ub, Bb, Cb, Db = sp.MatrixSymbol("U", p_, p_), sp.MatrixSymbol("B", p_, q_), sp.MatrixSymbol("C", q_, p_), sp.MatrixSymbol("D", q_, q_)
+    lower = sp.BlockMatrix([[sp.Identity(p_), sp.ZeroMatrix(p_, q_)], [Cb * Ub.I, sp.Identity(q_)]])
+    upper = sp.BlockMatrix([[Ub, Bb], [sp.ZeroMatrix(q_, p_), Db - Cb * Ub.I * Bb]])
+    prod = sp.block_collapse(lower * upper)
+    whole = sp.BlockMatrix([[Ub, Bb], [Cb, Db]])
+    check(all(sp.expand(prod.blocks[a, b] - whole.blocks[a, b]) == sp.ZeroMatrix(*whole.blocks[a, b].shape) for a in range(2) for b in range(2)),
+          "block LU (noncommutative blocks): [[I, 0], [C U^-1, I]] [[U, B], [0, D - C U^-1 B]] = [[U, B], [C, D]]",
+          over=(prod, whole))
+    lam_nz = sp.Symbol("lam", nonzero=True)
+    r = sp.Symbol("r", integer=True, positive=True)
+    KD = sp.KroneckerDelta
+    Af = sp.Function("A")  # one entry of A_k as a function of k (every identity below is entrywise linear in the lags)
+    # block (i, j) of Phi: the shift (I at j = i+1 for i < s) plus, in block row s, A_(s+1-j)
+    Phi_ij = lambda i_, j_: sp.Piecewise((KD(j_ - i_ - 1, 0), i_ < s), (Af(s + 1 - j_), True))  # noqa: E731
+    LmP = lambda i_, j_: lam_nz * KD(i_, j_) - Phi_ij(i_, j_)  # noqa: E731
+    check(zero(LmP(i, j).subs(s, i + r) - (lam_nz * KD(i, j) - KD(j - i - 1, 0))), "U = blocks i, j < s: lam on the diagonal, -I at j = i+1",
+          over=LmP(i, j))
+    check(zero(LmP(s - r, s) - (-KD(r - 1, 0))), "B = blocks (i, s), i = s - r < s: -I at i = s-1, 0 above",
+          over=Phi_ij(i, s))
+    check(zero(LmP(s, s - r) - (-Af(r + 1))) and zero(LmP(s, s) - (lam_nz - Af(1))), "C = block row s, columns j = s - r < s: -A_(s+1-j) = -A_(r+1); D = lam I - A_1",
+          over=Phi_ij(s, j))
+    y = lambda i_: -lam_nz ** (-(s - i_))  # noqa: E731  the claimed blocks of U^-1 B
+    check(zero(lam_nz * y(i) - y(i + 1)), "U y = B, rows i < s-1: lam y_i - y_(i+1) = 0 (B is 0 there)")
+    check(zero(lam_nz * y(s - 1) - (-1)), "U y = B, row s-1: lam y_(s-1) = -I", over=y(i))
+    Cy = sp.Sum(-Af(s + 1 - j) * y(j), (j, 1, s - 1))
+    check(zero(Cy.change_index(j, s + 1 - j, k) - sp.Sum(Af(k) * lam_nz ** (1 - k), (k, 2, s))),
+          "C U^-1 B = sum_(j<s) A_(s+1-j) lam^(j-s) = sum_(k=2..s) A_k lam^(1-k) (reindex k = s+1-j)", over=Cy)
+    schur = (lam_nz - Af(1)) - sp.Sum(Af(k) * lam_nz ** (1 - k), (k, 2, s))
+    term = Af(k) * lam_nz ** (1 - k)
+    check(zero(schur - (lam_nz - sp.Sum(term, (k, 1, 1)) - sp.Sum(term, (k, 2, s)))) and
+          zero(sp.Sum(term, (k, 1, 1)) + sp.Sum(term, (k, 2, s)) - sp.Sum(term, (k, 1, s))),
+          "Schur complement D - C U^-1 B = lam I - sum_(k=1..s) A_k lam^(1-k)")
+    check(zero(lam_nz ** (s - 1) * lam_nz - lam_nz**s) and zero(lam_nz ** (s - 1) * lam_nz ** (1 - k) - lam_nz ** (s - k)),
+          "lam^(s-1) (lam I - sum_k A_k lam^(1-k)) = lam^s I - sum_k A_k lam^(s-k) = M(lam), termwise")
+    d_sym = sp.Symbol("d", integer=True, positive=True)
+    check(zero(lam_nz ** ((s - 1) * d_sym) - (lam_nz ** (s - 1)) ** d_sym),
+          "det U det(Schur) = lam^((s-1)d) det(Schur) = det(lam^(s-1) Schur) = det M(lam) for lam != 0, hence as polynomials",
+          over=lam_nz ** ((s - 1) * d_sym))
 
 # %% [markdown]
 # ## 1. The second proof's steps, with symbolic block indices
@@ -152,9 +160,12 @@ for d_, s_ in [(2, 5), (3, 4), (4, 3), (2, 6)]:
 # general s, and the library for all s <= 8, d <= 3.
 
 # %%
-check(zero(lam**s - lam ** (s - s) - (lam**s - 1)), "repeat copy: only k = s contributes lam^(s-s) = 1")
-fib_sum = sp.Sum(lam ** (s - k), (k, 1, s))
-check(zero(fib_sum.change_index(k, s - k, j) - sp.Sum(lam**j, (j, 0, s - 1))), "Fibonacci: sum_k lam^(s-k) = 1 + lam + ... + lam^(s-1)")
+with argument("s"):
+    check(zero(lam**s - lam ** (s - s) - (lam**s - 1)), "repeat copy: only k = s contributes lam^(s-s) = 1",
+          over=lam ** (s - k))
+    fib_sum = sp.Sum(lam ** (s - k), (k, 1, s))
+    check(zero(fib_sum.change_index(k, s - k, j) - sp.Sum(lam**j, (j, 0, s - 1))), "Fibonacci: sum_k lam^(s-k) = 1 + lam + ... + lam^(s-1)",
+          over=fib_sum)
 for d_, s_ in itertools.product((1, 2, 3), range(1, 9)):
     rc = symbolic_charpoly(repeat_copy(d_, s_)).as_expr()
     fib = symbolic_charpoly(fibonacci(d_, s_)).as_expr()
@@ -165,4 +176,6 @@ for d_, s_ in itertools.product((1, 2, 3), range(1, 9)):
     check({f.as_expr() for f, _ in fs} == {sp.cyclotomic_poly(q, lam) for q in divisors} and len(fs) == len(divisors) and all(mm == d_ for _, mm in fs),
           f"s = {s_}, d = {d_}: repeat copy factors = cyclotomic Phi_q, q | s, each with multiplicity d")
 
-done("C4 block determinant", 'general (Schur complement, MatrixSymbol blocks, symbolic s; any d)', general=True)
+done("C4 block determinant", 'general (Schur complement, MatrixSymbol blocks, symbolic s; any d)', general=True,
+     cites=["det is multiplicative", "det of a block triangular matrix is the product of its diagonal blocks' dets",
+            "det(c Y) = c^d det Y", "polynomials equal at infinitely many points are equal", "det(c I_d) = c^d"])

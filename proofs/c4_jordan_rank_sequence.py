@@ -222,6 +222,7 @@ for lam in (sp.I, -sp.I):
 
 from _common import declare_scope  # noqa: E402
 
-declare_scope('sd <= 6 exhaustive, sd <= 20 random; one defective complex pair', general=False)
+declare_scope('sd <= 6 exhaustive, sd <= 20 random; one defective complex pair', general=False,
+              cites=["Jordan normal form", "Fitting decomposition C^n = ker Phi^N + range Phi^N"])
 print(f"\n{len(FAILED)} failed" if FAILED else "\nall steps passed")
 sys.exit(1 if FAILED else 0)

@@ -89,4 +89,5 @@ for d_, s_ in [(3, 5), (4, 8), (4, 16)]:
         ok = sp.expand(symbolic_charpoly(task).as_expr() - cycle_formula(task)) == 0
         check(ok and all(f.as_expr() == lam or f.is_cyclotomic for f, _ in fs), f"random selection d = {d_}, s = {s_}: cycle formula; factors lam or cyclotomic")
 print(f"({count} exhaustive signed-selection tasks)")
-done("C4 selection cycles", 'selection tasks d <= 2, s <= 3; cycles L <= 6; random d <= 4, s <= 16')
+done("C4 selection cycles", 'selection tasks d <= 2, s <= 3; cycles L <= 6; random d <= 4, s <= 16',
+     cites=["permutation (Leibniz) expansion of the determinant", "lambda^L - 1 = prod_(q | L) Phi_q (cyclotomic factorization)"])

@@ -144,4 +144,5 @@ for d_, s_ in [(1, 3), (2, 3), (3, 2)]:
     R_hat = X * Hs.T * (Hs * Hs.T).inv()  # exact rational least squares
     check(Hs.rank() == s_ * d_ and R_hat == R, f"d = {d_}, s = {s_}: one exact least-squares solve on snapshots recovers [A_s .. A_1]")
 
-done("C5 gradients", 'd <= 2, s <= 5 (closed form: symbolic index step; integer tasks d <= 3)')
+done("C5 gradients", 'd <= 2, s <= 5 (closed form: symbolic index step; integer tasks d <= 3)',
+     cites=["submultiplicativity of the operator norm (the generic bound)"])

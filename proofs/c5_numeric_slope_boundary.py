@@ -158,6 +158,7 @@ check("Lemma C: boundary_gradients matches the exact full and local gradients", 
 
 from _common import declare_scope  # noqa: E402
 
-declare_scope('Lemma A: K <= 9; Lemma C: d = 1, s = 2, H <= 4', general=False)
+declare_scope('Lemma A: K <= 9; Lemma C: d = 1, s = 2, H <= 4', general=False,
+              cites=["Gelfand's formula ||W^k||^(1/k) -> rho(W) (Lemma B)"])
 print(f"\n{len(FAILED)} failed" if FAILED else "\nall steps passed")
 sys.exit(1 if FAILED else 0)

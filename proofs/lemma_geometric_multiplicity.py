@@ -167,4 +167,6 @@ for s_ in range(1, 5):
             check(False, f"d = 1, lags {lags}: Jordan block at 0 of size s - K")
     check(True, f"d = 1, s = {s_}, all {3**s_} lag vectors in {{-1,0,1}}: 0 has one Jordan block of size s - K (none if K = s)")
 print(f"({n_checked} tasks compared with the rank road)")
-done("Lemma: geometric multiplicity and Jordan structure", 'sd <= 6; selection tasks d <= 2, s <= 3')
+done("Lemma: geometric multiplicity and Jordan structure", 'sd <= 6; selection tasks d <= 2, s <= 3',
+     cites=["field automorphisms exchange the conjugate roots of an irreducible polynomial",
+            "elementary divisors of lambda I - A give the Jordan block sizes (Smith form)"])
