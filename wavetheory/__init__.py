@@ -61,7 +61,7 @@ _LAZY: dict[str, str] = {
     "TrainConfig": "learning.config", "train": "learning.trainer", "TrainResult": "learning.trainer",
     "analyze": "learning.analysis", "Analysis": "learning.analysis", "load_weights": "learning.weights",
     "load_network": "learning.interop", "read_checkpoint": "checkpoint_reader",
-    "GatedWeights": "theory.gated", "compile_gated": "theory.gated", "nonlinear_copy": "learning.substrate", "c14_study": "claims.gated_study",
+    "GatedWeights": "theory.gated", "compile_gated": "theory.gated", "nonlinear_copy": "learning.substrate", "c14_study": "claims.reproduce",
 }
 
 

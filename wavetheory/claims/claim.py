@@ -15,7 +15,7 @@ Both are frozen: claims share nothing through them but what the plan put there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -150,13 +150,7 @@ class Claim:
         missing = [d.name for d in declared if d.name not in judge.checks]
         if missing:
             raise RuntimeError(f"{self.id}: declared checks not judged: {missing}")
-        from .registry import declared_in
-        from .revisions import revisions_of
-
-        checks = [replace(c, revisions=tuple(revisions_of(c.name, c.claim, c.road)), declared_in=declared_in(c.declared))
-                  for c in with_differences([judge.checks[d.name] for d in declared])]
-        rows = [RowResult(rid, wording, tuple(c for c in checks if c.row == rid),
-                          revised=any(c.revisions for c in checks if c.row == rid))
-                for rid, wording in self.rows.items()]
+        checks = with_differences([judge.checks[d.name] for d in declared])
+        rows = [RowResult(rid, wording, tuple(c for c in checks if c.row == rid)) for rid, wording in self.rows.items()]
         return ClaimResult(self.id, self.title, self.source, rows, summary=measured.summary,
                            figures=list(measured.figures), artifacts=dict(measured.artifacts))

@@ -41,7 +41,7 @@ from .gated_measurements import (D, GATE_BIASES, HORIZON, S, compiled_part, gate
 from .proofs import judge_proof, proof_check
 from .trained_runs import TRAIN_TARGET, Family, computed, describe, outcomes
 
-__all__ = ["Spec", "specs", "c14_families", "declare_c14", "c14_study", "C14", "QUICK_TRAIN", "FULL_TRAIN"]
+__all__ = ["Spec", "specs", "c14_families", "declare_c14", "C14", "QUICK_TRAIN", "FULL_TRAIN"]
 
 # float64 closed form vs autograd: both are O(H) products of O(1) numbers, rounding ~1e-15 * H
 AUTOGRAD_TOL = 1e-10
@@ -243,24 +243,6 @@ def measure_c14(ctx: Context, judge: Judge) -> Measured:
         f"input amplitude; networks trained over {n} seeds (solved: " + ", ".join(
             f"{k} {solved[k]}/{n}" for k in fams if k != "product") + "), read through their linearization at 0 and "
         "their states. Limit checks, on solved networks only, mark where the linear-operator reading stops.", figures)
-
-
-def c14_study(quick: bool = True, seed: int = 0, out: str | Path | None = None, workers: int = 0) -> dict[str, Any]:
-    """The C14 study on its own: the claim's record (as JSON) with its rows and checks, and the figure paths.
-
-    Trains its networks over the seeds of a quick (5) or full (20) run on ``workers`` processes (0: here);
-    ``out`` None: a temporary folder (no figures kept).
-    """
-    import tempfile
-
-    from .._validate import seed as check_seed
-    from .reproduce import reproduce
-
-    check_seed(seed)
-    with tempfile.TemporaryDirectory() as tmp:
-        (result,), _ = reproduce(Path(tmp if out is None else out), quick=quick, seed=seed, claims=["C14"], proofs=False,
-                                 progress=False, workers=workers)
-        return {**result.to_json(), "figures": [str(p) for _, p in result.figures] if out is not None else []}
 
 
 C14 = Claim("C14", "Beyond linear: LSTM/GRU linearizations, nonlinear boundaries", "project", {

@@ -10,15 +10,16 @@ unless ``revisions.REVISIONS`` discloses the change (tests/claims/test_registry.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from ..jsonable import to_jsonable
 from .claim import Claim, Plan
-from .evidence import Declared
+from .evidence import ClaimResult, Declared
 
-__all__ = ["CLAIMS", "claim", "plan_checks", "plan_json", "REGISTER", "register", "declared_in", "registered"]
+__all__ = ["CLAIMS", "claim", "plan_checks", "plan_json", "annotate", "REGISTER", "register", "declared_in", "registered"]
 
 REGISTER = Path(__file__).with_name("declared.json")
 
@@ -77,6 +78,18 @@ def declared_in(d: Declared) -> str:
     if entry is None or {k: v for k, v in entry.items() if k != "declared_in"} != _entry(d):
         return "unregistered"
     return entry["declared_in"]
+
+
+def annotate(result: ClaimResult) -> ClaimResult:
+    """The result with every check's registration (``declared_in``) and disclosed revisions, rows marked revised."""
+    from .revisions import revisions_of
+
+    rows = []
+    for row in result.rows:
+        checks = tuple(replace(c, revisions=tuple(revisions_of(c.name, c.claim, c.road)), declared_in=declared_in(c.declared))
+                       for c in row.checks)
+        rows.append(replace(row, checks=checks, revised=any(c.revisions for c in checks)))
+    return replace(result, rows=rows)
 
 
 def plan_json(plan: Plan, ids: list[str] | None = None) -> dict[str, Any]:

@@ -20,10 +20,10 @@ from ..theory import wave_operator
 from ..theory.tasks import LinearHDS
 from .claim import Claim, Context, Plan
 from .evidence import ClaimResult
-from .registry import _claims, claim, plan_json
+from .registry import _claims, annotate, claim, plan_json
 from .trained_runs import seed_count, start_training, stop_training
 
-__all__ = ["plan_of", "families_of", "reproduce", "run_main_job", "plan_json"]
+__all__ = ["plan_of", "families_of", "reproduce", "run_main_job", "plan_json", "c14_study"]
 
 log = logging.getLogger("wavetheory")
 
@@ -83,7 +83,7 @@ def reproduce(out: str | Path, quick: bool = True, seed: int = 0, claims: list[s
         for c in selected:
             bar.set_postfix_str(c.id)
             t1 = time.perf_counter()
-            results.append(c.run(ctx))
+            results.append(annotate(c.run(ctx)))
             log.info("%-4s %-10s (%.0f s)", c.id, results[-1].status, time.perf_counter() - t1)
             bar.update()
     except BaseException:  # an error, Ctrl-C or SIGTERM: stop the training workers now
@@ -133,3 +133,20 @@ def run_main_job(out: str | Path, quick: bool = True, seed: int = 0, claims: lis
     write_reports(out, results, meta, latex, figures)
     return {"claims": {r.id: r.status for r in results}, "out": str(out), "figures": [str(p) for _, p in figures],
             "wall_seconds": meta["wall_seconds"]}
+
+
+def c14_study(quick: bool = True, seed: int = 0, out: str | Path | None = None, workers: int = 0) -> dict[str, Any]:
+    """The C14 study on its own: the claim's record (as JSON) with its rows and checks, and the figure paths.
+
+    Trains its networks over the seeds of a quick (5) or full (20) run on ``workers`` processes (0: here);
+    ``out`` None: a temporary folder (no figures kept).
+    """
+    import tempfile
+
+    from .._validate import seed as check_seed
+
+    check_seed(seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        (result,), _ = reproduce(Path(tmp if out is None else out), quick=quick, seed=seed, claims=["C14"], proofs=False,
+                                 progress=False, workers=workers)
+        return {**result.to_json(), "figures": [str(p) for _, p in result.figures] if out is not None else []}
