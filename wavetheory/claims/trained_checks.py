@@ -21,7 +21,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..learning.spectrum_match import persistence_radius
-from ..thresholds import BASIS_EXACT, EIG_MATCH, PHI_ERROR
+from ..thresholds import BASIS_EXACT, EIG_MATCH, PHI_ERROR, WAVE_R2
 from .claim import Claim, Context, Judge, Measured, Plan
 from .evidence import Declared
 from .proofs import judge_proof, proof_check
@@ -127,7 +127,7 @@ def _spectrum_figures(ctx: Context, cfg: str, fam: Any, R: Sequence[Reading]) ->
                                                          for w in WHO for M in ("W", "J")}, EIG_MATCH),
               f"C8 free-column error (<= {PHI_ERROR})": ({f"{w} {M}": values(R, lambda x: getattr(x.of(w), M).free_column, False)
                                                           for w in WHO for M in ("W", "J")}, PHI_ERROR),
-              "C9 wave R^2": ({w: values(R, lambda x: x.of(w).wave_r2, False) for w in WHO}, None)}
+              f"C9 wave R^2 (>= {WAVE_R2})": ({w: values(R, lambda x: x.of(w).wave_r2, False) for w in WHO}, WAVE_R2)}
     return [
         (f"C7-C9 per seed against the controls {label(cfg)}",
          plot_seed_values(list(fam.seeds), panels, title=label(cfg), path=out / f"seeds_{cfg}.png")),
