@@ -8,7 +8,8 @@ K c = W^s P (no pseudo-inverse), and for repeat copy (C_Phi)_1 = E_s written out
 import numpy as np
 import pytest
 
-from trained_networks import D, S, SEEDS, TASK, network
+from trained_networks import D, S, SEEDS, TASK, free_column_repeat_copy, network
+from trained_networks import explicit_power_basis as _explicit_basis
 from wavetheory.learning.power_basis import (boundary_row_error, free_column_error, intertwining_residual,
                                               krylov_alignment, krylov_form, operator_in_power_basis, phi_error,
                                               power_basis, restricted_phi_error, truncated_pinv)
@@ -26,19 +27,10 @@ def _readout_seed(net):
     return np.linalg.pinv(net.W_hy)  # (H, d): THEORY.md's seed of the power iteration, pinv(W_hy) (C8)
 
 
-def _explicit_basis(W, P, s):
-    """[W^(s-1) P, ..., W P, P] by explicit matrix powers (block s is the seed, our ordering)."""
-    return np.concatenate([np.linalg.matrix_power(W, s - i) @ P for i in range(1, s + 1)], axis=1)
-
-
 def _free_column_by_lstsq(W, P):
-    """||C_1 - E_s||_F / ||E_s||_F with C_1 the coordinates of W^s P in the basis K (least squares; repeat copy)."""
-    K = _explicit_basis(W, P, S)
-    assert np.linalg.cond(K) < 1e3  # the conditioning the tolerance RTOL rests on
-    C1 = np.linalg.lstsq(K, np.linalg.matrix_power(W, S) @ P, rcond=None)[0]  # (sd, d)
-    Es = np.zeros((SD, D))
-    Es[-D:] = np.eye(D)  # repeat copy: Phi E_1 = E_s A_s with A_s = I, and U = I so (C_Phi)_1 = E_s
-    return np.linalg.norm(C1 - Es) / np.linalg.norm(Es)
+    """The second road of tests/trained_networks.py, after checking the conditioning the tolerance RTOL rests on."""
+    assert np.linalg.cond(_explicit_basis(W, P, S)) < 1e3
+    return free_column_repeat_copy(W, P)
 
 
 # --------------------------------------------------------------------------- truncated pseudo-inverse
