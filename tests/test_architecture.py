@@ -4,7 +4,7 @@ Wings and the one direction imports run (an arrow reads "may import"):
 
     cli, strategies  ->  claims, sweeps  ->  learning  ->  plots  ->  theory  ->  base
 
-base = _validate, io, stats, thresholds, checkpoint_reader. A module may import its own wing and any wing to its right;
+base = _validate, io, jsonable, stats, thresholds, checkpoint_reader. A module may import its own wing and any wing to its right;
 claims and sweeps do not import each other; theory never imports plots, and never torch at module level
 (only inside the functions that need autograd). ``wavetheory/__init__.py`` is the public facade and is
 exempt. There is no import circle between modules (module-level and function-level imports alike), and
@@ -21,7 +21,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "wavetheory"
 FACADE = "wavetheory"
-BASE = {"_validate", "io", "stats", "thresholds", "checkpoint_reader"}
+BASE = {"_validate", "io", "jsonable", "stats", "thresholds", "checkpoint_reader"}
 # rank of each wing: a module may import wings of lower rank, and its own wing; equal ranks are separate floors
 RANK = {"base": 0, "theory": 1, "plots": 2, "learning": 3, "claims": 4, "sweeps": 4, "cli": 5, "strategies": 5}
 DIRECTION = "cli, strategies -> claims, sweeps -> learning -> plots -> theory -> base (_validate, io, stats, thresholds)"
