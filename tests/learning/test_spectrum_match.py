@@ -11,7 +11,7 @@ import pytest
 from trained_networks import D, S, SEEDS, TASK, network
 from wavetheory.learning.spectrum_match import (CLUSTER_RADIUS, clusters, match_diagonal, match_spectrum,
                                                  persistence_radius, spectrum_match_distance)
-from wavetheory.theory.tasks import repeat_copy
+from wavetheory.theory.tasks import fibonacci, repeat_copy
 from wavetheory.theory.wave_operator import spectrum
 
 SD = S * D
@@ -156,3 +156,48 @@ def test_diagonal_match_of_the_exact_spectrum_and_of_a_rotated_one():
     assert exact["angle_max"] == pytest.approx(0.0, abs=1e-12) and exact["modulus_min"] == pytest.approx(1.0, rel=RTOL)
     rotated = match_diagonal(spectrum(task) * np.exp(0.1j), task).summary()
     assert rotated["angle_max"] == pytest.approx(0.1, rel=1e-9) and rotated["modulus_mean"] == pytest.approx(1.0, rel=RTOL)
+
+
+def test_diagonal_match_summary_of_a_perturbed_cell_field_by_field():
+    """Repeat copy d = 1, s = 4: targets 1, i, -1 (one state per conjugate pair). A cell holding them perturbed
+    (moduli 0.95, 0.9, 0.8; the pair rotated by 0.05 rad) and two extra states, one given as Im < 0 (folded)."""
+    w = 0.9 * np.exp(1j * (np.pi / 2 + 0.05))
+    lam = np.array([0.1 + 0.2j, -0.8, np.conj(w), 0.95, 0.3 - 0.1j])
+    m = match_diagonal(lam, repeat_copy(1, 4))
+    order = np.argsort(np.angle(m.target))
+    np.testing.assert_allclose(m.target[order], [1.0, 1j, -1.0], atol=1e-12)
+    np.testing.assert_allclose(m.learned[order], [0.95, w, -0.8], atol=1e-12)  # conj(w) folded to w
+    np.testing.assert_allclose(np.sort_complex(m.extra), np.sort_complex(np.array([0.1 + 0.2j, 0.3 + 0.1j])), atol=1e-12)
+    s = m.summary()
+    assert (s["diagonal_realizable"], s["reason"], s["n_target"], s["n_learned"]) == (True, "minimal W diagonalizable", 3, 5)
+    assert s["angle_mean"] == pytest.approx(0.05 / 3, rel=1e-9) and s["angle_max"] == pytest.approx(0.05, rel=1e-9)
+    assert s["modulus_mean"] == pytest.approx((0.95 + 0.9 + 0.8) / 3, rel=1e-12)
+    assert s["modulus_min"] == pytest.approx(0.8, rel=1e-12)
+    assert s["modulus_gap_max"] == pytest.approx(0.2, rel=1e-9)  # |target| - |learned| at -1
+    assert s["extra_modulus_max"] == pytest.approx(np.sqrt(0.1), rel=1e-12)  # |0.3 + 0.1i|
+    want = sorted([[0.0, 0.0, 0.95], [np.pi / 2, np.pi / 2 + 0.05, 0.9], [np.pi, np.pi, 0.8]])
+    np.testing.assert_allclose(sorted(s["pairs"]), want, atol=1e-12)
+
+
+def test_diagonal_match_with_fewer_states_than_targets_and_on_a_task_without_a_recurrence():
+    one = match_diagonal(np.array([0.9]), repeat_copy(1, 4)).summary()  # only the target nearest to 0.9 is matched
+    assert (one["n_target"], one["n_learned"], one["extra_modulus_max"]) == (1, 1, 0.0)
+    assert one["pairs"] == [[0.0, 0.0, 0.9]]
+    # fibonacci is not LTI-realizable (C12): the targets are Phi's distinct eigenvalues, the golden ratios
+    fib = match_diagonal(np.array([1.6, -0.6, 0.0]), fibonacci(2, 2))
+    assert not fib.diagonal_realizable and fib.reason.startswith("not LTI-realizable")
+    np.testing.assert_allclose(np.sort(fib.target.real), [(1 - 5**0.5) / 2, (1 + 5**0.5) / 2], rtol=1e-12)
+    assert fib.summary()["modulus_gap_max"] == pytest.approx((1 + 5**0.5) / 2 - 1.6, rel=1e-9)
+
+
+def test_spectrum_match_summary_skips_zero_theory_eigenvalues_in_the_angles():
+    """A selection task with Jordan chains at 0: the angle error is read on the nonzero eigenvalues of Phi only."""
+    from wavetheory.theory.tasks import signed_selection
+    from wavetheory.theory.wave_operator import compile_rnn, make_basis
+
+    task = signed_selection("x1(t-2), x2(t-2), x2(t-2)")
+    rnn = compile_rnn(task, make_basis("orthogonal", task.s * task.d + 2, rng=0))
+    s = match_spectrum(rnn.W_hh, task).summary()
+    assert np.sum(np.abs(spectrum(task)) < 1e-8) > 0  # there are zero eigenvalues to skip
+    # the compiled network holds Phi exactly; nilpotent blocks spread by eps^(1/m) but carry no angle error
+    assert s["angle_max"] < 1e-6 and s["modulus_excess_max"] < 1e-4
