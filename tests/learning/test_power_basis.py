@@ -137,3 +137,23 @@ def test_compiled_network_shows_the_aligned_phi_in_any_basis(task):
         np.testing.assert_array_equal(U[i * d : (i + 1) * d, i * d : (i + 1) * d], np.eye(d))
         assert not U[: i * d, i * d : (i + 1) * d].any()
     assert U[d:, :d].any()  # fibonacci and these bindings have lags below s: U is not the identity
+
+
+def test_rcond_reaches_the_pseudo_inverse_of_the_operator_and_the_krylov_form():
+    """A large rcond truncates pinv(K) to the leading singular directions; the result is pinv_r(K) W K, r < sd."""
+    net = network(0)[0]
+    W, P = net.W_hh, _readout_seed(net)
+    K = _explicit_basis(W, P, S) / np.max(np.linalg.norm(P, axis=0))
+    U, sv, Vh = np.linalg.svd(K, full_matrices=False)
+    rcond = float(np.sqrt(sv[0] * sv[-1]) / sv[0])  # between the largest and the smallest: truncates some, keeps some
+    keep = sv > rcond * sv[0]
+    assert 0 < keep.sum() < SD
+    pinv_r = (Vh[keep].T / sv[keep]) @ U[:, keep].T
+    np.testing.assert_allclose(operator_in_power_basis(W, P, TASK, rcond=rcond), pinv_r @ W @ K, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(krylov_form(W, P, S, rcond=rcond), pinv_r @ W @ K, rtol=1e-9, atol=1e-12)
+    C = pinv_r @ W @ K
+    Es = np.zeros((SD, D))
+    Es[-D:] = np.eye(D)
+    assert free_column_error(W, P, TASK, rcond=rcond) == pytest.approx(np.linalg.norm(C[:, :D] - Es) / np.sqrt(D), rel=1e-9)
+    err, _, _, rank = phi_error(W, K, TASK, rcond=rcond)
+    assert rank == keep.sum() and err == pytest.approx(np.linalg.norm(C - Phi(TASK)) / np.linalg.norm(Phi(TASK)), rel=1e-9)

@@ -201,3 +201,13 @@ def test_spectrum_match_summary_skips_zero_theory_eigenvalues_in_the_angles():
     assert np.sum(np.abs(spectrum(task)) < 1e-8) > 0  # there are zero eigenvalues to skip
     # the compiled network holds Phi exactly; nilpotent blocks spread by eps^(1/m) but carry no angle error
     assert s["angle_max"] < 1e-6 and s["modulus_excess_max"] < 1e-4
+
+
+def test_diagonal_match_summary_without_targets_reads_zeros_and_the_leftover_states():
+    from wavetheory.learning.spectrum_match import DiagonalMatch
+
+    empty = np.zeros(0, dtype=complex)
+    s = DiagonalMatch(empty, empty, np.array([0.5j, -0.25]), True, "why").summary()
+    assert (s["n_target"], s["n_learned"], s["pairs"], s["extra_modulus_max"]) == (0, 2, [], 0.5)
+    for key in ("angle_mean", "angle_max", "modulus_mean", "modulus_min", "modulus_gap_max"):
+        assert s[key] == 0.0, key  # exactly 0, not NaN from an empty mean
