@@ -48,6 +48,8 @@ def test_truncated_pinv_matches_numpy_and_drops_small_singular_values():
     np.testing.assert_allclose(truncated_pinv(L, rank=1)[0], np.outer(Vh[0], U[:, 0]) / 3.0, atol=1e-14)
     Z, cond0, r0 = truncated_pinv(np.zeros((3, 2)))
     assert Z.shape == (2, 3) and not Z.any() and cond0 == np.inf and r0 == 0
+    E0, cond_e, r_e = truncated_pinv(np.zeros((3, 0)))  # no columns: no singular value at all
+    assert E0.shape == (0, 3) and cond_e == np.inf and r_e == 0
 
 
 # --------------------------------------------------------------------------- the basis
@@ -157,3 +159,16 @@ def test_rcond_reaches_the_pseudo_inverse_of_the_operator_and_the_krylov_form():
     assert free_column_error(W, P, TASK, rcond=rcond) == pytest.approx(np.linalg.norm(C[:, :D] - Es) / np.sqrt(D), rel=1e-9)
     err, _, _, rank = phi_error(W, K, TASK, rcond=rcond)
     assert rank == keep.sum() and err == pytest.approx(np.linalg.norm(C - Phi(TASK)) / np.linalg.norm(Phi(TASK)), rel=1e-9)
+
+
+def test_restricted_error_at_a_capped_rank_is_the_error_on_the_held_subspace():
+    """rank r < sd: Pi = pinv_r(K) K projects on the r leading right singular directions; the error is read there."""
+    net = network(1)[0]
+    W, K = net.W_hh, _explicit_basis(net.W_hh, _readout_seed(net), S)
+    U, sv, Vh = np.linalg.svd(K, full_matrices=False)
+    r = SD // 2
+    pinv_r = (Vh[:r].T / sv[:r]) @ U[:, :r].T
+    Pi_Phi = (pinv_r @ K) @ Phi(TASK)
+    want = np.linalg.norm(pinv_r @ W @ K - Pi_Phi) / np.linalg.norm(Pi_Phi)
+    assert restricted_phi_error(W, K, TASK, rank=r) == pytest.approx(want, rel=1e-9)
+    assert abs(restricted_phi_error(W, K, TASK) / want - 1) > 0.01  # the cap changes the reading on this network

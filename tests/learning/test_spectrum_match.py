@@ -141,7 +141,7 @@ def test_radius_argument_overrides_the_default():
     assert m.radius == 0.0 and m.n_outside == W.shape[0] - SD  # every extra eigenvalue is nonzero
 
 
-@pytest.mark.parametrize("shape", [(3, 4), (8, 8), (12,)])
+@pytest.mark.parametrize("shape", [(3, 4), (8, 8), (12,), (12, 13), (13, 12)])
 def test_match_spectrum_refuses_what_cannot_hold_the_spectrum(shape):
     with pytest.raises(ValueError, match="^W_hh: "):
         match_spectrum(np.zeros(shape), TASK)
@@ -211,3 +211,14 @@ def test_diagonal_match_summary_without_targets_reads_zeros_and_the_leftover_sta
     assert (s["n_target"], s["n_learned"], s["pairs"], s["extra_modulus_max"]) == (0, 2, [], 0.5)
     for key in ("angle_mean", "angle_max", "modulus_mean", "modulus_min", "modulus_gap_max"):
         assert s[key] == 0.0, key  # exactly 0, not NaN from an empty mean
+
+
+def test_summary_of_a_nilpotent_task_has_no_angle_to_read():
+    """All lags zero: Phi is the bare shift, nilpotent; every theory eigenvalue is 0, so the angle error is 0, not NaN."""
+    from wavetheory.theory.tasks import LinearHDS
+
+    task = LinearHDS(np.zeros((3, 2, 2)))
+    W = np.diag(np.linspace(0.1, 0.9, 8))
+    s = match_spectrum(W, task).summary()
+    assert s["angle_mean"] == 0.0 and s["angle_max"] == 0.0
+    assert s["modulus_excess_max"] == pytest.approx(0.9, rel=1e-9)  # the largest learned modulus minus 0
