@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Mutation testing of the code that decides verdicts (not part of CI; slow: about an hour on 2 shared cores).
 #
-#   bash scripts/mutation.sh                 # the documented run (MUTATED below)
+#   bash scripts/mutation.sh                 # the documented run of the verdict code (VERDICTS below)
+#   bash scripts/mutation.sh --learning      # the learning wing's measurements (LEARNING below)
 #   bash scripts/mutation.sh 'wavetheory.theory.gradients*'   # any other mutant-name globs
+#   bash scripts/mutation.sh --learning 'wavetheory.learning.spectrum_match.*'   # part of a suite
 #
-# mutmut (configured in pyproject.toml, [tool.mutmut], for wavetheory/theory and wavetheory/claims) copies
+# mutmut (configured in pyproject.toml, [tool.mutmut], for wavetheory/theory, wavetheory/claims and the learning
+# wing's measurement modules) copies
 # the package to mutants/, mutates one function at a time and runs the tests that cover it. Then
-# scripts/mutation_report.py writes docs/mutation_run.json (counts, score, every surviving mutant and, for
+# scripts/mutation_report.py writes docs/mutation_run.json (docs/mutation_run_learning.json for --learning; counts,
+# score, every surviving mutant and, for
 # those listed in docs/mutation_equivalent.toml, why it is equivalent) and README's mutation block; it
 # exits 1 while a surviving mutant is neither killed by a test nor listed as equivalent.
 set -euo pipefail
@@ -14,10 +18,17 @@ cd "$(dirname "$0")/.."
 # the status rule and proof scopes, the C12 criterion, and the Jordan-structure and conditioning functions of
 # eigenstructure (its selection_* and match_eigenvalues functions are configured but left out for time)
 E=wavetheory.theory.eigenstructure
-MUTATED=('wavetheory.claims.evidence.*' 'wavetheory.theory.realizability.*' "$E.x_rank_sequence*" "$E.x_jordan_*"
-         "$E.x_structure_eigenvalues*" "$E.x_eigenvalue_condition_numbers*" "$E.x_eigenvector_condition*"
-         "$E.x_departure_from_normality*" "$E.x_cluster_spread*")
+VERDICTS=('wavetheory.claims.evidence.*' 'wavetheory.theory.realizability.*' "$E.x_rank_sequence*" "$E.x_jordan_*"
+          "$E.x_structure_eigenvalues*" "$E.x_eigenvalue_condition_numbers*" "$E.x_eigenvector_condition*"
+          "$E.x_departure_from_normality*" "$E.x_cluster_spread*")
+# the measurements of trained networks (C7-C11, C14): spectrum match, power basis, analysis, substrate, and the
+# trainer's loop, where the stop rule (target accuracy, fresh evaluation) lives
+L=wavetheory.learning
+LEARNING=("$L.spectrum_match.*" "$L.power_basis.*" "$L.analysis.*" "$L.substrate.*" "$L.trainer.x__train__*")
+SUITE=()
+MUTATED=("${VERDICTS[@]}")
+if [ "${1:-}" = "--learning" ]; then SUITE=(--suite learning); MUTATED=("${LEARNING[@]}"); shift; fi
 if [ "$#" -gt 0 ]; then MUTATED=("$@"); fi
 export HYPOTHESIS_PROFILE=ci OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 MPLBACKEND=Agg
 nice -n 10 python -m mutmut run --max-children "${MUTMUT_CHILDREN:-1}" "${MUTATED[@]}" || true
-python scripts/mutation_report.py "${MUTATED[@]}"
+python scripts/mutation_report.py "${SUITE[@]}" "${MUTATED[@]}"

@@ -7,6 +7,9 @@ it is equivalent: no test can tell it from the original). One class is recognize
 a ``raise`` line (``"XXhorizon: ...XX"``) changes an error message, not a result; it is listed with that reason. Writes the counts, the score and every survivor
 to docs/mutation_run.json, re-renders README.md's mutation block from it, and exits 1 while a surviving
 mutant is neither killed by a test nor listed as equivalent, or a listed one no longer survives.
+
+Suites: the default (the code that decides verdicts) writes docs/mutation_run.json and README's block;
+``--suite learning`` (the learning wing's measurements) writes docs/mutation_run_learning.json only.
 """
 
 from __future__ import annotations
@@ -54,7 +57,8 @@ def message_only(name: str) -> bool:
     return old[0] != new[0] and blank(old[0]) == blank(new[0])
 
 
-def main(globs: list[str]) -> int:
+def main(globs: list[str], suite: str = "verdicts") -> int:
+    run_path = RUN if suite == "verdicts" else RUN.with_name(f"mutation_run_{suite}.json")
     rows = {n: s for n, s in statuses().items() if any(fnmatch.fnmatch(n, g) for g in globs)}
     if not rows:
         print(f"no mutant matches {globs}: run mutmut first (bash scripts/mutation.sh)")
@@ -77,19 +81,22 @@ def main(globs: list[str]) -> int:
     functions = {m: sorted({n.split("__mutmut_")[0].split(m + ".")[1] for n in rows if n.startswith(m + ".")}) for m in modules}
     run = {
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"),
-        "command": "bash scripts/mutation.sh" + ("" if globs == DEFAULT else " " + " ".join(globs)),
+        "command": "bash scripts/mutation.sh" + ("" if suite == "verdicts" else f" --{suite}")
+                   + ("" if globs == SUITES[suite] else " " + " ".join(globs)),
         "globs": globs, "modules": modules, "functions": functions, "not_run": len(not_run), "mutants": len(rows), "killed": killed, "survived": len(survivors),
         "equivalent": equivalent, "unexplained": unexplained,
         "score": killed / len(rows), "score_without_equivalent": killed / (len(rows) - len(equivalent)),
         "by_status": {s: sum(v == s for v in rows.values()) for s in sorted(set(rows.values()))},
     }
-    RUN.write_text(json.dumps(run, indent=2, ensure_ascii=False) + "\n")
-    sys.path.insert(0, str(ROOT))
-    from wavetheory.claims.readme import update_readme
+    run_path.write_text(json.dumps(run, indent=2, ensure_ascii=False) + "\n")
+    if suite == "verdicts":
+        sys.path.insert(0, str(ROOT))
+        from wavetheory.claims.readme import update_readme
 
-    update_readme()
+        update_readme()
     print(f"{killed}/{len(rows)} mutants killed ({run['score']:.1%}); {len(equivalent)} equivalent; "
-          f"{len(unexplained)} unexplained survivors; wrote {RUN.relative_to(ROOT)} and README.md")
+          f"{len(unexplained)} unexplained survivors; wrote {run_path.relative_to(ROOT)}"
+          + (" and README.md" if suite == "verdicts" else ""))
     for n in unexplained:
         print(f"  survived, not explained: {n}  (python -m mutmut show {n})")
     for n in stale:
@@ -103,6 +110,15 @@ E = "wavetheory.theory.eigenstructure"
 DEFAULT = ["wavetheory.claims.evidence.*", "wavetheory.theory.realizability.*", f"{E}.x_rank_sequence*", f"{E}.x_jordan_*",
            f"{E}.x_structure_eigenvalues*", f"{E}.x_eigenvalue_condition_numbers*", f"{E}.x_eigenvector_condition*",
            f"{E}.x_departure_from_normality*", f"{E}.x_cluster_spread*"]  # as in scripts/mutation.sh
+L = "wavetheory.learning"
+LEARNING = [f"{L}.spectrum_match.*", f"{L}.power_basis.*", f"{L}.analysis.*", f"{L}.substrate.*", f"{L}.trainer.x__train__*"]
+SUITES = {"verdicts": DEFAULT, "learning": LEARNING}  # as in scripts/mutation.sh
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:] or DEFAULT))
+    args = sys.argv[1:]
+    suite = "verdicts"
+    if args[:1] == ["--suite"]:
+        if len(args) < 2 or args[1] not in SUITES:
+            sys.exit(f"--suite: expected one of {', '.join(SUITES)}")
+        suite, args = args[1], args[2:]
+    sys.exit(main(args or SUITES[suite], suite))

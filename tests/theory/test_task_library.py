@@ -1,4 +1,5 @@
-"""Tests of wavetheory.theory.task_library: the named tasks and random dense tasks of a given spectral radius."""
+"""Tests of wavetheory.theory.task_library: the task registry (one contract test over every family), the named
+linear tasks, and random dense tasks of a given spectral radius."""
 
 import numpy as np
 import pytest
@@ -6,8 +7,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from wavetheory.strategies import seeds
-from wavetheory.theory.task_library import TASKS, make_task, random_linear
-from wavetheory.theory.tasks import fibonacci, random_signed_selection, repeat_copy
+from wavetheory.theory.nonlinear_tasks import nonlinear_copy
+from wavetheory.theory.task_library import (FAMILIES, NONLINEAR_TASKS, SEEDED_TASKS, TASKS, family, make_task,
+                                            random_linear)
+from wavetheory.theory.tasks import HDS, LinearHDS, fibonacci, random_signed_selection, repeat_copy, rollout
+from wavetheory.theory.two_phase import two_phase_batch
 from wavetheory.theory.wave_operator import spectral_radius
 
 
@@ -53,3 +57,60 @@ def test_make_task_builds_the_task_it_names():
     assert make_task("random-stable", 2, 3, seed=5) == random_linear(2, 3, 5, radius=0.9)
     assert make_task("random-unstable", 2, 3, seed=5) == random_linear(2, 3, 5, radius=1.1)
     assert list(TASKS) == ["repeat-copy", "fibonacci", "signed-selection", "random-stable", "random-unstable"]
+
+
+# --------------------------------------------------------------------------- the registry: one contract over every family
+
+
+def _same_task(a, b, d, s) -> bool:
+    """Two tasks are the same when their lags are (linear) or when they continue 32 random histories alike (general)."""
+    if isinstance(a, LinearHDS) and isinstance(b, LinearHDS):
+        return a == b
+    hist = np.random.default_rng(3).choice([-1.0, 1.0], size=(32, s, d))
+    return bool(np.array_equal(rollout(a, hist, 2 * s), rollout(b, hist, 2 * s)))
+
+
+@pytest.mark.parametrize("fam", FAMILIES, ids=lambda f: f.name)
+@pytest.mark.parametrize("d,s", [(1, 1), (2, 3), (3, 4)])
+def test_every_registered_family_honours_the_contract(fam, d, s):
+    """build(d, s, seed) gives a task of size (d, s) of the declared kind; the seed matters iff declared seeded;
+    the same seed gives the same task; the two-phase protocol runs on it with +-1 histories; a description exists."""
+    assert isinstance(fam.describe, str) and fam.describe.strip()
+    task = fam.build(d, s, 0)
+    assert (task.d, task.s) == (d, s)
+    assert isinstance(task, LinearHDS if fam.linear else HDS) and not isinstance(task, HDS if fam.linear else LinearHDS)
+    assert _same_task(task, fam.build(d, s, 0), d, s)
+    differs = [not _same_task(task, fam.build(d, s, seed), d, s) for seed in range(1, 6)]
+    if fam.seeded and d * s > 1:  # (1, 1): a signed selection has only 2 tasks, 5 draws may all hit the first
+        assert any(differs), f"{fam.name}: declared seeded, but seeds 1..5 all build the seed-0 task"
+    if not fam.seeded:
+        assert not any(differs), f"{fam.name}: declared unseeded, but the seed changes the task"
+    u, y = two_phase_batch(task, batch=4, horizon=2 * s, rng=0)
+    assert u.shape == (4, 3 * s, d) and y.shape == (4, 2 * s, d) and np.all(np.isfinite(y))
+    if fam.linear:  # the library of linear tasks is what make_task builds, with the memory check in front
+        assert make_task(fam.name, d, s, seed=0) == task
+    else:
+        with pytest.raises(ValueError, match="^task: unknown task"):
+            make_task(fam.name, d, s)
+
+
+def test_registry_lists_each_family_once_and_derives_the_views():
+    names = [f.name for f in FAMILIES]
+    assert len(names) == len(set(names))
+    assert list(TASKS) == [f.name for f in FAMILIES if f.linear]
+    assert list(NONLINEAR_TASKS) == [f.name for f in FAMILIES if not f.linear]
+    assert SEEDED_TASKS == ("signed-selection", "random-stable", "random-unstable")
+    assert all(family(n).name == n for n in names)
+    with pytest.raises(ValueError, match="^task: unknown task 'nope'"):
+        family("nope")
+
+
+def test_nonlinear_families_are_the_nonlinear_copies_at_lag_one():
+    for name, kind in (("product-copy", "product"), ("triple-copy", "triple"), ("majority-copy", "majority")):
+        assert _same_task(family(name).build(3, 4, 0), nonlinear_copy(3, 4, 1, kind), 3, 4)
+
+
+def test_sweep_configs_read_the_registry():
+    from wavetheory.sweeps import config
+
+    assert config.SEEDED_TASKS is SEEDED_TASKS

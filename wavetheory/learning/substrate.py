@@ -27,50 +27,16 @@ Odd boundaries (three-bit parity, majority) are representable.
 
 from __future__ import annotations
 
-from functools import partial
-
 import numpy as np
 
-from ..theory.tasks import HDS, repeat_copy
+from ..theory.nonlinear_tasks import NONLINEAR_KINDS as KINDS, nonlinear_copy  # noqa: F401  (re-exported)
+from ..theory.tasks import repeat_copy
 from ..theory.two_phase import two_phase_batch
 from ..thresholds import CLUSTER_RADIUS
 from .._validate import positive_int, as_float_array
 from ..theory.wave_operator import group_eigenvalues
 
 __all__ = ["KINDS", "nonlinear_copy", "mean_jacobian", "trajectory", "lag_decoding", "transport_decoding", "root_structure"]
-
-
-def _boundary(past: np.ndarray, s: int, k: int, kind: str) -> np.ndarray:
-    """f(past) with past (..., s, d) in lag order, for the three kinds of ``nonlinear_copy``."""
-    old, a, b = past[..., s - 1, :], np.roll(past[..., k - 1, :], -1, axis=-1), np.roll(past[..., k - 1, :], -2, axis=-1)
-    if kind == "product":
-        return old * a
-    if kind == "triple":
-        return old * a * b
-    return np.sign(old + a + b)  # majority of three +-1 values: never 0
-
-
-KINDS = ("product", "triple", "majority")
-
-
-def nonlinear_copy(d: int, s: int, k: int = 1, kind: str = "product") -> HDS:
-    """A nonlinear HDS on +-1 values; with a = x_(j+1 mod d)(t-k), b = x_(j+2 mod d)(t-k) (C14):
-
-    product:  x_j(t) = x_j(t-s) * a        (XOR of two bits; even under x -> -x)
-    triple:   x_j(t) = x_j(t-s) * a * b    (parity of three bits; odd)
-    majority: x_j(t) = sign(x_j(t-s) + a + b)  (odd; correlation 1/2 with each argument)
-
-    >>> task = nonlinear_copy(2, 3, k=1)
-    >>> past = np.array([[[1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]]])  # x(t-1), x(t-2), x(t-3)
-    >>> task.f(past).tolist()  # x_0 = x_0(t-3) * x_1(t-1), x_1 = x_1(t-3) * x_0(t-1)
-    [[1.0, 1.0]]
-    """
-    d, s = positive_int(d, "d"), positive_int(s, "s")
-    if positive_int(k, "k") > s:
-        raise ValueError(f"k: expected an integer 1 <= k <= s = {s}, got {k!r}")
-    if kind not in KINDS:
-        raise ValueError(f"kind: expected one of {', '.join(KINDS)}, got {kind!r}")
-    return HDS(d, s, partial(_boundary, s=s, k=int(k), kind=kind), name=f"{kind}-copy-k{k}")
 
 
 def trajectory(task, batch: int, horizon: int, rng: np.random.Generator | int | None = 0) -> tuple[np.ndarray, np.ndarray]:

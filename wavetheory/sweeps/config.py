@@ -46,11 +46,10 @@ import numpy as np
 
 from .._validate import positive_int
 from ..theory.tasks import LinearHDS, authors_task, load_task
-from ..theory.task_library import TASKS, make_task
+from ..theory.task_library import SEEDED_TASKS, TASKS, make_task  # SEEDED_TASKS: the registry says which use the seed
 
 __all__ = ["TaskSpec", "Cell", "SweepConfig", "load_config", "SEEDED_TASKS"]
 
-SEEDED_TASKS = ("signed-selection", "random-stable", "random-unstable")  # make_task uses the seed
 GRID_KEYS = ("seeds", "hidden", "init", "steps")
 
 
