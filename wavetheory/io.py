@@ -155,7 +155,7 @@ def open_input(path: str | Path, what: str = "an input") -> io.BufferedReader:
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        raise ValueError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        raise ValueError(f"{path}: cannot read {what} ({exc.strerror or exc})") from None
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
@@ -375,8 +375,9 @@ def locked_folder(path: str | Path, what: str = "out") -> Iterator[Path]:
     """Validate, create and exclusively lock the output folder ``path`` while a run writes there.
 
     Raises ValueError naming ``what`` when ``path`` is a file, cannot be created, is not writable
-    or is locked by another run. On exit the lock file is removed; a folder this call created is
-    removed again if the run left it empty (a failed run leaves nothing behind).
+    or is locked by another run. On exit the temporaries of interrupted writes and the lock file are
+    removed; a folder this call created is removed again if the run left it empty (a failed run
+    leaves nothing behind).
     """
     path = Path(path)
     if path.exists() and not path.is_dir():
@@ -396,6 +397,7 @@ def locked_folder(path: str | Path, what: str = "out") -> Iterator[Path]:
         try:
             yield path
         finally:
+            remove_temporaries(path)  # ours to clean while we hold the lock: an interrupted write's leftovers
             if fd is not None:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(path / LOCK)
