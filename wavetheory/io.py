@@ -39,7 +39,7 @@ from ._validate import MEMORY_ENV, format_bytes, memory_limit
 
 __all__ = ["atomic_write", "write_text", "write_json", "json_text", "save_npz", "read_json", "parse_json",
            "check_depth", "read_bounded", "read_npz", "open_input", "input_limit",
-           "check_zip_members", "dangerous_global", "pickle_limit", "PICKLE_FRACTION", "locked_folder", "remove_temporaries", "LOCK", "MAX_JSON_DEPTH"]
+           "check_zip_members", "dangerous_global", "pickle_limit", "PICKLE_FRACTION", "die_with_parent", "locked_folder", "remove_temporaries", "LOCK", "MAX_JSON_DEPTH"]
 
 JSON_FRACTION = 32  # a JSON or TOML input may be 1/32 of the memory limit (parsed, `[{},{},...]` costs ~25x its text)
 LOCK = ".lock"  # the lock file of an output folder (locked_folder)
@@ -408,3 +408,19 @@ def locked_folder(path: str | Path, what: str = "out") -> Iterator[Path]:
                 p.rmdir()
             except OSError:
                 break
+
+
+def die_with_parent() -> None:
+    """``preexec_fn`` of a child process: the kernel SIGKILLs it when its parent dies, even by SIGKILL (Linux).
+
+    ``subprocess.Popen(..., preexec_fn=die_with_parent)``; elsewhere it does nothing (the child outlives
+    a killed parent until it ends).
+    """
+    import ctypes
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG = 1

@@ -23,7 +23,9 @@ import os
 import re
 import signal
 import sys
+import tempfile
 import threading
+import warnings
 from typing import Any, Callable, Sequence
 
 __all__ = ["main", "build_parser", "add_task_args", "task_given", "task_from_args", "CliError"]
@@ -147,7 +149,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
     try:
-        return _run(argv)
+        _writable_matplotlib_folder()
+        with warnings.catch_warnings():  # a title with a character the font lacks is drawn as a box: no need to say so
+            warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font", category=UserWarning)
+            return _run(argv)
     finally:
         if in_main_thread:
             signal.signal(signal.SIGTERM, previous)
@@ -183,6 +188,28 @@ def _run(argv: Sequence[str] | None) -> int:
         # argparse errors already name the command ("wavetheory spectrum: ..."); the rest get a prefix
         print(msg if msg.startswith("wavetheory") else f"wavetheory: {msg}", file=sys.stderr)
         return status
+
+
+def _writable_matplotlib_folder() -> None:
+    """Point MPLCONFIGDIR at a private folder when the home folder is not writable (HOME unset, read-only):
+    matplotlib would otherwise warn on stderr on every run that draws."""
+    if os.environ.get("MPLCONFIGDIR") or not hasattr(os, "getuid"):
+        return
+    default = os.path.join(os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config"),
+                           "matplotlib")
+    try:
+        os.makedirs(default, exist_ok=True)  # what matplotlib itself does first
+        if os.access(default, os.W_OK):
+            return
+    except OSError:
+        pass
+    folder = os.path.join(tempfile.gettempdir(), f"wavetheory-matplotlib-{os.getuid()}")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        if os.stat(folder).st_uid == os.getuid():  # never a folder another user made
+            os.environ["MPLCONFIGDIR"] = folder
+    except OSError:
+        pass
 
 
 def _silence_stdout() -> None:

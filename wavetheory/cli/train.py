@@ -152,8 +152,11 @@ def cmd_analyze(args: argparse.Namespace) -> tuple[Any, str]:
         rank = int(rank)
     rnn, init = imported.network, imported.init
     require_memory(analysis_bytes(rnn.hidden, task.d, task.s), f"analyze: H = {rnn.hidden}, s*d = {task.s * task.d}")
-    res = analyze(rnn, task, init, road=args.road, rcond=args.rcond, rank=rank, normalize=args.normalize,
-                  align=args.align, nonlinearity=args.nonlinearity, seed=args.seed)
+    import numpy as np
+
+    with np.errstate(invalid="ignore", divide="ignore"):  # degenerate weights (all zero): readings are NaN, printed as null
+        res = analyze(rnn, task, init, road=args.road, rcond=args.rcond, rank=rank, normalize=args.normalize,
+                      align=args.align, nonlinearity=args.nonlinearity, seed=args.seed)
     summary = res.to_json()
     summary["network"] = imported.to_json()
     if not args.no_figures:
