@@ -229,7 +229,7 @@ def load_network(path: str | Path) -> ImportedNetwork:
     if path.suffix == ".npz":
         rnn, init = load_weights(path)
         return ImportedNetwork(rnn, getattr(getattr(rnn, "network", None), "cell", "rnn"), "npz", str(path), init=init)
-    if not path.is_file():
+    if not path.exists():  # a FIFO, a device or a folder: refused by the readers (io.open_input), naming what it is
         raise ValueError(f"{path}: no such file")
     placeholders: tuple[str, ...] = ()
     obj = None if path.suffix == ".ckpt" else _torch_load(path)
