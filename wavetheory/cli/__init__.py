@@ -81,7 +81,11 @@ def task_from_args(args: argparse.Namespace):
             raise CliError(f"--authors-task expects three non-negative integers ID1,ID2,ID3, got {authors!r}")
         from ..theory.tasks import authors_task
 
-        return authors_task(*(int(i) for i in ids), args.d, args.s)
+        try:
+            numbers = [int(i) for i in ids]
+        except ValueError as exc:  # more than 4300 digits (sys.set_int_max_str_digits)
+            raise CliError(f"--authors-task: {exc}") from None
+        return authors_task(*numbers, args.d, args.s)
     if args.lags is not None:
         if args.task is not None:
             raise CliError("give either --task or --lags, not both")
