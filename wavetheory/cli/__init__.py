@@ -153,7 +153,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
     try:
-        _writable_matplotlib_folder()
         with warnings.catch_warnings():  # a title with a character the font lacks is drawn as a box: no need to say so
             warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font", category=UserWarning)
             return _run(argv)
@@ -164,6 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(argv: Sequence[str] | None) -> int:
     try:
+        _writable_matplotlib_folder()
         parser = build_parser()
         args = parser.parse_args(argv)
         if args.command is None:
