@@ -118,10 +118,10 @@ def float_storage_pickle(key: str, numel: int, offset: int, size: tuple, stride:
     out.write(b"\x80\x02")  # PROTO 2
     out.write(b"ctorch._utils\n_rebuild_tensor_v2\n")  # GLOBAL
     out.write(b"(")  # MARK (the argument tuple)
-    out.write(b"(X" + _u("storage") + b"ctorch\nFloatStorage\n" + b"X" + _u(key) + b"X" + _u("cpu") + b"J" + _i(numel) + b"tQ")
-    out.write(b"J" + _i(offset))
-    out.write(b"(" + b"".join(b"J" + _i(n) for n in size) + b"t")
-    out.write(b"(" + b"".join(b"J" + _i(n) for n in stride) + b"t")
+    out.write(b"(X" + _u("storage") + b"ctorch\nFloatStorage\n" + b"X" + _u(key) + b"X" + _u("cpu") + _int(numel) + b"tQ")
+    out.write(_int(offset))
+    out.write(b"(" + b"".join(_int(n) for n in size) + b"t")
+    out.write(b"(" + b"".join(_int(n) for n in stride) + b"t")
     out.write(b"\x89N")  # requires_grad False, backward hooks None
     out.write(b"tR.")  # TUPLE, REDUCE, STOP
     return out.getvalue()
@@ -132,8 +132,12 @@ def _u(text: str) -> bytes:
     return len(raw).to_bytes(4, "little") + raw
 
 
-def _i(n: int) -> bytes:
-    return int(n).to_bytes(4, "little", signed=True)
+def _int(n: int) -> bytes:
+    """BININT (4 bytes) where it fits, else LONG1 (any size: a hostile 2**70)."""
+    if -(1 << 31) <= n < 1 << 31:
+        return b"J" + int(n).to_bytes(4, "little", signed=True)
+    raw = int(n).to_bytes((n.bit_length() + 8) // 8, "little", signed=True)
+    return b"\x8a" + bytes([len(raw)]) + raw
 
 
 def storage_bytes(values) -> bytes:

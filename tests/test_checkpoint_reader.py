@@ -1,9 +1,11 @@
 """The restricted checkpoint reader: reads what torch.save writes, runs nothing a file names.
 
 Two roads for every tensor: our reader and ``torch.load(weights_only=True)`` (torch's own restricted
-loader) must give bit-identical arrays. Hostile files: a pickle that would run ``os.system`` or
-``builtins.eval`` (writing a marker file) is read with the call replaced by an inert Placeholder;
-the marker must not exist afterwards.
+loader) must give bit-identical arrays. Hostile files: a pickle that names ``os.system``,
+``builtins.eval`` and the like (writing a marker file) is refused with one line naming the global,
+and the marker must not exist afterwards; unknown classes (a model) stay inert Placeholders.
+Limits: the memory limit bounds the pickle, the storages and every copy together (tests/cli/
+test_memory_limits.py measures the peak RSS of the CLI on the same files).
 """
 
 from __future__ import annotations
@@ -80,18 +82,13 @@ def test_authors_format_checkpoint_with_a_class_that_does_not_exist(tmp_path):
 @pytest.mark.parametrize("func, arg", [(os.system, marker_command), (builtins.eval, marker_code), (builtins.exec, marker_code)],
                          ids=["os.system", "builtins.eval", "builtins.exec"])
 @pytest.mark.parametrize("where", ["hyper_parameters", "state_dict"])
-def test_a_pickle_that_would_run_code_runs_nothing(tmp_path, func, arg, where):
+def test_a_pickle_that_would_run_code_is_refused(tmp_path, func, arg, where):
     marker = tmp_path / "PWNED"
     path = tmp_path / "hostile.ckpt"
     hostile_checkpoint(path, Payload(func, arg(marker)), where)
-    if where == "hyper_parameters":
-        ck = read_checkpoint(path)
-        payload = ck.data["hyper_parameters"]["model"]
-        assert isinstance(payload, Placeholder) and payload.args == (arg(marker),)
-        assert any(n.endswith(func.__name__) for n in ck.placeholders)
-    else:
-        ck = read_checkpoint(path)
-        assert isinstance(ck.data["state_dict"]["model.rnn.weight_hh_l0"], Placeholder)
+    with pytest.raises(CheckpointError, match=f"refused: the pickle names (posix|os|builtins|__builtin__).{func.__name__},") as err:
+        read_checkpoint(path)
+    assert str(err.value).startswith(str(path)) and "\n" not in str(err.value)
     assert not marker.exists()
 
 
@@ -99,10 +96,42 @@ def test_the_hostile_payload_is_live(tmp_path):
     """The control: the same file under torch.load(weights_only=False) does run the payload (a touch in tmp_path)."""
     marker = tmp_path / "PWNED"
     hostile_checkpoint(tmp_path / "hostile.ckpt", Payload(os.system, marker_command(marker)))
-    read_checkpoint(tmp_path / "hostile.ckpt")
+    with pytest.raises(CheckpointError, match="refused"):
+        read_checkpoint(tmp_path / "hostile.ckpt")
     assert not marker.exists()
     torch.load(tmp_path / "hostile.ckpt", weights_only=False)
     assert marker.exists()
+
+
+DANGEROUS = ["os.system", "posix.system", "nt.system", "builtins.eval", "builtins.exec", "builtins.__import__",
+             "builtins.getattr", "builtins.open", "subprocess.Popen", "subprocess.check_output", "importlib.import_module",
+             "importlib._bootstrap._load", "runpy._run_code", "pty.spawn", "operator.attrgetter", "shutil.rmtree",
+             "sys.modules", "torch.load", "torch.serialization.load", "pickle.loads", "__builtin__.eval",
+             "builtins.__builtins__.eval", "em_discrete.x.__class__"]
+INERT = ["em_discrete.models.rnn_model.RNNModel", "lightning.fabric.utilities.data.AttributeDict", "pathlib.PosixPath",
+         "argparse.Namespace", "numpy.core.multiarray._reconstruct", "numpy.dtype", "functools.partial", "copyreg._reconstructor",
+         "torch.optim.adam.Adam", "enum.Enum"]
+
+
+@pytest.mark.parametrize("name", DANGEROUS)
+def test_dangerous_globals_are_refused_whatever_opcode_names_them(tmp_path, name):
+    module, attr = name.rsplit(".", 1)
+    glob = b"c" + module.encode() + b"\n" + attr.encode() + b"\n"  # GLOBAL (protocols 0-3)
+    stack = b"\x8c" + bytes([len(module)]) + module.encode() + b"\x8c" + bytes([len(attr)]) + attr.encode() + b"\x93"
+    for pkl in (b"\x80\x02" + glob + b"X\x01\x00\x00\x00x\x85R.",  # GLOBAL, TUPLE1, REDUCE: name("x")
+                b"\x80\x04]" + stack + b"a.",  # STACK_GLOBAL inside a list, never called
+                b"(X\x01\x00\x00\x00xi" + module.encode() + b"\n" + attr.encode() + b"\n."):  # INST (protocol 0)
+        with pytest.raises(CheckpointError, match=f"refused: the pickle names {name},"):
+            read_checkpoint(_zip(tmp_path, pkl))
+
+
+@pytest.mark.parametrize("name", INERT)
+def test_unknown_classes_stay_inert_placeholders_and_are_listed(tmp_path, name):
+    module, attr = name.rsplit(".", 1)
+    pkl = b"\x80\x02c" + module.encode() + b"\n" + attr.encode() + b"\n" + b"X\x01\x00\x00\x00x\x85R."
+    ck = read_checkpoint(_zip(tmp_path, pkl))
+    assert isinstance(ck.data, Placeholder) and ck.data.name == name and ck.data.args == ("x",)
+    assert ck.placeholders == (name,)
 
 
 def _zip(tmp_path, pkl: bytes, storages=None):
@@ -111,14 +140,14 @@ def _zip(tmp_path, pkl: bytes, storages=None):
     return path
 
 
-def test_protocol0_inst_and_stack_global_run_nothing(tmp_path):
+def test_protocol0_inst_and_stack_global_are_refused(tmp_path):
     marker = tmp_path / "PWNED"
     inst = b"(S'" + marker_command(marker).encode() + b"'\nios\nsystem\n."  # protocol 0: INST os.system
     stack = b"\x80\x04\x8c\x05posix\x8c\x06system\x93\x8c" + bytes([len(marker_command(marker))]) \
         + marker_command(marker).encode() + b"\x85R."  # protocol 4: STACK_GLOBAL, TUPLE1, REDUCE
-    for pkl in (inst, stack):
-        out = read_checkpoint(_zip(tmp_path, pkl)).data
-        assert isinstance(out, Placeholder) and out.name in ("os.system", "posix.system")
+    for pkl, name in ((inst, "os.system"), (stack, "posix.system")):
+        with pytest.raises(CheckpointError, match=f"names {name},"):
+            read_checkpoint(_zip(tmp_path, pkl))
     assert not marker.exists()
 
 
@@ -131,10 +160,12 @@ def test_hand_written_tensor_matches_torch(tmp_path):
     (float_storage_pickle("../../etc/passwd", 4, 0, (4,), (1,)), {}, "malformed key"),
     (float_storage_pickle("0", 6, 0, (1000,), (1,)), {"0": storage_bytes(range(6))}, "reaches element"),
     (float_storage_pickle("0", 6, 5, (2,), (1,)), {"0": storage_bytes(range(6))}, "reaches element"),
-    (float_storage_pickle("0", 6, 0, (1 << 20, 1 << 20), (0, 0)), {"0": storage_bytes(range(6))}, "exceeds the limit"),
+    (float_storage_pickle("0", 6, 0, (1 << 20, 1 << 20), (0, 0)), {"0": storage_bytes(range(6))}, "more than the limit"),
+    (float_storage_pickle("0", 6, 0, (2,), (1 << 70,)), {"0": storage_bytes(range(6))}, "reaches element"),
     (float_storage_pickle("0", 1000, 0, (2,), (1,)), {"0": storage_bytes(range(6))}, "needs 4000"),
     (float_storage_pickle("1", 6, 0, (2,), (1,)), {"0": storage_bytes(range(6))}, "missing"),
-], ids=["path-traversal", "view-past-end", "offset-past-end", "stride-0-bomb", "short-record", "missing-record"])
+], ids=["path-traversal", "view-past-end", "offset-past-end", "stride-0-bomb", "stride-2**70", "short-record",
+        "missing-record"])
 def test_malformed_storages_are_refused(tmp_path, pkl, storages, message):
     with pytest.raises(CheckpointError, match=message):
         read_checkpoint(_zip(tmp_path, pkl, storages))
@@ -143,7 +174,7 @@ def test_malformed_storages_are_refused(tmp_path, pkl, storages, message):
 def test_build_on_our_objects_is_refused(tmp_path):
     # BUILD on the safe OrderedDict stand-in or on a placeholder *type* would rewrite our objects' fields
     for pkl in (b"\x80\x02ccollections\nOrderedDict\n}X\x02\x00\x00\x00fnNsb.",
-                b"\x80\x02cos\nsystem\nN}X\x05\x00\x00\x00_nameX\x01\x00\x00\x00xs\x86b."):
+                b"\x80\x02cfoo\nBar\nN}X\x05\x00\x00\x00_nameX\x01\x00\x00\x00xs\x86b."):
         with pytest.raises(CheckpointError, match="state|attributes"):
             read_checkpoint(_zip(tmp_path, pkl))
 

@@ -221,3 +221,75 @@ def test_readme_guarantees_quote_the_code():
     assert f"(1/{JSON_FRACTION} of the memory limit)" in section and f"nesting ({MAX_JSON_DEPTH} levels)" in section
     assert f"`DIR/{LOCK}`" in section and f"`{MEMORY_ENV}`" in section
     assert "half the machine's physical memory by default" in section  # _validate.memory_limit's default
+
+
+# --------------------------------------------------------------------------- inputs that are not regular files (issue 24)
+
+
+def test_open_input_refuses_fifos_devices_and_folders_without_blocking(tmp_path):
+    """A FIFO without a writer would block ``open()`` forever; /dev/zero never ends; neither is read."""
+    from wavetheory.io import open_input, read_bounded
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for path, kind in ((fifo, "a FIFO"), (Path("/dev/zero"), "a device"), (tmp_path, "a folder")):
+        for read in (lambda p: open_input(p, "a task file"), read_json, read_npz, lambda p: read_bounded(p, 10, "x")):
+            with pytest.raises(ValueError, match=f"^{path}: {kind}") as info:
+                read(path)
+            assert "\n" not in str(info.value)
+
+
+def test_read_bounded_reads_at_most_the_limit_whatever_st_size_says():
+    """/proc files report st_size 0; the reader must stop at limit + 1 bytes, not trust the size."""
+    from wavetheory.io import read_bounded
+
+    maps = Path("/proc/self/maps")
+    if not maps.exists() or maps.stat().st_size != 0:
+        pytest.skip("needs a /proc file whose st_size is 0")
+    with pytest.raises(ValueError, match="more than the 10 B allowed for a test"):
+        read_bounded(maps, 10, "a test")
+    assert len(read_bounded(maps, 1 << 20, "a test")) > 10
+
+
+def test_check_depth_holds_one_entry_per_level_not_per_item():
+    """The old stack of (item, depth) tuples doubled the memory of a parsed `[{}, {}, ...]` (435 MiB for 8 MiB)."""
+    import tracemalloc
+
+    from wavetheory.io import check_depth
+
+    doc = [{} for _ in range(200_000)] + [[[[1]]]]
+    tracemalloc.start()
+    check_depth(doc, "doc")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 100_000, peak  # a few iterators; one tuple per item would be 200000 * 64 bytes = 12.8 MB
+    with pytest.raises(ValueError, match="doc: nested deeper than 3 levels"):
+        check_depth(doc, "doc", max_depth=3)
+
+
+def test_a_json_integer_over_4300_digits_names_the_file(tmp_path):
+    path = tmp_path / "t.json"
+    path.write_text("[" + "7" * 4301 + "]")
+    with pytest.raises(ValueError, match=r"t.json: not valid JSON \(Exceeds the limit \(4300 digits\)"):
+        read_json(path)
+
+
+def test_locked_folder_removes_interrupted_writes_on_exit(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        with locked_folder(out):
+            (out / ".figure.png.x1y2.tmp").write_bytes(b"half")  # what a write cut by a full disk or ^C leaves
+            raise KeyboardInterrupt
+    assert not out.exists()  # created by this run, left empty: removed
+
+
+@pytest.mark.parametrize("module, name, dangerous", [
+    ("posix", "system", True), ("builtins", "eval", True), ("__builtin__", "exec", True), ("subprocess", "run", True),
+    ("importlib", "import_module", True), ("torch.serialization", "load", True), ("a.b", "__globals__", True),
+    ("em_discrete.models.rnn_model", "RNNModel", False), ("collections", "OrderedDict", False),
+    ("pathlib", "PosixPath", False), ("torch._utils", "_rebuild_tensor_v2", False), ("builtins", "set", False),
+])
+def test_dangerous_global(module, name, dangerous):
+    from wavetheory.io import dangerous_global
+
+    assert dangerous_global(module, name) is dangerous

@@ -188,3 +188,17 @@ def test_require_memory_refuses_past_the_limit_and_says_how_to_raise_it(monkeypa
         require_memory(2 * 1024**2, "spectrum")
     with pytest.raises(ValueError, match="needs about 8.0 EiB"):  # Python ints: no overflow at any size
         require_memory(8 * 1024**6, "spectrum")
+
+
+def test_thread_count_is_bounded_by_the_cores():
+    import os
+
+    from wavetheory._validate import thread_count
+
+    assert thread_count(1) == 1 and thread_count(os.cpu_count()) == os.cpu_count()
+    with pytest.raises(ValueError, match=f"--threads: expected at most the {os.cpu_count()} CPU cores of this machine, got"):
+        thread_count(os.cpu_count() + 1, "--threads")
+    with pytest.raises(ValueError, match="threads: expected an integer >= 1, got 0"):
+        thread_count(0)
+    with pytest.raises(TypeError, match="threads: expected an integer"):
+        thread_count(2.0)

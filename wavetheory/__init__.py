@@ -2,8 +2,10 @@
 
 Reference implementation of Karuvally, Sejnowski & Siegelmann, "Hidden Traveling Waves bind
 Working Memory Variables in Recurrent Neural Networks" (ICML 2024). Claim IDs C1..C16 refer to
-THEORY.md. The numpy core is imported eagerly; modules that need SymPy or torch load lazily on
-first attribute access so that ``import wavetheory`` stays fast and torch-free.
+THEORY.md. Every public name loads on first attribute access (``wt.Phi`` imports the numpy core,
+``wt.train`` torch), so ``import wavetheory`` imports nothing heavy: the command line installs its
+signal handlers before numpy loads (Ctrl-C at launch is one line, never a traceback), and
+``dir(wavetheory)`` lists every public name.
 """
 
 from __future__ import annotations
@@ -11,44 +13,21 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .theory.task_library import TASKS, make_task, random_linear
-from .theory.tasks import (
-    HDS,
-    Binding,
-    LinearHDS,
-    authors_task,
-    fibonacci,
-    from_lags,
-    load_task,
-    parse_bindings,
-    random_signed_selection,
-    repeat_copy,
-    rollout,
-    signed_selection,
-)
-from .theory.two_phase import two_phase_batch
-from .theory.wave_memory import WaveMemory, run_two_phase, simulate
-from .theory.wave_operator import (
-    E,
-    LinearRNN,
-    Phi,
-    StructuredPhi,
-    block_shift,
-    boundary_row,
-    charpoly,
-    compile_rnn,
-    continuation_map,
-    group_eigenvalues,
-    make_basis,
-    markov_parameters,
-    spectral_radius,
-    spectrum,
-)
-
 __version__ = "0.1.0"
 
-# heavy modules (SymPy, torch), loaded on first use: attribute name -> module
-_LAZY: dict[str, str] = {
+# every public name, loaded on first use: attribute name -> module
+_CORE = {  # numpy only
+    "theory.task_library": ("TASKS", "make_task", "random_linear"),
+    "theory.tasks": ("HDS", "Binding", "LinearHDS", "authors_task", "fibonacci", "from_lags", "load_task", "parse_bindings",
+                     "random_signed_selection", "repeat_copy", "rollout", "signed_selection"),
+    "theory.two_phase": ("two_phase_batch",),
+    "theory.wave_memory": ("WaveMemory", "run_two_phase", "simulate"),
+    "theory.wave_operator": ("E", "LinearRNN", "Phi", "StructuredPhi", "block_shift", "boundary_row", "charpoly",
+                             "compile_rnn", "continuation_map", "group_eigenvalues", "make_basis", "markov_parameters",
+                             "spectral_radius", "spectrum"),
+}
+_LAZY: dict[str, str] = {name: module for module, names in _CORE.items() for name in names}
+_LAZY |= {  # SymPy, torch and the rest
     "SBCParams": "theory.attention", "sbc_boundary": "theory.attention", "random_sbc": "theory.attention", "repeat_copy_sbc": "theory.attention",
     "ShiftSSM": "theory.ssm", "AttentionOnlyTransformer": "learning.transformer",
     "symbolic_charpoly": "theory.symbolic", "factor_charpoly": "theory.symbolic", "eigen_structure": "theory.symbolic",
@@ -67,11 +46,17 @@ _LAZY: dict[str, str] = {
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
     raise AttributeError(f"module 'wavetheory' has no attribute {name!r}")
 
 
-__all__ = [
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+__all__ = [  # noqa: PLE0605 - the names resolve through __getattr__
     "HDS", "LinearHDS", "Binding", "TASKS", "repeat_copy", "fibonacci", "signed_selection",
     "parse_bindings", "random_signed_selection", "authors_task", "random_linear", "from_lags", "load_task",
     "make_task", "rollout", "two_phase_batch",

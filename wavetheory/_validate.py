@@ -18,7 +18,7 @@ import numpy as np
 _ComplexWarning = getattr(np, "exceptions", np).ComplexWarning  # numpy >= 1.25 moved it
 
 __all__ = ["as_float_array", "as_batch", "positive_int", "positive_float", "probability", "one_of", "seed", "rng",
-           "finite_float", "memory_limit", "require_memory", "matrix_bytes", "format_bytes", "MEMORY_ENV"]
+           "finite_float", "thread_count", "memory_limit", "require_memory", "matrix_bytes", "format_bytes", "MEMORY_ENV"]
 
 
 def as_float_array(value: object, name: str, ndim: int | None = None) -> np.ndarray:
@@ -83,6 +83,19 @@ def positive_int(value: object, name: str, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name}: expected an integer >= {minimum}, got {value}")
     return int(value)
+
+
+def thread_count(value: object, name: str = "threads") -> int:
+    """A number of threads: an integer from 1 to the number of CPU cores (more is never faster, and 10^5 hangs OpenMP).
+
+    >>> thread_count(1)
+    1
+    """
+    n = positive_int(value, name)
+    cores = os.cpu_count() or 1
+    if n > cores:
+        raise ValueError(f"{name}: expected at most the {cores} CPU cores of this machine, got {n}")
+    return n
 
 
 def seed(value: object, name: str = "seed") -> int:

@@ -10,11 +10,13 @@ Locking: ``locked_folder`` validates an output folder before any work, creates i
 exclusive ``flock`` on ``FOLDER/.lock`` while a run writes there, so two runs on one folder
 cannot interleave their files (the second is refused at once).
 
-Reading: ``read_json`` and ``read_npz`` treat every file as hostile: sizes are bounded by the
-memory limit (``_validate.memory_limit``), JSON nesting by ``MAX_JSON_DEPTH``, npz archives are
-read with ``allow_pickle=False`` after their headers are checked against the member sizes, and
-every failure (empty, truncated, bad CRC, corrupt deflate stream, lying header, pickle) is one
-ValueError naming the file.
+Reading: ``read_json`` and ``read_npz`` treat every file as hostile: only regular files are
+opened (``open_input``: a FIFO, a device such as /dev/zero or a folder is refused at once,
+without blocking), the bytes read never exceed the bound whatever ``st_size`` says, sizes are
+bounded by the memory limit (``_validate.memory_limit``), JSON nesting by ``MAX_JSON_DEPTH``,
+npz archives are read with ``allow_pickle=False`` after their headers are checked against the
+member sizes, and every failure (empty, truncated, bad CRC, corrupt deflate stream, lying
+header, pickle, encrypted member) is one ValueError naming the file.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import io
 import json
 import math
 import os
+import stat
 import tempfile
 import zipfile
 from pathlib import Path
@@ -35,9 +38,10 @@ import numpy as np
 from ._validate import MEMORY_ENV, format_bytes, memory_limit
 
 __all__ = ["atomic_write", "write_text", "write_json", "json_text", "save_npz", "read_json", "parse_json",
-           "check_depth", "read_bounded", "read_npz", "locked_folder", "remove_temporaries", "LOCK", "MAX_JSON_DEPTH"]
+           "check_depth", "read_bounded", "read_npz", "open_input", "input_limit",
+           "check_zip_members", "dangerous_global", "pickle_limit", "PICKLE_FRACTION", "die_with_parent", "locked_folder", "remove_temporaries", "LOCK", "MAX_JSON_DEPTH"]
 
-JSON_FRACTION = 32  # a JSON or TOML input may be 1/32 of the memory limit (parsed Python lists cost up to ~20x the text)
+JSON_FRACTION = 32  # a JSON or TOML input may be 1/32 of the memory limit (parsed, `[{},{},...]` costs ~25x its text)
 LOCK = ".lock"  # the lock file of an output folder (locked_folder)
 MAX_JSON_DEPTH = 32  # nesting levels of a JSON input (lags are 3, a sweep config 4); numpy arrays stop at 32-64
 
@@ -110,13 +114,18 @@ def write_json(path: str | Path, obj: Any) -> Path:
 
 def check_depth(obj: Any, source: str, max_depth: int = MAX_JSON_DEPTH) -> Any:
     """``obj`` if its lists and dicts nest at most ``max_depth`` levels, else a ValueError naming ``source``."""
-    stack = [(obj, 1)]
+    if not isinstance(obj, (list, tuple, dict)):
+        return obj
+    stack = [iter(obj.values() if isinstance(obj, dict) else obj)]  # one iterator per open level: O(depth) memory
     while stack:
-        item, depth = stack.pop()
-        if isinstance(item, (list, tuple, dict)):
-            if depth > max_depth:
-                raise ValueError(f"{source}: nested deeper than {max_depth} levels")
-            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+        for item in stack[-1]:
+            if isinstance(item, (list, tuple, dict)):
+                if len(stack) >= max_depth:
+                    raise ValueError(f"{source}: nested deeper than {max_depth} levels")
+                stack.append(iter(item.values() if isinstance(item, dict) else item))
+                break
+        else:
+            stack.pop()
     return obj
 
 
@@ -130,26 +139,70 @@ def parse_json(data: bytes | str, source: str) -> Any:
         raise ValueError(f"{source}: not valid JSON (not UTF-8 text: {exc.reason})") from None
     except RecursionError:
         raise ValueError(f"{source}: nested deeper than {MAX_JSON_DEPTH} levels") from None
+    except ValueError as exc:  # an integer of more than 4300 digits (sys.set_int_max_str_digits)
+        raise ValueError(f"{source}: not valid JSON ({' '.join(str(exc).split())[:200]})") from None
     return check_depth(obj, source)
 
 
-def read_bounded(path: str | Path, limit: int, what: str) -> bytes:
-    """The bytes of ``path`` if it holds at most ``limit`` bytes, else one ValueError naming the file and ``what``."""
+def open_input(path: str | Path, what: str = "an input") -> io.BufferedReader:
+    """``path`` opened for binary reading if it is a regular file; else one ValueError naming it.
+
+    The file is opened non-blocking and checked with ``fstat`` on the open descriptor, so a FIFO
+    (which would block until a writer appears), a device (/dev/zero never ends) or a folder is
+    refused at once, and nothing can swap the file between the check and the read.
+    """
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > limit:
-            raise ValueError(f"{path}: {format_bytes(size)} is more than the {format_bytes(limit)} allowed for {what} "
-                             f"(set {MEMORY_ENV} to raise the limit)")
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        raise ValueError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        raise ValueError(f"{path}: cannot read {what} ({exc.strerror or exc})") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = ("a folder" if stat.S_ISDIR(mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(mode)
+                    else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode)
+                    else "not a regular file")
+            raise ValueError(f"{path}: {kind}, not a regular file; {what} must be a file")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _too_big(path: Path, size: int, limit: int, what: str) -> ValueError:
+    return ValueError(f"{path}: {format_bytes(size)} is more than the {format_bytes(limit)} allowed for {what} "
+                      f"(set {MEMORY_ENV} to raise the limit)")
+
+
+def input_limit(fraction: int = 1) -> int:
+    """The bytes an input file may have: ``memory_limit() // fraction`` (1/32 for JSON and TOML)."""
+    return max(memory_limit() // fraction, 1)
+
+
+def read_bounded(path: str | Path, limit: int, what: str) -> bytes:
+    """The bytes of the regular file ``path`` if it holds at most ``limit`` bytes, else one ValueError naming it.
+
+    At most ``limit + 1`` bytes are ever read, whatever ``st_size`` claims (a file that grows, /proc).
+    """
+    path = Path(path)
+    with open_input(path, what) as fh:
+        try:
+            size = os.fstat(fh.fileno()).st_size
+            if size > limit:
+                raise _too_big(path, size, limit, what)
+            data = fh.read(limit + 1)
+        except OSError as exc:
+            raise ValueError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if len(data) > limit:
+        raise _too_big(path, len(data), limit, what)
+    return data
 
 
 def read_json(path: str | Path) -> Any:
     """Read a JSON file, raising one ValueError naming the file when it is missing, too large, too deep or malformed."""
     path = Path(path)
-    return parse_json(read_bounded(path, memory_limit() // JSON_FRACTION, "a JSON input"), str(path))
+    return parse_json(read_bounded(path, input_limit(JSON_FRACTION), "a JSON input"), str(path))
 
 
 def save_npz(path: str | Path, **arrays: np.ndarray) -> Path:
@@ -187,42 +240,97 @@ def read_npz(path: str | Path) -> dict[str, np.ndarray]:
     """
     path = Path(path)
     limit = memory_limit()
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    try:
-        with zipfile.ZipFile(path) as zf:
-            members = zf.infolist()
-            claimed = sum(m.file_size for m in members)
-            if claimed > limit:
-                raise _Refused(f"the arrays need {format_bytes(claimed)}, more than the limit of {format_bytes(limit)} "
-                               f"(set {MEMORY_ENV} to raise it)")
-            arrays = {}
-            for m in members:
-                if not m.filename.endswith(".npy"):
-                    raise _Refused(f"member {m.filename!r} is not a .npy array")
-                with zf.open(m) as fh:
-                    shape, dtype, header_len = _npy_header(fh)
-                if dtype.hasobject:
-                    raise _Refused(f"{m.filename} holds Python objects (a pickle); refused (allow_pickle=False)")
-                nbytes = math.prod(shape) * dtype.itemsize
-                if header_len + nbytes != m.file_size:
-                    raise _Refused(f"{m.filename}: its header claims {format_bytes(nbytes)} of data, the member holds "
-                                   f"{format_bytes(max(m.file_size - header_len, 0))}")
-                arrays[m.filename[:-4]] = np.lib.format.read_array(io.BytesIO(zf.read(m)), allow_pickle=False)
-            return arrays
-    except _Refused as exc:
-        raise ValueError(f"{path}: not a readable .npz archive: {exc}") from None
-    except MemoryError:
-        raise
-    except Exception as exc:  # BadZipFile, zlib.error, EOFError, a bad header, an unsupported zip feature, ...
-        detail = " ".join(str(exc).split())[:200] or type(exc).__name__
-        raise ValueError(f"{path}: not a readable .npz archive ({detail}; {size} bytes)") from None
+    with open_input(path, "an .npz archive") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        try:
+            return _npz_arrays(fh, limit)
+        except _Refused as exc:
+            raise ValueError(f"{path}: not a readable .npz archive: {exc}") from None
+        except MemoryError:
+            raise
+        except Exception as exc:  # BadZipFile, zlib.error, EOFError, a bad header, an unsupported zip feature, ...
+            detail = " ".join(str(exc).split())[:200] or type(exc).__name__
+            raise ValueError(f"{path}: not a readable .npz archive ({detail}; {size} bytes)") from None
 
 
-class _Refused(Exception):
+def _npz_arrays(fh: Any, limit: int) -> dict[str, np.ndarray]:
+    with zipfile.ZipFile(fh) as zf:
+        members = zf.infolist()
+        check_zip_members(members, limit)
+        arrays = {}
+        for m in members:
+            if not m.filename.endswith(".npy"):
+                raise _Refused(f"member {m.filename!r} is not a .npy array")
+            with zf.open(m) as member:
+                shape, dtype, header_len = _npy_header(member)
+            if dtype.hasobject:
+                raise _Refused(f"{m.filename} holds Python objects (a pickle); refused (allow_pickle=False)")
+            count = math.prod(shape)
+            if dtype.itemsize == 0 and count:  # numpy would allocate the elements anyway (as U1 / S1 / V1)
+                raise _Refused(f"{m.filename}: {count} elements of the zero-size type {dtype.str}")
+            nbytes = count * dtype.itemsize
+            if header_len + nbytes != m.file_size:
+                raise _Refused(f"{m.filename}: its header claims {format_bytes(nbytes)} of data, the member holds "
+                               f"{format_bytes(max(m.file_size - header_len, 0))}")
+            with zf.open(m) as member:  # read in chunks straight into the array: no second copy
+                arrays[m.filename[:-4]] = np.lib.format.read_array(member, allow_pickle=False)
+        return arrays
+
+
+def check_zip_members(members: list[zipfile.ZipInfo], limit: int) -> None:
+    """Refuse (``_Refused``) encrypted members, compressions other than stored / deflate, and more than ``limit`` bytes."""
+    claimed = sum(m.file_size for m in members)
+    if claimed > limit:
+        raise _Refused(f"its members hold {format_bytes(claimed)}, more than the limit of {format_bytes(limit)} "
+                       f"(set {MEMORY_ENV} to raise it)")
+    for m in members:
+        if m.flag_bits & 0x1:
+            raise _Refused(f"member {m.filename!r} is encrypted")
+        if m.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise _Refused(f"member {m.filename!r} uses compression method {m.compress_type} (only stored and deflate are read)")
+
+
+class _Refused(ValueError):
     """A defect found by read_npz's own checks (its message is already the explanation)."""
+
+
+# --------------------------------------------------------------------------- pickles (checkpoint_reader, torch.load)
+
+# globals that only serve to run code: a file naming one is hostile whatever else it holds
+_DANGEROUS_MODULES = frozenset({
+    "os", "posix", "nt", "posixpath", "ntpath", "subprocess", "_posixsubprocess", "sys", "importlib", "imp", "runpy",
+    "code", "codeop", "ctypes", "_ctypes", "marshal", "pickle", "_pickle", "cPickle", "dill", "shelve", "shutil",
+    "socket", "_socket", "pty", "pdb", "bdb", "webbrowser", "multiprocessing", "signal", "io", "_io", "operator",
+    "_operator", "types", "gc", "inspect", "pydoc", "timeit", "trace", "threading", "_thread", "asyncio", "commands",
+    "popen2", "platform", "sysconfig", "site", "zipimport", "pkgutil", "builtins.__import__", "nturl2path",
+})
+_DANGEROUS_NAMES = frozenset({  # as any dotted part of the global's name (builtins.eval, torch.serialization.load, ...)
+    "eval", "exec", "execfile", "compile", "system", "popen", "spawn", "spawnv", "spawnl", "execv", "execve", "fork",
+    "__import__", "import_module", "getattr", "setattr", "delattr", "globals", "locals", "vars", "breakpoint",
+    "input", "open", "__getattribute__", "__subclasses__", "__globals__", "__builtins__", "__code__", "__class__",
+    "__bases__", "__mro__", "__dict__", "__reduce__", "__reduce_ex__", "__init_subclass__", "load", "loads",
+    "_load", "_loads", "apply", "exit", "quit", "help", "memoryview", "call", "check_call", "check_output", "run",
+    "Popen", "hub", "jit", "package", "f2py", "distutils",
+})
+
+
+def dangerous_global(module: str, name: str) -> bool:
+    """True when the global ``module.name`` can only serve to run code (a file naming it is refused).
+
+    >>> dangerous_global("posix", "system"), dangerous_global("em_discrete.models.rnn_model", "RNNModel")
+    (True, False)
+    """
+    parts = f"{module}.{name}".split(".")
+    return parts[0] in _DANGEROUS_MODULES or any(p in _DANGEROUS_NAMES for p in parts)
+
+
+MAX_PICKLE_BYTES = 256 << 20  # a pickle program (a checkpoint's data.pkl), whatever the memory limit
+PICKLE_FRACTION = 512  # a pickle may be 1/512 of the memory limit: one EMPTY_SET byte builds a 216-byte set
+
+
+def pickle_limit() -> int:
+    """The most bytes a checkpoint's pickle program may have: 1/``PICKLE_FRACTION`` of the memory limit."""
+    return min(MAX_PICKLE_BYTES, max(memory_limit() // PICKLE_FRACTION, 1))
 
 
 # --------------------------------------------------------------------------- one writer per folder
@@ -267,8 +375,9 @@ def locked_folder(path: str | Path, what: str = "out") -> Iterator[Path]:
     """Validate, create and exclusively lock the output folder ``path`` while a run writes there.
 
     Raises ValueError naming ``what`` when ``path`` is a file, cannot be created, is not writable
-    or is locked by another run. On exit the lock file is removed; a folder this call created is
-    removed again if the run left it empty (a failed run leaves nothing behind).
+    or is locked by another run. On exit the temporaries of interrupted writes and the lock file are
+    removed; a folder this call created is removed again if the run left it empty (a failed run
+    leaves nothing behind).
     """
     path = Path(path)
     if path.exists() and not path.is_dir():
@@ -288,6 +397,7 @@ def locked_folder(path: str | Path, what: str = "out") -> Iterator[Path]:
         try:
             yield path
         finally:
+            remove_temporaries(path)  # ours to clean while we hold the lock: an interrupted write's leftovers
             if fd is not None:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(path / LOCK)
@@ -298,3 +408,19 @@ def locked_folder(path: str | Path, what: str = "out") -> Iterator[Path]:
                 p.rmdir()
             except OSError:
                 break
+
+
+def die_with_parent() -> None:
+    """``preexec_fn`` of a child process: the kernel SIGKILLs it when its parent dies, even by SIGKILL (Linux).
+
+    ``subprocess.Popen(..., preexec_fn=die_with_parent)``; elsewhere it does nothing (the child outlives
+    a killed parent until it ends).
+    """
+    import ctypes
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG = 1

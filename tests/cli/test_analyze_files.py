@@ -76,15 +76,21 @@ def test_analyze_pt_state_dict_with_task_flags(capsys, tmp_path):
     assert res["network"]["source"] == "torch.load" and res["hidden"] == 6
 
 
-def test_hostile_checkpoint_via_the_cli_runs_nothing(capsys, tmp_path):
+def test_hostile_checkpoint_via_the_cli_is_refused_with_one_line(capsys, tmp_path):
     marker = tmp_path / "PWNED"
-    hostile_checkpoint(tmp_path / "h.ckpt", Payload(os.system, marker_command(marker)))
-    res = run_json(capsys, "analyze", str(tmp_path / "h.ckpt"), "--no-figures")
-    assert "posix.system" in res["network"]["placeholders"]
-    hostile_checkpoint(tmp_path / "w.ckpt", Payload(os.system, marker_command(marker)), where="state_dict")
-    rc, out, err = run(capsys, "analyze", str(tmp_path / "w.ckpt"), "--no-figures")
-    assert rc == 2 and "expected a tensor, got Placeholder" in err and err.count("\n") == 1
+    for name, where in (("h.ckpt", "hyper_parameters"), ("w.ckpt", "state_dict"), ("h.pt", "hyper_parameters")):
+        hostile_checkpoint(tmp_path / name, Payload(os.system, marker_command(marker)), where=where)
+        rc, out, err = run(capsys, "analyze", str(tmp_path / name), "--no-figures")
+        assert rc == 2 and out == "" and err.count("\n") == 1, err
+        assert err.startswith(f"wavetheory: error: {tmp_path / name}: refused: the pickle names posix.system,"), err
     assert not marker.exists()
+
+
+def test_unknown_model_classes_stay_placeholders_listed_in_the_result(capsys, tmp_path):
+    authors_checkpoint(tmp_path / "a.ckpt", "rnn", d=2, s=2, H=6, task_id=(3, 0, 0))
+    res = run_json(capsys, "analyze", str(tmp_path / "a.ckpt"), "--no-figures")
+    assert res["network"]["placeholders"] == ["em_discrete_gone.models.rnn_model.RNNModel", "torch.nn.modules.linear.Linear",
+                                              "torch.nn.modules.rnn.RNN"]  # the pickled model object and its layers
 
 
 def test_analyze_a_file_that_is_not_a_checkpoint(capsys, tmp_path):

@@ -12,10 +12,16 @@ command. Each outcome must be one of:
 Never a traceback, never an "internal error", never a Python warning, never a temporary or
 half-written file, and a command that fails leaves no output folder it created.
 
+Three contracts of issue 24 are fuzzed too: checkpoints whose totals exceed the limit (stride-0 tensors that
+are small one by one and too big together, pickles of a million opcodes, memo indexes of 2^32, declared
+sizes of 4 GiB) or that name a dangerous global (refused, one line naming it); inputs that are not regular
+files (a FIFO, /dev/zero, a folder, wherever a file is read: never a hang); and concurrent runs (while
+another run holds an output folder's lock, every command that writes there is refused and writes nothing).
+
 Scope: sizes are either tiny (d, s <= 3, a few training steps) or far beyond any machine
 (10^5 .. 10^12, refused by the size estimates) under ``WAVETHEORY_MAX_BYTES = 256M``, so every
 example is cheap; sweeps run the stand-in cells of ``sweep_cells.py`` on a thread pool.
-Example counts are bounded per command group: 170 examples in all, under a minute on two busy cores
+Example counts are bounded per command group: 217 examples in all, about a minute on two busy cores
 (drawing the sweep-report figures is most of it).
 """
 
@@ -424,3 +430,135 @@ def test_sweep_report_on_foreign_results(data):
         folder = results_folder(pick, root)
         argv = ["sweep-report", str(folder), "--json"] + pick([[], ["--by", "status"]], [["--by", ""], ["--by", "zzz"]])
         run_cli(argv, root, (folder / "report",))
+
+
+# --------------------------------------------------------------------------- checkpoints' totals, non-regular files, concurrent runs
+
+
+def checkpoint_blob(pick: Pick) -> bytes:
+    """A checkpoint whose totals are within or beyond the limit (tensors, pickle, memo, declared sizes), or that names a
+    dangerous global, or is damaged: each small on disk."""
+    import struct
+
+    kind = pick(["authors"], ["stride0", "none_opcodes", "memo_index", "declared_size", "dangerous", "encrypted", "method_99"])
+    if kind == "stride0":  # n floats per tensor over one element: 1, 3 or 4 tensors of 4 B .. 384 MB (together over 256M)
+        n, count = pick.draw(st.sampled_from([1, 1 << 20, 24 << 20, 96 << 20])), pick.draw(st.sampled_from([1, 3, 4]))
+        items = b"".join(b"X\x01\x00\x00\x00" + k.encode() + hostile_files._tensor("0", 1, n, 0) for k in "abcd"[:count])
+        return hostile_files.torch_zip(b"\x80\x02}(" + items + b"u.", {"0": bytes(4)})
+    if kind == "none_opcodes":  # the pickle may be 1/512 of the limit: 512 KiB
+        return hostile_files.none_opcodes_checkpoint(pick.draw(st.sampled_from([10, 1 << 20])))
+    if kind == "memo_index":
+        return hostile_files.memo_index_checkpoint(pick.draw(st.sampled_from([5, 1 << 26, (1 << 32) - 1])))
+    if kind == "dangerous":
+        name = pick.draw(st.sampled_from(["posix system", "builtins eval", "subprocess Popen", "importlib import_module",
+                                          "nt system", "builtins __import__", "runpy _run_code"])).encode()
+        module, attr = name.split()
+        return hostile_files.torch_zip(b"\x80\x02c" + module + b"\n" + attr + b"\nX\x01\x00\x00\x00x\x85R.")
+    buf = io.BytesIO()
+    import torch
+
+    rnn, lin = torch.nn.RNN(2, 4, bias=False), torch.nn.Linear(4, 2, bias=False)
+    torch.save({"state_dict": {"model.rnn.weight_ih_l0": rnn.weight_ih_l0.detach(), "model.rnn.weight_hh_l0":
+                               rnn.weight_hh_l0.detach(), "model.readout.weight": lin.weight.detach()},
+                "hyper_parameters": {"input_dim": 2, "seq_length": 2, "task_id": (3, 0, 0), "hidden_dim": 4}}, buf)
+    blob = buf.getvalue()
+    if kind == "declared_size":  # the central directory claims 4 GiB for every record
+        out, pos = bytearray(blob), blob.find(b"PK\x01\x02")
+        while pos >= 0:
+            out[pos + 24: pos + 28] = struct.pack("<I", 0xFFFFFFF0)
+            pos = blob.find(b"PK\x01\x02", pos + 4)
+        return bytes(out)
+    return blob if kind == "authors" else hostile_files.NPZ[kind](blob)
+
+
+@fuzz(20)
+@given(data=st.data())
+def test_checkpoints_totals_and_dangerous_globals(data):
+    with tempfile.TemporaryDirectory() as tmp:
+        root, pick = Path(tmp), Pick(data.draw)
+        path = root / f"w{pick(['.ckpt', '.pt'])}"
+        path.write_bytes(checkpoint_blob(pick))
+        rc, _, err = run_cli(["analyze", str(path), "--no-figures", "--json"], root)
+        if rc == 2 and "refused: the pickle names" in err:
+            assert err.split("names ")[1].split(",")[0].split(".")[0] in ("posix", "builtins", "subprocess", "importlib",
+                                                                         "nt", "runpy")
+
+
+@contextlib.contextmanager
+def _no_hang(seconds: int = 60):
+    """A reader blocked on a FIFO fails the test (SIGALRM) instead of hanging it."""
+    import signal
+
+    def alarm(signum, frame):
+        raise AssertionError(f"blocked for {seconds} s (a FIFO opened for reading waits for a writer)")
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@fuzz(15)
+@given(data=st.data())
+def test_non_regular_files(data):
+    import os
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root, pick = Path(tmp), Pick(data.draw)
+        kind = pick.draw(st.sampled_from(["fifo", "device", "folder"]))
+        suffix = pick.draw(st.sampled_from([".json", ".npz", ".pt", ".ckpt", ".toml", ".jsonl"]))
+        bad = root / f"input{suffix}"
+        if kind == "fifo":
+            os.mkfifo(bad)
+        elif kind == "device":
+            bad.symlink_to("/dev/zero")
+        else:
+            bad.mkdir()
+        (root / "task.toml").write_text(f'[[tasks]]\nlags = "{bad}"\n')
+        (root / "sweep").mkdir()
+        (root / "sweep" / "results.jsonl").symlink_to(bad)
+        task = ["--task", "repeat-copy", "--d", "1", "--s", "1"]
+        argv = pick.draw(st.sampled_from([
+            ["spectrum", "--lags", str(bad)], ["simulate", *task, "--steps", "1", "--history", str(bad)],
+            ["analyze", "--weights", str(bad), *task, "--no-figures"], ["sweep", str(bad), "--out", str(root / "o")],
+            ["sweep", str(root / "task.toml"), "--out", str(root / "o")], ["sweep-report", str(root / "sweep")],
+        ]))
+        with _no_hang():
+            rc, _, err = run_cli([*argv, "--json"], root, (root / "o",))
+        assert rc == 2, err
+
+
+@fuzz(12)
+@given(data=st.data())
+def test_concurrent_runs_on_one_folder(data):
+    """Whatever writes an output folder takes DIR/.lock: while another run holds it, a second is refused at once and
+    writes nothing there."""
+    import wavetheory.claims.reproduce as reproduce
+    from wavetheory.io import locked_folder
+
+    with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as mp:
+        root, pick = Path(tmp), Pick(data.draw)
+        mp.setattr(reproduce, "run_main_job", lambda *a, **k: pytest.fail("reproduce ran in a locked folder"))
+        out = root / "out"
+        np.savez(root / "w.npz", W_hh=np.eye(2) * 0.5, W_uh=np.ones((2, 1)), W_hy=np.ones((1, 2)))
+        (root / "sweep.json").write_text(json.dumps({"tasks": [{"name": "repeat-copy", "d": 1, "s": 1}], "steps": 5}))
+        (root / "results.csv").write_text("cell_id,task,status,accuracy,eig_match_mean\na,t,ok,1.0,0.01\n")
+        task = ["--task", "repeat-copy", "--d", "1", "--s", "1"]
+        argv = pick.draw(st.sampled_from([
+            ["train", *task, "--preset", "smoke", "--steps", "1", "--out", str(out)], ["demo", "--out", str(out)],
+            ["sweep", str(root / "sweep.json"), "--out", str(out)],
+            ["analyze", "--weights", str(root / "w.npz"), *task, "--out", str(out)],
+            ["sweep-report", str(root / "results.csv"), "--figures", str(out)],
+            ["reproduce", "--quick", "--claims", "C1", "--out", str(out)],
+        ]))
+        existing = pick.draw(st.booleans())
+        if existing:
+            out.mkdir()
+            (out / "kept.txt").write_text("the other run's file")
+        with locked_folder(out):
+            rc, _, err = run_cli([*argv, "--json"], root)
+            assert rc == 2 and "another run is writing" in err, err
+            assert sorted(p.name for p in out.iterdir()) == [".lock", *(["kept.txt"] if existing else [])]

@@ -106,14 +106,13 @@ def test_authors_checkpoint_equals_the_npz_road(tmp_path, cell):
     _same_analysis(analyze(imported.network, imported.task), analyze(from_npz.network, imported.task))
 
 
-def test_hostile_pt_file_falls_back_to_the_reader_and_runs_nothing(tmp_path):
+def test_hostile_pt_file_falls_back_to_the_reader_and_is_refused(tmp_path):
     marker = tmp_path / "PWNED"
     hostile_checkpoint(tmp_path / "h.pt", Payload(os.system, marker_command(marker)))
-    imported = load_network(tmp_path / "h.pt")  # torch.load(weights_only=True) refuses; the reader reads
-    assert imported.source == "checkpoint_reader" and "posix.system" in imported.placeholders
-    assert not marker.exists()
+    with pytest.raises(ValueError, match="h.pt: refused: the pickle names posix.system"):  # torch.load refuses; so does the reader
+        load_network(tmp_path / "h.pt")
     hostile_checkpoint(tmp_path / "w.ckpt", Payload(os.system, marker_command(marker)), where="state_dict")
-    with pytest.raises(ValueError, match="model.rnn.weight_hh_l0: expected a tensor, got Placeholder"):
+    with pytest.raises(ValueError, match="w.ckpt: refused: the pickle names posix.system"):
         load_network(tmp_path / "w.ckpt")
     assert not marker.exists()
 

@@ -10,7 +10,9 @@ Whatever escapes a command ends as ONE line on stderr, never a traceback (``WAVE
 re-raises it): bad input (ValueError, TypeError, OSError, an argparse error, a size over the
 memory limit) exits 2; running out of memory (MemoryError, a torch allocation error) exits 1,
 as does an unexpected error ("internal error", a bug to report); SIGINT exits 130 and SIGTERM
-143, after the command has cleaned up (sweep workers stopped, locks released).
+143, after the command has cleaned up (sweep workers stopped, locks released); a closed stdout
+(``| head``) exits 141 (128 + SIGPIPE) without a message. Control characters of a message or a
+text result (an ANSI escape in a task name) are printed escaped.
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import signal
 import sys
+import tempfile
 import threading
+import warnings
 from typing import Any, Callable, Sequence
 
 __all__ = ["main", "build_parser", "add_task_args", "task_given", "task_from_args", "CliError"]
@@ -72,11 +77,15 @@ def task_from_args(args: argparse.Namespace):
         if args.d is None or args.s is None:
             raise CliError("--authors-task needs --d D and --s S")
         ids = authors.split(",")
-        if len(ids) != 3 or not all(i.strip().isdigit() for i in ids):
+        if len(ids) != 3 or not all(re.fullmatch(r"[0-9]+", i.strip()) for i in ids):  # isdigit() takes "²"
             raise CliError(f"--authors-task expects three non-negative integers ID1,ID2,ID3, got {authors!r}")
         from ..theory.tasks import authors_task
 
-        return authors_task(*(int(i) for i in ids), args.d, args.s)
+        try:
+            numbers = [int(i) for i in ids]
+        except ValueError as exc:  # more than 4300 digits (sys.set_int_max_str_digits)
+            raise CliError(f"--authors-task: {exc}") from None
+        return authors_task(*numbers, args.d, args.s)
     if args.lags is not None:
         if args.task is not None:
             raise CliError("give either --task or --lags, not both")
@@ -112,13 +121,22 @@ def _print_result(args: argparse.Namespace, result: Any, text: str) -> None:
     if getattr(args, "json", False):
         from ..io import json_text
 
-        print(json_text(result))
+        print(json_text(result))  # ASCII: json escapes every control character
     else:
-        print(text)
+        print(_CONTROL.sub(_escape, text))
+
+
+# control characters other than newline and tab (ANSI escapes, C1 controls): shown escaped, never sent raw to a terminal
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _escape(m: re.Match) -> str:
+    return repr(m.group())[1:-1]
 
 
 def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__  # one line, whatever the message holds
+    text = " ".join(str(exc).split()) or type(exc).__name__  # one line, whatever the message holds
+    return _CONTROL.sub(_escape, text)
 
 
 def _is_out_of_memory(exc: BaseException) -> bool:
@@ -135,7 +153,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
     try:
-        return _run(argv)
+        with warnings.catch_warnings():  # a title with a character the font lacks is drawn as a box: no need to say so
+            warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font", category=UserWarning)
+            return _run(argv)
     finally:
         if in_main_thread:
             signal.signal(signal.SIGTERM, previous)
@@ -143,6 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(argv: Sequence[str] | None) -> int:
     try:
+        _writable_matplotlib_folder()
         parser = build_parser()
         args = parser.parse_args(argv)
         if args.command is None:
@@ -158,6 +179,9 @@ def _run(argv: Sequence[str] | None) -> int:
     except KeyboardInterrupt:
         print("wavetheory: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader of stdout went away (`wavetheory tasks | head -1`): nothing left to say
+        _silence_stdout()
+        return 141
     except Terminated:
         print("wavetheory: terminated (SIGTERM)", file=sys.stderr)
         return 143
@@ -168,6 +192,38 @@ def _run(argv: Sequence[str] | None) -> int:
         # argparse errors already name the command ("wavetheory spectrum: ..."); the rest get a prefix
         print(msg if msg.startswith("wavetheory") else f"wavetheory: {msg}", file=sys.stderr)
         return status
+
+
+def _writable_matplotlib_folder() -> None:
+    """Point MPLCONFIGDIR at a private folder when the home folder is not writable (HOME unset, read-only):
+    matplotlib would otherwise warn on stderr on every run that draws."""
+    if os.environ.get("MPLCONFIGDIR") or not hasattr(os, "getuid"):
+        return
+    default = os.path.join(os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config"),
+                           "matplotlib")
+    try:
+        os.makedirs(default, exist_ok=True)  # what matplotlib itself does first
+        if os.access(default, os.W_OK):
+            return
+    except OSError:
+        pass
+    folder = os.path.join(tempfile.gettempdir(), f"wavetheory-matplotlib-{os.getuid()}")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        if os.stat(folder).st_uid == os.getuid():  # never a folder another user made
+            os.environ["MPLCONFIGDIR"] = folder
+    except OSError:
+        pass
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's final flush does not fail again on the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # stdout is not a file (captured by a test)
+        pass
 
 
 def _classify(exc: BaseException) -> tuple[int, str]:

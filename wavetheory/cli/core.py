@@ -124,6 +124,7 @@ def cmd_demo(args: argparse.Namespace) -> tuple[Any, str]:
     import numpy as np
 
     from .._validate import rng as as_rng
+    from ..io import locked_folder
     from ..plots import plot_spectrum, plot_trajectory
     from ..theory.tasks import repeat_copy, rollout
     from ..theory.wave_memory import simulate
@@ -141,8 +142,10 @@ def cmd_demo(args: argparse.Namespace) -> tuple[Any, str]:
         wave = simulate(task.boundary, hist, steps)
         direct = rollout(task, hist, steps)
         err = float(np.max(np.abs(wave - direct)))
-    f1 = plot_spectrum({"eig(Phi)": ev}, title=f"{task.name}: spectrum of Phi", path=out / "spectrum.png")
-    f2 = plot_trajectory(np.concatenate([hist, wave]), task.s, title=f"{task.name}: wave memory trajectory", path=out / "trajectory.png")
+    with locked_folder(out, "--out"):  # one writer; a failure (a full disk) leaves no folder it created
+        f1 = plot_spectrum({"eig(Phi)": ev}, title=f"{task.name}: spectrum of Phi", path=out / "spectrum.png")
+        f2 = plot_trajectory(np.concatenate([hist, wave]), task.s, title=f"{task.name}: wave memory trajectory",
+                             path=out / "trajectory.png")
     result = {
         "task": task.name,
         "d": task.d,

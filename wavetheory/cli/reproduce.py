@@ -29,6 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_reproduce(args: argparse.Namespace) -> tuple[Any, str]:
     from .._validate import seed
     from ..claims.reproduce import run_main_job
+    from ..io import locked_folder, remove_temporaries
 
     seed(args.seed, "--seed")
     if args.plan:
@@ -43,8 +44,12 @@ def cmd_reproduce(args: argparse.Namespace) -> tuple[Any, str]:
     if not args.out:
         raise ValueError("--out: required (the output folder), unless --plan")
     command = "wavetheory " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["reproduce"] else ""
-    res = run_main_job(args.out, quick=args.quick, seed=args.seed, claims=args.claims, command=command,
-                       workers=args.workers, n_seeds=args.seeds)
+    # one run per folder (DIR/.lock, as train and sweep): a second reproduce on it is refused at once, and
+    # a run that fails before writing anything leaves no folder behind
+    with locked_folder(args.out, "--out"):
+        remove_temporaries(args.out)  # what a killed run's atomic writes left behind
+        res = run_main_job(args.out, quick=args.quick, seed=args.seed, claims=args.claims, command=command,
+                           workers=args.workers, n_seeds=args.seeds)
     width = max(len(k) for k in res["claims"])
     lines = [f"{cid:<{width}}  {status}" for cid, status in res["claims"].items()]
     lines.append(f"wrote {res['out']}/claims.json, report.md, report.html and {len(res['figures'])} figures "

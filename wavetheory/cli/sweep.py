@@ -52,7 +52,7 @@ def cmd_sweep(args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def cmd_sweep_report(args: argparse.Namespace) -> tuple[Any, str]:
-    from ..io import write_json
+    from ..io import locked_folder, write_json
     from ..plots import sweep_figures
     from ..sweeps.report import format_summary, summarize
     from ..sweeps.results import read_results
@@ -66,7 +66,8 @@ def cmd_sweep_report(args: argparse.Namespace) -> tuple[Any, str]:
                         acc_threshold=args.acc_threshold, eig_threshold=args.eig_threshold, eig_column=args.eig_column)
     base = Path(args.dir)
     out = Path(args.figures) if args.figures else (base if base.is_dir() else base.parent) / "report"
-    summary["figures"] = sweep_figures(records, summary, out)
-    write_json(out / "summary.json", summary)
+    with locked_folder(out, "--figures"):
+        summary["figures"] = sweep_figures(records, summary, out)
+        write_json(out / "summary.json", summary)
     text = format_summary(summary) + f"\nreport: {out / 'summary.json'}, " + ", ".join(summary["figures"])
     return summary, text

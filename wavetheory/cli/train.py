@@ -86,8 +86,16 @@ def cmd_train(args: argparse.Namespace) -> tuple[Any, str]:
     from ..learning.config import TrainConfig
     from ..learning.trainer import train
 
+    from .._validate import thread_count
+
     task = task_from_args(args)
     overrides = {f.name: getattr(args, f.name) for f in _config_fields() if hasattr(args, f.name)}
+    if "threads" in overrides:
+        thread_count(overrides["threads"], "--threads")
+    if args.resume and (Path(args.out) / "checkpoint.pt").is_file():  # within the memory limit before torch reads it
+        from ..checkpoint_reader import check_torch_file
+
+        check_torch_file(Path(args.out) / "checkpoint.pt")
     if "horizons" in overrides:
         overrides["horizons"] = tuple(overrides["horizons"])
     config = TrainConfig.preset(args.preset, seed=args.seed, **overrides)
@@ -116,7 +124,7 @@ def analysis_bytes(H: int, d: int, s: int) -> int:
 
 def cmd_analyze(args: argparse.Namespace) -> tuple[Any, str]:
     from .._validate import require_memory
-    from ..io import read_json
+    from ..io import locked_folder, read_json
     from ..learning.analysis import analyze
     from ..learning.interop import load_network
     from ..plots import analysis_figures
@@ -144,15 +152,19 @@ def cmd_analyze(args: argparse.Namespace) -> tuple[Any, str]:
         rank = int(rank)
     rnn, init = imported.network, imported.init
     require_memory(analysis_bytes(rnn.hidden, task.d, task.s), f"analyze: H = {rnn.hidden}, s*d = {task.s * task.d}")
-    res = analyze(rnn, task, init, road=args.road, rcond=args.rcond, rank=rank, normalize=args.normalize,
-                  align=args.align, nonlinearity=args.nonlinearity, seed=args.seed)
+    import numpy as np
+
+    with np.errstate(invalid="ignore", divide="ignore"):  # degenerate weights (all zero): readings are NaN, printed as null
+        res = analyze(rnn, task, init, road=args.road, rcond=args.rcond, rank=rank, normalize=args.normalize,
+                      align=args.align, nonlinearity=args.nonlinearity, seed=args.seed)
     summary = res.to_json()
     summary["network"] = imported.to_json()
     if not args.no_figures:
         out = Path(args.out) if args.out else (Path(args.dir) / "analysis" if args.dir else weights.parent / f"{weights.stem}-analysis")
         metrics_path = Path(args.dir) / "metrics.json" if args.dir else None
         metrics = read_json(metrics_path) if metrics_path is not None and metrics_path.exists() else None
-        summary["figures"] = analysis_figures(res, out, title=task.name, history=metrics)
+        with locked_folder(out, "--out"):
+            summary["figures"] = analysis_figures(res, out, title=task.name, history=metrics)
     em = summary["eig_match"]
     lines = [
         f"{weights}: H = {summary['hidden']}, task {task.name} (d = {task.d}, s = {task.s})"

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from ..checkpoint_reader import Placeholder, read_checkpoint
+from ..checkpoint_reader import Placeholder, check_torch_file, read_checkpoint
 from ..theory.tasks import LinearHDS, authors_task
 from ..theory.wave_operator import LinearRNN
 from .weights import load_weights, network_from_arrays
@@ -201,6 +201,7 @@ def _torch_load(path: Path) -> object | None:
     """torch.load(weights_only=True), or None when it refuses the file's globals (then the restricted reader reads it)."""
     import torch
 
+    check_torch_file(path)  # a regular file within the memory limit (pickle and storages), before torch reads it
     try:
         if zipfile.is_zipfile(path):  # torch's zip reader skips the CRCs: damaged data would load silently
             with zipfile.ZipFile(path) as zf:
@@ -228,7 +229,7 @@ def load_network(path: str | Path) -> ImportedNetwork:
     if path.suffix == ".npz":
         rnn, init = load_weights(path)
         return ImportedNetwork(rnn, getattr(getattr(rnn, "network", None), "cell", "rnn"), "npz", str(path), init=init)
-    if not path.is_file():
+    if not path.exists():  # a FIFO, a device or a folder: refused by the readers (io.open_input), naming what it is
         raise ValueError(f"{path}: no such file")
     placeholders: tuple[str, ...] = ()
     obj = None if path.suffix == ".ckpt" else _torch_load(path)
@@ -249,7 +250,7 @@ def load_network(path: str | Path) -> ImportedNetwork:
     except (ValueError, TypeError) as exc:
         raise ValueError(f"{path}: {exc}") from None
     for key, size in (("input_dim", rnn.d), ("hidden_dim", rnn.hidden)):
-        if key in hp and hp[key] != size:
+        if key in hp and not (isinstance(hp[key], int) and hp[key] == size):
             raise ValueError(f"{path}: hyper_parameters.{key} = {hp[key]!r}, but the weights have {size}")
     cell = getattr(getattr(rnn, "network", None), "cell", "rnn")
     return ImportedNetwork(rnn, cell, source, str(path), task, None, _plain_values(hp), placeholders)

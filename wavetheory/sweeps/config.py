@@ -44,13 +44,24 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from .._validate import positive_int
+from .._validate import positive_int, thread_count
 from ..theory.tasks import LinearHDS, authors_task, load_task
 from ..theory.task_library import SEEDED_TASKS, TASKS, make_task  # SEEDED_TASKS: the registry says which use the seed
 
 __all__ = ["TaskSpec", "Cell", "SweepConfig", "load_config", "SEEDED_TASKS"]
 
 GRID_KEYS = ("seeds", "hidden", "init", "steps")
+MAX_CELLS = 100_000  # cells of one sweep (each is a training run); counted before any cell is built
+
+
+def _check_grid(sizes: dict[str, int], where: str = "") -> None:
+    """Refuse a grid of more than MAX_CELLS cells, from the lengths of its axes (nothing is built yet)."""
+    n = 1
+    for size in sizes.values():
+        n *= size
+    if n > MAX_CELLS:
+        axes = " x ".join(f"{k} {v}" for k, v in sizes.items())
+        raise ValueError(f"{where or 'grid'}: {axes} = {n} cells, more than the {MAX_CELLS} a sweep may have")
 
 
 def _ints(value: object, key: str, minimum: int) -> tuple[int, ...]:
@@ -141,6 +152,7 @@ def _task_specs(entry: object, i: int, base: Path) -> list[TaskSpec]:
         raise ValueError(f"{where}task_seeds: task {name!r} does not depend on a seed")
     else:
         seeds = (None,)
+    _check_grid({"d": len(ds), "s": len(ss), "task_seeds": len(seeds)}, f"tasks[{i}]")
     return [TaskSpec(name, d, s, k) for d, s, k in itertools.product(ds, ss, seeds)]
 
 
@@ -209,6 +221,7 @@ class SweepConfig:
         if (not isinstance(self.init, tuple) or not self.init or any(i not in INITS for i in self.init)
                 or len(set(self.init)) != len(self.init)):
             raise ValueError(f"init: expected values among {', '.join(INITS)} (no repeats), got {self.init!r}")
+        _check_grid({k: len(getattr(self, k)) for k in ("tasks", *GRID_KEYS)})
         _check_train(self)
 
     def cells(self) -> list[Cell]:
@@ -246,6 +259,11 @@ def _check_train(cfg: SweepConfig) -> None:
         raise ValueError(f"train: expected (name, value) pairs of TrainConfig fields, got {cfg.train!r}")
     allowed = tuple(f.name for f in fields(TrainConfig) if f.name not in ("hidden", "init", "steps", "seed"))
     _check_keys(dict(cfg.train), allowed, "train.")
+    if "threads" in dict(cfg.train):
+        try:
+            thread_count(dict(cfg.train)["threads"], "train.threads")
+        except TypeError as exc:
+            raise ValueError(str(exc)) from None
     for h, ini, st in itertools.product(cfg.hidden, cfg.init, cfg.steps):
         try:
             TrainConfig(hidden=h, init=ini, steps=st, seed=cfg.seeds[0], **dict(cfg.train))
@@ -259,8 +277,7 @@ def load_config(path: str | Path) -> SweepConfig:
     The file is untrusted input: bounded in size and nesting depth (``io.parse_json``,
     ``io.check_depth``), so a hostile file is one ValueError, never a RecursionError.
     """
-    from .._validate import memory_limit
-    from ..io import JSON_FRACTION, MAX_JSON_DEPTH, check_depth, read_bounded, read_json
+    from ..io import JSON_FRACTION, MAX_JSON_DEPTH, check_depth, input_limit, read_bounded, read_json
 
     path = Path(path)
     if path.suffix == ".json":
@@ -270,7 +287,7 @@ def load_config(path: str | Path) -> SweepConfig:
             import tomllib
         else:  # pragma: no cover - Python 3.10
             import tomli as tomllib
-        raw = read_bounded(path, memory_limit() // JSON_FRACTION, "a config")
+        raw = read_bounded(path, input_limit(JSON_FRACTION), "a config")
         try:
             obj = check_depth(tomllib.loads(raw.decode()), str(path))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ..io import atomic_write
+from ..io import JSON_FRACTION, atomic_write, input_limit, parse_json, read_bounded
 
 __all__ = ["Journal", "latest", "write_table", "read_results", "JOURNAL", "TABLE", "NONDETERMINISTIC_FIELDS"]
 
@@ -44,18 +44,17 @@ class Journal:
 
     def load(self, repair: bool = False) -> list[dict]:
         """All complete records; a torn last line (a kill during a write) is ignored, or cut with ``repair``."""
-        try:
-            data = self.path.read_bytes()
-        except FileNotFoundError:
+        if not self.path.exists():
             return []
+        data = read_bounded(self.path, input_limit(JSON_FRACTION), "a sweep journal")  # regular file, bounded size
         end = data.rfind(b"\n") + 1  # everything after the last newline is a torn write
         records = []
         for n, line in enumerate(data[:end].splitlines(), 1):
             if line.strip():
                 try:
-                    record = json.loads(line)
-                except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-                    raise ValueError(f"{self.path}: line {n} is not a JSON record ({getattr(exc, 'msg', exc)})") from None
+                    record = parse_json(line, "")  # bounded nesting
+                except ValueError as exc:
+                    raise ValueError(f"{self.path}: line {n} is not a JSON record{str(exc)[1:]}") from None
                 if not isinstance(record, dict) or not isinstance(record.get("cell_id"), str):
                     raise ValueError(f"{self.path}: line {n} is not a sweep record (no cell_id)")
                 records.append(record)
@@ -118,11 +117,11 @@ def read_results(path: str | Path) -> list[dict]:
         if (path / JOURNAL).exists():
             return list(latest(Journal(path / JOURNAL).load()).values())
         path = path / TABLE
+    raw = read_bounded(path, input_limit(JSON_FRACTION), "results")  # a regular file, bounded size
     try:
-        text = path.read_text()
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot read results ({exc.strerror or exc})") from None
-    rows = list(csv.DictReader(io.StringIO(text)))
+        rows = list(csv.DictReader(io.StringIO(raw.decode())))
+    except (csv.Error, UnicodeDecodeError) as exc:  # a field over csv.field_size_limit(), a NUL byte, not UTF-8
+        raise ValueError(f"{path}: not a readable results table ({' '.join(str(exc).split())[:200]})") from None
     if rows and "cell_id" not in rows[0]:
         raise ValueError(f"{path}: not a sweep results table (no cell_id column)")
     records = [{k: (v if k in ("cell_id", "active_lags") else _parse_cell(v)) for k, v in row.items()} for row in rows]

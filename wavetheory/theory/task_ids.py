@@ -69,6 +69,11 @@ def _id(value: object, name: str) -> int:
     return int(value)
 
 
+def _short(value: int) -> str:
+    """An ID for a message: in full up to 40 digits, else its bit length (printing a huge int is slow, then refused)."""
+    return str(value) if value.bit_length() <= 128 else f"<an integer of {value.bit_length()} bits>"
+
+
 def rows_and_signs(id1: int, id2: int, id3: int, d: int, s: int) -> tuple[list[int], list[int]]:
     """The chosen rows of F in output order and the output signs: F[rows[j], j] = signs[j].
 
@@ -77,23 +82,28 @@ def rows_and_signs(id1: int, id2: int, id3: int, d: int, s: int) -> tuple[list[i
     """
     id1, id2, id3 = _id(id1, "id1"), _id(id2, "id2"), _id(id3, "id3")
     d, s = positive_int(d, "d"), positive_int(s, "s")
-    rows = [r for r in range(id1.bit_length()) if id1 >> r & 1]
-    if len(rows) != d:
-        raise ValueError(f"id1: {id1} has {len(rows)} one-bits, a task of width d = {d} needs exactly {d}")
-    if rows[-1] >= s * d:
-        raise ValueError(f"id1: {id1} sets bit {rows[-1]}, but F has only s*d = {s * d} rows (bits 0..{s * d - 1})")
+    # sizes first, in time linear in the digits: a hostile ID may have millions of bits
+    if id1.bit_length() > s * d:
+        raise ValueError(f"id1: {_short(id1)} sets bit {id1.bit_length() - 1}, but F has only s*d = {s * d} rows "
+                         f"(bits 0..{s * d - 1})")
+    if bin(id1).count("1") != d:
+        raise ValueError(f"id1: {_short(id1)} has {bin(id1).count('1')} one-bits, a task of width d = {d} needs exactly {d}")
+    rows = [r for r, bit in enumerate(reversed(bin(id1)[2:])) if bit == "1"]
     if d == 1 and id2:
-        raise ValueError(f"id2: must be 0 when d = 1 (there is nothing to permute), got {id2}")
+        raise ValueError(f"id2: must be 0 when d = 1 (there is nothing to permute), got {_short(id2)}")
     i, rest = 0, id2
     while rest:
         g = rest % d
         if g and not g < d - i:
-            raise ValueError(f"id2: {id2} has base-{d} digit {i} = {g}; digit i must be < d - i = {d - i}")
+            raise ValueError(f"id2: {_short(id2)} has base-{d} digit {i} = {g}; digit i must be < d - i = {d - i}")
+        if i >= d:  # a zero digit beyond the d-th: a non-zero one follows
+            raise ValueError(f"id2: {_short(id2)} has more than d = {d} base-{d} digits (a permutation of d outputs has d)")
         rows[i], rows[i + g] = rows[i + g], rows[i]
         rest //= d
         i += 1
     if id3 >> d:
-        raise ValueError(f"id3: {id3} sets bit {id3.bit_length() - 1}, but there are only d = {d} outputs (bits 0..{d - 1})")
+        raise ValueError(f"id3: {_short(id3)} sets bit {id3.bit_length() - 1}, but there are only d = {d} outputs "
+                         f"(bits 0..{d - 1})")
     return rows, [-1 if id3 >> j & 1 else 1 for j in range(d)]
 
 
