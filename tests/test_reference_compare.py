@@ -1,0 +1,137 @@
+"""Tests of the reference comparison (tests/reference_compare.py): a run on another machine passes, a real change fails.
+
+"Another machine" is simulated by the committed reference itself with a fingerprint that differs from this
+machine's and every trained number moved (as on another CPU), and the non-robust trained outcomes flipped.
+"""
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+import reference_compare as rc
+from wavetheory.learning.platform_id import fingerprint
+
+REFERENCE = Path(__file__).resolve().parents[1] / "docs" / "reference_quick.json"
+
+
+@pytest.fixture(scope="module")
+def ref():
+    return json.loads(REFERENCE.read_text())
+
+
+def _checks(data):
+    for c in data["claims"]:
+        for unit in c.get("rows") or [c]:
+            for check in unit.get("checks", []):
+                yield c, check
+
+
+def _with_fingerprint(data, fp):
+    out = copy.deepcopy(data)
+    out["meta"]["fingerprint"] = fp
+    return out
+
+
+def _elsewhere():
+    return dict(fingerprint(), cpu_model="Another CPU [25/1/1, flags 0000beef]")
+
+
+def _retrained(ref):
+    """The reference as another machine would write it: every trained number moved, non-robust outcomes flipped."""
+    new = copy.deepcopy(ref)
+    moved = 0
+    for _, check in _checks(new):
+        if check["road"] != "trained":
+            continue
+        flip = not rc.robust(check)  # judged on the reference's seeds
+        for key in ("value", "values", "per_seed"):
+            v = check.get(key)
+            if isinstance(v, float):
+                check[key] = v * 1.1 + 0.01
+            elif isinstance(v, list):
+                check[key] = [x * 1.1 + 0.01 if isinstance(x, float) else x for x in v]
+        check["numbers"] = {k: "moved" for k in check.get("numbers", {})}
+        if flip:
+            check["passed"] = not check["passed"]
+        moved += 1
+    assert moved > 20  # the reference has trained checks to move
+    return new
+
+
+def test_the_reference_agrees_with_itself_on_any_machine(ref):
+    assert rc.compare(ref, ref, exact=True) == []
+    assert rc.compare(ref, ref, exact=False) == []
+
+
+def test_another_machine_passes_with_other_trained_numbers(ref):
+    """The suite's comparison on a machine other than the reference's: theory exact, trained declarations only."""
+    new = _retrained(ref)
+    assert rc.compare(new, _with_fingerprint(ref, _elsewhere())) == []
+    # a reference without a fingerprint (written before there was one) is another machine as well
+    no_fp = copy.deepcopy(ref)
+    no_fp["meta"].pop("fingerprint", None)
+    assert rc.compare(new, no_fp) == []
+
+
+def test_the_reference_machine_compares_every_trained_number(ref):
+    new = _retrained(ref)
+    diffs = rc.compare(new, _with_fingerprint(ref, fingerprint()))
+    assert any("per_seed" in d or "values" in d for d in diffs) and any(": passed " in d for d in diffs)
+
+
+def test_another_machine_still_sees_a_changed_theory_number(ref):
+    new = _retrained(ref)
+    claim, check = next((c, k) for c, k in _checks(new) if k["road"] == "numeric" and isinstance(k.get("value"), float))
+    check["value"] += 1e-6
+    diffs = rc.compare(new, _with_fingerprint(ref, _elsewhere()))
+    assert len(diffs) == 1 and diffs[0].startswith(f"{claim['id']} ") and "value" in diffs[0]
+
+
+def test_another_machine_sees_a_changed_declaration_or_a_flipped_robust_check(ref):
+    elsewhere = _with_fingerprint(ref, _elsewhere())
+    new = _retrained(ref)
+    _, check = next((c, k) for c, k in _checks(new) if k["road"] == "trained")
+    check["threshold"] = 0.5 if check["threshold"] != 0.5 else 0.25
+    assert any("threshold" in d for d in rc.compare(new, elsewhere))
+    new = _retrained(ref)
+    index = next(i for i, (_, k) in enumerate(_checks(ref)) if k["road"] == "trained" and rc.robust(k))
+    _, check = list(_checks(new))[index]
+    check["passed"] = not check["passed"]
+    assert any("(robust" in d for d in rc.compare(new, elsewhere))
+    new = _retrained(ref)
+    _, check = next((c, k) for c, k in _checks(new) if k["road"] == "trained")
+    check["values" if "values" in check else "per_seed"] = [0.5]  # one seed instead of five
+    assert any(": seeds " in d for d in rc.compare(new, elsewhere))
+
+
+def test_statuses_elsewhere_theory_exact_trained_only_when_robust(ref):
+    elsewhere = _with_fingerprint(ref, _elsewhere())
+    new = _retrained(ref)
+    by_id = {c["id"]: c for c in new["claims"]}
+    by_id["C1"]["status"] = "verified"
+    by_id["C7"]["status"] = "open"  # trained evidence ran: never open
+    diffs = rc.compare(new, elsewhere)
+    assert "C1: status proved vs verified" in diffs and any(d.startswith("C7: status 'open'") for d in diffs)
+    new = _retrained(ref)
+    robust_claims = [c["id"] for c in ref["claims"]
+                     if any(k["road"] == "trained" for k in c["checks"])
+                     and all(k["road"] != "trained" or rc.robust(k) for k in c["checks"] if k["kind"] in rc.DECIDING)]
+    assert robust_claims  # some trained claim is decided robustly (C9 in the committed reference)
+    {c["id"]: c for c in new["claims"]}[robust_claims[0]]["status"] = "refuted"
+    assert any(d.startswith(f"{robust_claims[0]}: status") for d in rc.compare(new, elsewhere))
+
+
+@pytest.mark.parametrize("values, threshold, expected", [
+    ([0.93, 0.94, 0.93, 0.90, 0.91], 0.5, True),     # far above: 4 spreads (0.04) below 0.90 is still 0.74
+    ([0.065, 0.06, 0.07, 0.065, 0.068], 0.05, False),  # 0.01 from the threshold, spread 0.01
+    ([1.0, 1.0, 1.0, 1.0, 1.0], 0.99, False),        # saturated: 1% stands in for the spread
+    ([78, 74, 78, 75, 79], 0, True),                 # integer counts far from 0
+    ([0.9, None, 0.9, 0.9, 0.9], 0.5, False),        # a seed without a number
+    ([0.9, 0.9], 0.5, False),                        # too few seeds to know a spread
+    ([0.9, 0.9, 0.9], [3, 3], False),                # a non-scalar threshold
+])
+def test_robust(values, threshold, expected):
+    assert rc.robust({"values": values, "threshold": threshold}) is expected
+    assert rc.robust({"per_seed": values, "threshold": threshold}) is expected  # older files
