@@ -157,3 +157,52 @@ def test_ci_runs_the_readme_test_command():
     assert len(test_cmds) == 1, test_cmds
     assert test_cmds[0] in (ROOT / ".ci" / "run").read_text()
     assert "torch==2.13.0" in (ROOT / "constraints.txt").read_text()
+
+
+# --------------------------------------------------------------------------- issue 25: small things
+
+
+def test_version_matches_the_package(capsys):
+    import wavetheory
+
+    rc, out, err = run(capsys, "--version")
+    assert rc == 0 and out == f"wavetheory {wavetheory.__version__}\n" and err == ""
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["spectrum", "repeat-copy", "--d", "3", "--s", "4"],
+     "wavetheory spectrum: error: unrecognized arguments: repeat-copy (name a task with --task, e.g. --task repeat-copy;"),
+    (["spectrum", "--task", "repeat-copy", "--d", "2", "--s", "2", "--bogus"],
+     "wavetheory spectrum: error: unrecognized arguments: --bogus"),
+    (["bogus-command"], "wavetheory: error: argument COMMAND: invalid choice: 'bogus-command'"),
+    (["spectrum", "--task", "repeat-copy", "--d", "x"], "wavetheory spectrum: error: argument --d: invalid int value"),
+])
+def test_usage_errors_name_the_command_once_with_a_hint(capsys, argv, expected):
+    rc, out, err = run(capsys, *argv)
+    assert rc == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith(expected) and err.count("wavetheory") == 1 + ("`wavetheory tasks`" in err), err
+
+
+def test_realizable_json_horizon_is_a_number_or_null(capsys):
+    res = run_json(capsys, "realizable", "--task", "repeat-copy", "--d", "2", "--s", "2")
+    assert res["horizon"] is None and res["horizon_unbounded"] is True
+    res = run_json(capsys, "realizable", "--task", "repeat-copy", "--d", "2", "--s", "2", "--horizon", "5")
+    assert res["horizon"] == 5 and res["horizon_unbounded"] is False
+    rc, out, _ = run(capsys, "realizable", "--task", "repeat-copy", "--d", "2", "--s", "2")
+    assert rc == 0 and "horizon unbounded" in out
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--authors-task", "7,0,0", "--d", "3", "--s", "5"], "--s 5 does not match"),
+    (["--task", "repeat-copy", "--d", "2", "--s", "4"], "--d 2 does not match"),
+    (["--task", "fibonacci", "--d", "3", "--s", "4"], "the task flags (fibonacci"),
+])
+def test_analyze_refuses_task_flags_that_contradict_the_checkpoint(capsys, tmp_path, flags, message):
+    from checkpoint_files import authors_checkpoint
+
+    ckpt = tmp_path / "epoch=0-step=6.ckpt"
+    authors_checkpoint(ckpt, "rnn", d=3, s=4, H=12, task_id=(7, 0, 0))
+    rc, out, err = run(capsys, "analyze", str(ckpt), "--no-figures", *flags)
+    assert rc == 2 and out == "" and err.count("\n") == 1 and message in err and "drop the task flags" in err
+    # the flags that agree with the file are accepted
+    assert run(capsys, "analyze", str(ckpt), "--no-figures", "--authors-task", "7,0,0", "--d", "3", "--s", "4")[0] == 0

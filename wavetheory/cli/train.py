@@ -131,6 +131,7 @@ def cmd_analyze(args: argparse.Namespace) -> tuple[Any, str]:
     imported = load_network(weights)
     if task_given(args):
         task = task_from_args(args)
+        _check_against_file(task, imported.task, weights)
     elif imported.task is not None:
         task = imported.task  # a checkpoint's hyper_parameters name it
     elif args.dir is not None and (Path(args.dir) / "task.json").exists():
@@ -182,6 +183,21 @@ def cmd_analyze(args: argparse.Namespace) -> tuple[Any, str]:
     if "figures" in summary:
         lines.append("figures: " + ", ".join(summary["figures"]))
     return summary, "\n".join(lines)
+
+
+def _check_against_file(task, named, weights: Path) -> None:
+    """CliError when the task flags contradict the task a checkpoint names (its d, s or lags): never silently one of them."""
+    import numpy as np
+
+    if named is None:
+        return
+    for key, flag in (("d", "--d"), ("s", "--s")):
+        if getattr(task, key) != getattr(named, key):
+            raise CliError(f"{flag} {getattr(task, key)} does not match {weights.name}, whose hyper_parameters name "
+                           f"{named.name} with {key} = {getattr(named, key)}; drop the task flags to use the file's task")
+    if not np.array_equal(task.lags, named.lags):
+        raise CliError(f"the task flags ({task.name}) do not match {weights.name}, whose hyper_parameters name {named.name} "
+                       f"(d = {named.d}, s = {named.s}); drop the task flags to use the file's task")
 
 
 def _fmt(x: float | None) -> str:
