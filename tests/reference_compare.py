@@ -16,7 +16,8 @@ What must agree depends on where the run was made (``wavetheory.learning.platfor
     ``K = ROBUST_SPREADS``), so that another machine, which draws other networks from the same seeds'
     distribution, would have to move every seed by K spreads beyond the reference's extremes to flip it;
   - a claim's (and a row's) status must agree when every check that can decide it (stated, control,
-    refined) is theory-side or robust; otherwise it must still be a status trained evidence can give.
+    refined) is theory-side or robust; otherwise it must be the reference's or a status trained evidence
+    can give (not "open": its checks ran).
 
 Timings are never compared. ``compare(data, ref)`` returns the differences as lines (empty: agreement).
 """
@@ -148,7 +149,7 @@ def compare(data: dict, ref: dict, exact: bool | None = None) -> list[str]:
                                         for c in checks_a if c.get("kind") in DECIDING)
             if decided_here and status_a != status_b:
                 out.append(f"{label}: status {status_a} vs {status_b}")
-            elif not decided_here and status_b not in TRAINED_STATUSES:
+            elif not decided_here and status_b != status_a and status_b not in TRAINED_STATUSES:
                 out.append(f"{label}: status {status_b!r}, not one trained evidence can give (reference {status_a})")
             if label == cid and len(units_a) > 1:
                 continue  # the claim's checks are compared row by row

@@ -135,3 +135,23 @@ def test_statuses_elsewhere_theory_exact_trained_only_when_robust(ref):
 def test_robust(values, threshold, expected):
     assert rc.robust({"values": values, "threshold": threshold}) is expected
     assert rc.robust({"per_seed": values, "threshold": threshold}) is expected  # older files
+
+
+def test_schema_3_rows_are_compared_row_by_row():
+    """A claims.json of schema 3 (claims -> rows -> checks): row statuses follow the same rules as claims'."""
+    theory = {"name": "t", "kind": "stated", "road": "numeric", "passed": True, "value": 1.0, "threshold": 1e-9}
+    trained = {"name": "n", "kind": "stated", "road": "trained", "passed": True, "value": 0.6, "threshold": 0.5,
+               "values": [0.59, 0.6, 0.61, 0.62, 0.58]}  # 0.5 within 4 spreads (0.04) of 0.58: not robust
+    ref = {"meta": {"fingerprint": _elsewhere()}, "claims": [{"id": "C9", "status": "reproduced", "rows": [
+        {"id": "C9.1", "status": "verified", "checks": [theory]},
+        {"id": "C9.2", "status": "reproduced", "checks": [trained]},
+        {"id": "C9.3", "status": "open", "checks": []}]}]}
+    new = copy.deepcopy(ref)
+    row2 = new["claims"][0]["rows"][1]
+    row2["status"], row2["checks"][0]["passed"], row2["checks"][0]["values"] = "refuted", False, [0.4] * 5
+    new["claims"][0]["status"] = "refuted"
+    assert rc.compare(new, ref) == []  # another machine: the trained row and the claim may go either way
+    assert rc.compare(new, ref, exact=True)  # the reference's machine: they may not
+    new["claims"][0]["rows"][0]["checks"][0]["value"] = 2.0
+    new["claims"][0]["rows"][2]["status"] = "refuted"
+    assert rc.compare(new, ref) == ["C9 row C9.1 t: value: 1.0 vs 2.0", "C9 row C9.3: status open vs refuted"]

@@ -54,3 +54,22 @@ def test_bad_input_names_the_argument(make, err, name):
                                            (None, "unknown"), (math.inf, "unknown")])
 def test_format_duration(seconds, text):
     assert format_duration(seconds) == text
+
+
+def test_jobs_time_left_groups_a_pools_jobs_by_family_across_seeds():
+    from types import SimpleNamespace
+
+    from wavetheory.learning.config import TrainConfig
+    from wavetheory.learning.estimates import jobs_time_left
+    from wavetheory.learning.pool import Job
+    from wavetheory.theory.tasks import repeat_copy
+
+    task = repeat_copy(2, 3)
+    small = [Job(task, TrainConfig(seed=k, steps=1000, hidden=16)) for k in range(3)]
+    large = [Job(task, TrainConfig(seed=k, steps=1000, hidden=64)) for k in range(2)]
+    finished = [(small[0], SimpleNamespace(steps=500), 1.0),  # 2 ms/step, half the bound used
+                (large[0], SimpleNamespace(steps=500), 4.0),  # 8 ms/step
+                (small[1], RuntimeError("failed"), 9.0)]      # unknown steps: not a cost
+    # pending: small seed 2 (1000 x 0.5 x 2 ms = 1 s) and large seed 1 (1000 x 0.5 x 8 ms = 4 s); u = 1000 / 2000
+    assert jobs_time_left([small[2], large[1]], finished, workers=1) == pytest.approx(5.0)
+    assert jobs_time_left([small[2], large[1]], finished, workers=2) == pytest.approx(4.0)  # the longest job

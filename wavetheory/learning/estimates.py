@@ -19,11 +19,12 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from .._validate import positive_int
 
-__all__ = ["Work", "Finished", "seconds_per_step", "used_fraction", "remaining_seconds", "format_duration"]
+__all__ = ["Work", "Finished", "seconds_per_step", "used_fraction", "remaining_seconds", "jobs_time_left",
+           "format_duration"]
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,24 @@ def remaining_seconds(pending: Sequence[Work], finished: Sequence[Finished] = ()
             return None
         costs.append(w.step_bound * u * c)
     return max(sum(costs) / workers, max(costs))
+
+
+def jobs_time_left(pending: Iterable[Any], finished: Iterable[tuple[Any, Any, float]], workers: int,
+                   prior: Mapping[str, float] | None = None) -> float | None:
+    """``remaining_seconds`` over a training pool's jobs (``learning.pool.Job``): family = the job's key at seed 0.
+
+    ``finished`` holds (job, its TrainResult, seconds it ran); a job that raised (an exception in place of
+    its result) took unknown steps and is left out of the costs.
+    """
+    from dataclasses import replace
+
+    from .pool import Job
+
+    def work(job: Any) -> Work:
+        return Work(Job(job.task, replace(job.config, seed=0)).key, job.config.steps)
+
+    done = [Finished(work(j), int(r.steps), float(sec)) for j, r, sec in finished if not isinstance(r, BaseException)]
+    return remaining_seconds([work(j) for j in pending], done, workers, prior)
 
 
 def format_duration(seconds: float | None) -> str:
