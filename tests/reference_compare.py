@@ -9,8 +9,9 @@ What must agree depends on where the run was made (``wavetheory.learning.platfor
   issue 25), so
 
   - the theory side (roads ``symbolic`` and ``numeric``) still agrees exactly: numbers to ``RTOL``, PASS/FAIL;
-  - every trained check keeps what was *declared* for it: name, kind, road, threshold, relation, scope
-    (task, sizes, seeds), what it replaces, and its number of seeds;
+  - every trained check keeps what was *declared* for it: name, kind, road, threshold, relation, quantity,
+    justification, controls (their names), what it replaces, its scope (task, sizes, seeds) and its number
+    of seeds;
   - a trained check's PASS/FAIL must agree where it is *robust*: every reference seed gave a number, and the
     threshold lies outside the band ``[min - K s, max + K s]`` of the reference seeds (``s`` their spread,
     ``K = ROBUST_SPREADS``), so that another machine, which draws other networks from the same seeds'
@@ -44,8 +45,10 @@ ROBUST_SPREADS = 4.0
 MIN_RELATIVE_SPREAD = 0.01
 DECIDING = ("stated", "control", "refined")  # kinds that can change a status (limits never do)
 TRAINED_STATUSES = ("proved", "verified", "reproduced", "refined", "refuted")  # any but "open": checks ran
-DECLARED = ("kind", "road", "scope", "replaces", "relation", "quantity")
-NUMBERS = ("numbers", "value", "values", "per_seed", "interval", "threshold", "controls", "k_of_n")
+# what a check declares before it runs (schema 3 adds claim, row, justification, universal), and its measured scope
+DECLARED = ("kind", "road", "scope", "replaces", "relation", "quantity", "claim", "row", "justification", "universal")
+# what a run measures (a trained check's controls carry paired differences, its revisions the value seen)
+NUMBERS = ("numbers", "value", "values", "per_seed", "interval", "threshold", "controls", "k_of_n", "revisions")
 
 
 def _timing(key: str) -> bool:
@@ -106,6 +109,13 @@ def _units(claim: dict) -> Iterator[tuple[str, str | None, list[dict]]]:
         yield claim["id"], claim.get("status"), claim.get("checks", [])
 
 
+def _names(controls: Any) -> Any:
+    """The names of a check's controls (schema 3: [{"name", "difference"}], older: names or absent)."""
+    if isinstance(controls, list):
+        return [c.get("name") if isinstance(c, dict) else c for c in controls]
+    return controls
+
+
 def _compare_check(label: str, ca: dict, cb: dict, exact: bool) -> list[str]:
     name = f"{label} {ca['name'][:50]}"
     out = [f"{name}: {k} {ca.get(k)!r} vs {cb.get(k)!r}" for k in DECLARED if ca.get(k) != cb.get(k)]
@@ -117,6 +127,8 @@ def _compare_check(label: str, ca: dict, cb: dict, exact: bool) -> list[str]:
             out.append(f"{name}: passed {ca['passed']} vs {cb['passed']}")
         return out
     out += [f"{name}: threshold{d}" for d in differences(ca.get("threshold"), cb.get("threshold"))]
+    if _names(ca.get("controls")) != _names(cb.get("controls")):
+        out.append(f"{name}: controls {_names(ca.get('controls'))!r} vs {_names(cb.get('controls'))!r}")
     sa, sb = _seeds(ca), _seeds(cb)
     if isinstance(sa, list) != isinstance(sb, list) or (isinstance(sa, list) and len(sa) != len(sb)):
         out.append(f"{name}: seeds {sa!r} vs {sb!r}")

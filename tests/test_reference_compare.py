@@ -38,6 +38,24 @@ def _elsewhere():
     return dict(fingerprint(), cpu_model="Another CPU [25/1/1, flags 0000beef]")
 
 
+def _move(x):
+    """Every measured number changed (as another CPU changes trained numbers), every measured text too."""
+    if isinstance(x, bool) or x is None:
+        return x
+    if isinstance(x, float):
+        return x * 1.1 + 0.01
+    if isinstance(x, str):
+        return x + " (moved)"
+    if isinstance(x, list):
+        return [_move(v) for v in x]
+    if isinstance(x, dict):
+        return {k: v if k == "name" else _move(v) for k, v in x.items()}
+    return x
+
+
+MEASURED = ("value", "values", "per_seed", "interval", "numbers", "detail", "summary", "reason", "revisions")
+
+
 def _retrained(ref):
     """The reference as another machine would write it: every trained number moved, non-robust outcomes flipped."""
     new = copy.deepcopy(ref)
@@ -46,14 +64,12 @@ def _retrained(ref):
         if check["road"] != "trained":
             continue
         flip = not rc.robust(check)  # judged on the reference's seeds
-        for key in ("value", "values", "per_seed"):
-            v = check.get(key)
-            if isinstance(v, float):
-                check[key] = v * 1.1 + 0.01
-            elif isinstance(v, list):
-                check[key] = [x * 1.1 + 0.01 if isinstance(x, float) else x for x in v]
-        check["numbers"] = {k: "moved" for k in check.get("numbers", {})}
-        if flip:
+        for key in MEASURED:
+            if key in check:
+                check[key] = _move(check[key])
+        if isinstance(check.get("controls"), list):  # the names stay, the paired differences move
+            check["controls"] = [_move(c) if isinstance(c, dict) else c for c in check["controls"]]
+        if flip and check["passed"] is not None:
             check["passed"] = not check["passed"]
         moved += 1
     assert moved > 20  # the reference has trained checks to move
@@ -115,9 +131,10 @@ def test_statuses_elsewhere_theory_exact_trained_only_when_robust(ref):
     diffs = rc.compare(new, elsewhere)
     assert "C1: status proved vs verified" in diffs and any(d.startswith("C7: status 'open'") for d in diffs)
     new = _retrained(ref)
-    robust_claims = [c["id"] for c in ref["claims"]
-                     if any(k["road"] == "trained" for k in c["checks"])
-                     and all(k["road"] != "trained" or rc.robust(k) for k in c["checks"] if k["kind"] in rc.DECIDING)]
+    checks_of = {c["id"]: [k for cc, k in _checks(ref) if cc is c] for c in ref["claims"]}
+    robust_claims = [cid for cid, ks in checks_of.items()
+                     if any(k["road"] == "trained" for k in ks)
+                     and all(k["road"] != "trained" or rc.robust(k) for k in ks if k["kind"] in rc.DECIDING)]
     assert robust_claims  # some trained claim is decided robustly (C9 in the committed reference)
     {c["id"]: c for c in new["claims"]}[robust_claims[0]]["status"] = "refuted"
     assert any(d.startswith(f"{robust_claims[0]}: status") for d in rc.compare(new, elsewhere))
@@ -141,7 +158,8 @@ def test_schema_3_rows_are_compared_row_by_row():
     """A claims.json of schema 3 (claims -> rows -> checks): row statuses follow the same rules as claims'."""
     theory = {"name": "t", "kind": "stated", "road": "numeric", "passed": True, "value": 1.0, "threshold": 1e-9}
     trained = {"name": "n", "kind": "stated", "road": "trained", "passed": True, "value": 0.6, "threshold": 0.5,
-               "values": [0.59, 0.6, 0.61, 0.62, 0.58]}  # 0.5 within 4 spreads (0.04) of 0.58: not robust
+               "values": [0.59, 0.6, 0.61, 0.62, 0.58],  # 0.5 within 4 spreads (0.04) of 0.58: not robust
+               "controls": [{"name": "ctl", "difference": {"median": 0.3, "interval": [0.2, 0.4]}}]}
     ref = {"meta": {"fingerprint": _elsewhere()}, "claims": [{"id": "C9", "status": "reproduced", "rows": [
         {"id": "C9.1", "status": "verified", "checks": [theory]},
         {"id": "C9.2", "status": "reproduced", "checks": [trained]},
@@ -149,9 +167,13 @@ def test_schema_3_rows_are_compared_row_by_row():
     new = copy.deepcopy(ref)
     row2 = new["claims"][0]["rows"][1]
     row2["status"], row2["checks"][0]["passed"], row2["checks"][0]["values"] = "refuted", False, [0.4] * 5
+    row2["checks"][0]["controls"][0]["difference"]["median"] = -0.1
     new["claims"][0]["status"] = "refuted"
     assert rc.compare(new, ref) == []  # another machine: the trained row and the claim may go either way
     assert rc.compare(new, ref, exact=True)  # the reference's machine: they may not
     new["claims"][0]["rows"][0]["checks"][0]["value"] = 2.0
     new["claims"][0]["rows"][2]["status"] = "refuted"
-    assert rc.compare(new, ref) == ["C9 row C9.1 t: value: 1.0 vs 2.0", "C9 row C9.3: status open vs refuted"]
+    row2["checks"][0]["controls"][0]["name"] = "another control"
+    assert rc.compare(new, ref) == ["C9 row C9.1 t: value: 1.0 vs 2.0",
+                                    "C9 row C9.2 n: controls ['ctl'] vs ['another control']",
+                                    "C9 row C9.3: status open vs refuted"]

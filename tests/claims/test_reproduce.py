@@ -1,24 +1,54 @@
 """Tests of the main job: every claim gets a derived status, every status can fail, and the run matches the reference.
 
 The reference (docs/reference_quick.json) was written by ``wavetheory reproduce --quick`` (its meta
-says which commit and machine). Theory-side numbers must agree to float tolerance everywhere;
-numbers of trained networks only on the machine that made it (same numerics fingerprint: CPU model,
-torch, numpy, Python): training is bit-identical for a seed on one machine, reductions may differ across;
-elsewhere trained checks keep their declarations and robust statuses (tests/reference_compare.py).
+says which commit and platform). Theory-side numbers must agree to float tolerance everywhere;
+numbers of trained networks only where the numerics platform (torch, numpy, CPU vector ISA) is
+the reference's: training is bit-identical for a seed on one platform, reductions may differ across.
 """
 
 import json
+import math
 from pathlib import Path
 
 import pytest
 
+from wavetheory.claims.report import numerics
 from wavetheory.claims.evidence import STATUSES
 from wavetheory.cli import main
 from wavetheory.claims.reproduce import reproduce
 from wavetheory.theory.wave_operator import Phi
-from reference_compare import compare, differences
 
 REFERENCE = Path(__file__).resolve().parents[2] / "docs" / "reference_quick.json"
+# float64 results of the same code: identical on one platform; 1e-9 relative absorbs BLAS reordering
+RTOL = 1e-9
+
+
+def _timing(key: str) -> bool:
+    return key.endswith("_seconds") or key in ("seconds", "wall", "wall_seconds", "timings")
+
+
+def differences(ref, new, path: str = "") -> list[str]:
+    """Every place where two JSON values differ beyond RTOL (timings ignored)."""
+    out: list[str] = []
+    if isinstance(ref, dict) and isinstance(new, dict):
+        for k in sorted(set(ref) | set(new)):
+            if _timing(k):
+                continue
+            if k not in ref or k not in new:
+                out.append(f"{path}/{k}: only in {'reference' if k in ref else 'new run'}")
+            else:
+                out += differences(ref[k], new[k], f"{path}/{k}")
+    elif isinstance(ref, list) and isinstance(new, list):
+        if len(ref) != len(new):
+            return [f"{path}: length {len(ref)} vs {len(new)}"]
+        for i, (a, b) in enumerate(zip(ref, new)):
+            out += differences(a, b, f"{path}[{i}]")
+    elif isinstance(ref, float) and isinstance(new, (int, float)) and not isinstance(new, bool):
+        if not (ref == new or (math.isnan(ref) and math.isnan(new)) or abs(ref - new) <= RTOL * max(1.0, abs(ref))):
+            out.append(f"{path}: {ref!r} vs {new!r}")
+    elif ref != new:
+        out.append(f"{path}: {str(ref)[:80]!r} vs {str(new)[:80]!r}")
+    return out
 
 
 def test_differences_sees_a_changed_number_and_ignores_timings():
@@ -28,9 +58,32 @@ def test_differences_sees_a_changed_number_and_ignores_timings():
 
 
 def compare_to_reference(data: dict) -> list[str]:
-    """Differences between a claims.json and the reference: every number on the reference's machine, elsewhere
-    the theory side, the declared fields and the robust statuses (rules in tests/reference_compare.py)."""
-    return compare(data, json.loads(REFERENCE.read_text()))
+    """Differences between a claims.json and the reference (statuses and the numbers of every check)."""
+    ref = json.loads(REFERENCE.read_text())
+    same_platform = ref["meta"].get("numerics") == numerics()
+    claims_ref = {c["id"]: c for c in ref["claims"]}
+    claims_new = {c["id"]: c for c in data["claims"]}
+    out = [f"claims: {sorted(claims_ref)} vs {sorted(claims_new)}"] if claims_ref.keys() != claims_new.keys() else []
+    for cid in claims_ref.keys() & claims_new.keys():
+        a, b = claims_ref[cid], claims_new[cid]
+        if a["status"] != b["status"]:
+            out.append(f"{cid}: status {a['status']} vs {b['status']}")
+        checks_a, checks_b = a["checks"], b["checks"]
+        if [c["name"] for c in checks_a] != [c["name"] for c in checks_b]:
+            out.append(f"{cid}: the checks differ")
+            continue
+        for ca, cb in zip(checks_a, checks_b):
+            if ca["road"] == "trained" and not same_platform:
+                continue  # trained numbers are platform-exact only
+            for key in ("numbers", "value", "threshold", "per_seed", "interval"):
+                out += [f"{cid} {ca['name'][:50]}: {key}{d}" for d in differences(ca.get(key), cb.get(key))]
+            for key in ("kind", "road", "scope", "replaces"):
+                if ca.get(key) != cb.get(key):
+                    out.append(f"{cid} {ca['name'][:50]}: {key} {ca.get(key)!r} vs {cb.get(key)!r}")
+            if ca["passed"] != cb["passed"]:
+                out.append(f"{cid} {ca['name'][:50]}: passed {ca['passed']} vs {cb['passed']}")
+    return out
+
 
 
 PNG = b"\x89PNG\r\n\x1a\n"
