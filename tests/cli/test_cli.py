@@ -290,3 +290,18 @@ def test_sweep_logs_one_line_per_recorded_cell(capsys, tmp_path, monkeypatch):
     assert rc == 0 and err == "" and len(lines) == 3
     assert [line.split("(")[1].split(",")[0] for line in lines] == [f"{k} recorded in this run" for k in (1, 2, 3)]
     assert all(" ok (" in line and "of 3 cells" in line for line in lines)
+
+
+def test_a_closed_pipe_stops_the_command_instead_of_printing_a_logging_traceback(monkeypatch):
+    import io
+    import logging
+
+    from wavetheory.cli.logs import command_logging
+
+    class Closed(io.StringIO):
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", Closed())
+    with pytest.raises(BrokenPipeError), command_logging():  # main() turns it into one line, exit 2, like print's
+        logging.getLogger("wavetheory.some.module").info("progress")

@@ -39,6 +39,9 @@ class _Stream(logging.StreamHandler):
     def stream(self, value) -> None:  # StreamHandler.__init__ assigns it; the live stream is read instead
         pass
 
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - a closed pipe ends the command like print's
+        raise  # noqa: PLE0704 - re-raises the error being handled (logging's default prints a traceback)
+
 
 def level_for(verbose: int, quiet: bool, json_mode: bool) -> int:
     """The ``wavetheory`` logger's level: -q WARNING; else INFO, -v DEBUG; with --json WARNING, -v INFO, -vv DEBUG."""
