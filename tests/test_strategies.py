@@ -56,3 +56,23 @@ def test_failures_shrink_to_the_smallest_sizes():
     assert (ids, d, s) == ((1, 0, 0), 1, 1)
     # a claim failing only from d = 3 on is reported at d = 3 exactly
     assert find(authors_tasks(), lambda t: t.d >= 3).d == 3
+
+
+def test_a_falsifying_example_prints_large_arrays_in_short():
+    import pytest
+    from hypothesis import settings
+
+    from wavetheory.strategies import lag_stacks
+
+    @settings(database=None, derandomize=True, max_examples=5)
+    @given(lag_stacks(d=4, s=6), lag_stacks(d=2, s=1))
+    def prop(big, small):
+        assert big.size < 0
+
+    with pytest.raises(AssertionError) as err:
+        prop()
+    report = "\n".join(getattr(err.value, "__notes__", []))
+    assert "Falsifying example" in report
+    assert "shape (6, 4, 4), float64" in report and "..." in report  # 96 entries > SHORT_ARRAY_ENTRIES (36): corners
+    assert report.count("\n") < 40  # whole, the 96 entries alone take 24 lines
+    assert "shape (1, 2, 2)" not in report and "array([[[" in report  # the 4-entry array prints whole

@@ -5,15 +5,37 @@ sizes ``ds``, ``ss``; ``lag_stacks``; tasks ``linear_tasks``, ``signed_selection
 ``realizable_tasks``, ``authors_tasks`` (and their ``authors_ids``); ``bases``; ``histories``;
 ``tanh_boundaries``; ``sbc_params``; networks ``compiled_networks`` and ``perturbed_networks``.
 Sizes are drawn first and small, so hypothesis shrinks a failure to the smallest d and s.
+
+Importing this module makes hypothesis print a numpy array of a falsifying example in short: up to
+``SHORT_ARRAY_ENTRIES`` entries in full, a larger one as its corners with its shape and dtype (numpy's own
+summary), 6 significant digits; rerun the reported example to see the whole array.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from hypothesis import strategies as st
+from hypothesis.vendor import pretty
 
 from wavetheory.theory.tasks import Binding, LinearHDS, authors_task, signed_selection
 from wavetheory.theory.wave_operator import LinearRNN, compile_rnn, make_basis
+
+SHORT_ARRAY_ENTRIES = 36  # a 6 x 6 matrix prints whole; a larger array by its corners
+
+
+def _short_array(obj: np.ndarray, printer, cycle: bool) -> None:
+    """Hypothesis' printer for numpy arrays: numpy's summary beyond SHORT_ARRAY_ENTRIES entries, shape noted."""
+    with np.printoptions(threshold=SHORT_ARRAY_ENTRIES, edgeitems=2, precision=6, linewidth=100):
+        text = np.array_repr(obj)
+    if obj.size > SHORT_ARRAY_ENTRIES:
+        text += f"  # shape {obj.shape}, {obj.dtype}"
+    for i, line in enumerate(text.splitlines()):
+        if i:
+            printer.break_()
+        printer.text(line)
+
+
+pretty.for_type_by_name("numpy", "ndarray", _short_array)
 
 # small sizes keep dense sd x sd checks cheap while covering d = 1 and s = 1 edge cases
 ds = st.integers(min_value=1, max_value=4)

@@ -157,3 +157,151 @@ def test_ci_runs_the_readme_test_command():
     assert len(test_cmds) == 1, test_cmds
     assert test_cmds[0] in (ROOT / ".ci" / "run").read_text()
     assert "torch==2.13.0" in (ROOT / "constraints.txt").read_text()
+
+
+# --------------------------------------------------------------------------- issue 25: small things
+
+
+def test_version_matches_the_package(capsys):
+    import wavetheory
+
+    rc, out, err = run(capsys, "--version")
+    assert rc == 0 and out == f"wavetheory {wavetheory.__version__}\n" and err == ""
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["spectrum", "repeat-copy", "--d", "3", "--s", "4"],
+     "wavetheory spectrum: error: unrecognized arguments: repeat-copy (name a task with --task, e.g. --task repeat-copy;"),
+    (["spectrum", "--task", "repeat-copy", "--d", "2", "--s", "2", "--bogus"],
+     "wavetheory spectrum: error: unrecognized arguments: --bogus"),
+    (["bogus-command"], "wavetheory: error: argument COMMAND: invalid choice: 'bogus-command'"),
+    (["spectrum", "--task", "repeat-copy", "--d", "x"], "wavetheory spectrum: error: argument --d: invalid int value"),
+])
+def test_usage_errors_name_the_command_once_with_a_hint(capsys, argv, expected):
+    rc, out, err = run(capsys, *argv)
+    assert rc == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith(expected) and err.count("wavetheory") == 1 + ("`wavetheory tasks`" in err), err
+
+
+def test_realizable_json_horizon_is_a_number_or_null(capsys):
+    res = run_json(capsys, "realizable", "--task", "repeat-copy", "--d", "2", "--s", "2")
+    assert res["horizon"] is None and res["horizon_unbounded"] is True
+    res = run_json(capsys, "realizable", "--task", "repeat-copy", "--d", "2", "--s", "2", "--horizon", "5")
+    assert res["horizon"] == 5 and res["horizon_unbounded"] is False
+    rc, out, _ = run(capsys, "realizable", "--task", "repeat-copy", "--d", "2", "--s", "2")
+    assert rc == 0 and "horizon unbounded" in out
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--authors-task", "7,0,0", "--d", "3", "--s", "5"], "--s 5 does not match"),
+    (["--task", "repeat-copy", "--d", "2", "--s", "4"], "--d 2 does not match"),
+    (["--task", "fibonacci", "--d", "3", "--s", "4"], "the task flags (fibonacci"),
+])
+def test_analyze_refuses_task_flags_that_contradict_the_checkpoint(capsys, tmp_path, flags, message):
+    from checkpoint_files import authors_checkpoint
+
+    ckpt = tmp_path / "epoch=0-step=6.ckpt"
+    authors_checkpoint(ckpt, "rnn", d=3, s=4, H=12, task_id=(7, 0, 0))
+    rc, out, err = run(capsys, "analyze", str(ckpt), "--no-figures", *flags)
+    assert rc == 2 and out == "" and err.count("\n") == 1 and message in err and "drop the task flags" in err
+    # the flags that agree with the file are accepted
+    assert run(capsys, "analyze", str(ckpt), "--no-figures", "--authors-task", "7,0,0", "--d", "3", "--s", "4")[0] == 0
+
+
+# --------------------------------------------------------------------------- issue 25: progress lines
+
+
+def test_progress_lines_go_to_stdout_in_text_mode_to_stderr_with_json_and_quiet_silences_them(capsys):
+    import logging
+
+    from wavetheory.cli.logs import command_logging
+
+    log = logging.getLogger("wavetheory.some.module")
+    for (verbose, quiet, json_mode), (out_lines, err_lines) in {
+        (0, False, False): (["info"], ["warning"]),      # text: progress with the output
+        (1, False, False): (["debug", "info"], ["warning"]),
+        (0, True, False): ([], ["warning"]),             # -q
+        (0, False, True): ([], ["warning"]),             # --json: stdout is the JSON only; progress needs -v
+        (1, False, True): ([], ["info", "warning"]),
+        (2, False, True): ([], ["debug", "info", "warning"]),
+    }.items():
+        with command_logging(verbose, quiet, json_mode):
+            log.debug("debug")
+            log.info("info")
+            log.warning("warning")
+        out, err = capsys.readouterr()
+        assert [line.split()[-1] for line in out.splitlines()] == out_lines, (verbose, quiet, json_mode)
+        assert [line.split()[-1] for line in err.splitlines()] == err_lines, (verbose, quiet, json_mode)
+    log.info("after the command")  # the set-up is undone: nothing shown outside a command
+    assert capsys.readouterr() == ("", "")
+
+
+def test_train_logs_progress_lines_without_a_terminal(capsys, tmp_path):
+    argv = ["train", "--task", "repeat-copy", "--d", "2", "--s", "2", "--preset", "smoke", "--out"]
+    rc, out, err = run(capsys, *argv, str(tmp_path / "a"))
+    lines = [line for line in out.splitlines() if " train: step " in line]
+    assert rc == 0 and err == "" and not sys.stdout.isatty()
+    assert len(lines) == 10 and lines[-1].split(" train: ")[1].startswith("step 20 of at most 20")  # every tenth
+    assert out.index(" train: step ") < out.index("trained repeat-copy")  # as it goes, before the result
+    rc, out, err = run(capsys, "-q", *argv, str(tmp_path / "b"))
+    assert rc == 0 and " train: " not in out and out.startswith("trained repeat-copy")
+    rc, out, err = run(capsys, *argv, str(tmp_path / "c"), "--json")
+    assert rc == 0 and err == "" and json.loads(out)["steps"] == 20
+
+
+def test_train_progress_estimates_the_time_left_from_the_measured_cost():
+    import logging
+
+    from wavetheory.cli.logs import command_logging
+    from wavetheory.cli.train import TrainProgress
+
+    t = [100.0]
+    progress = TrainProgress(1000, every_seconds=1e9, clock=lambda: t[0])
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logging.getLogger("wavetheory").addHandler(handler)
+    try:
+        with command_logging():
+            for step in range(1, 301):
+                t[0] += 0.01  # 10 ms a step
+                progress(step, {"loss": 0.5, "accuracy": 0.9, "horizon": 10})
+    finally:
+        logging.getLogger("wavetheory").removeHandler(handler)
+    msgs = [r.getMessage() for r in records]
+    assert [m.split(",")[0] for m in msgs] == ["train: step 100 of at most 1000", "train: step 200 of at most 1000",
+                                              "train: step 300 of at most 1000"]
+    assert msgs[-1].endswith("3 s, at most 7 s left")  # 700 steps left at 10 ms
+
+
+def test_sweep_logs_one_line_per_recorded_cell(capsys, tmp_path, monkeypatch):
+    import functools
+    from concurrent.futures import ThreadPoolExecutor
+
+    import sweep_cells
+    import wavetheory.sweeps.run as sweep_run
+
+    monkeypatch.setattr(sweep_run, "run_sweep", functools.partial(sweep_run.run_sweep, cell_fn=sweep_cells.fake_cell,
+                                                                  executor=ThreadPoolExecutor(1)))
+    cfg = tmp_path / "s.toml"
+    cfg.write_text("hidden = [8, 9, 10]\n[[tasks]]\nname = 'repeat-copy'\nd = 2\ns = 3\n")
+    rc, out, err = run(capsys, "sweep", str(cfg), "--out", str(tmp_path / "o"), "--workers", "1")
+    lines = [line for line in out.splitlines() if " sweep: cell " in line]
+    assert rc == 0 and err == "" and len(lines) == 3
+    assert [line.split("(")[1].split(",")[0] for line in lines] == [f"{k} recorded in this run" for k in (1, 2, 3)]
+    assert all(" ok (" in line and "of 3 cells" in line for line in lines)
+
+
+def test_a_closed_pipe_stops_the_command_instead_of_printing_a_logging_traceback(monkeypatch):
+    import io
+    import logging
+
+    from wavetheory.cli.logs import command_logging
+
+    class Closed(io.StringIO):
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", Closed())
+    with pytest.raises(BrokenPipeError), command_logging():  # main() turns it into one line, exit 2, like print's
+        logging.getLogger("wavetheory.some.module").info("progress")

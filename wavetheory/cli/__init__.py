@@ -12,7 +12,11 @@ memory limit) exits 2; running out of memory (MemoryError, a torch allocation er
 as does an unexpected error ("internal error", a bug to report); SIGINT exits 130 and SIGTERM
 143, after the command has cleaned up (sweep workers stopped, locks released); a closed stdout
 (``| head``) exits 141 (128 + SIGPIPE) without a message. Control characters of a message or a
-text result (an ANSI escape in a task name) are printed escaped.
+text result (an ANSI escape in a task name) are printed escaped. A command line argparse
+refuses is one line naming the command (``wavetheory spectrum: error: ...``), with a hint where one helps.
+
+Global flags, before or after the command: ``--version``; ``-v``/``-q`` set how much progress the long
+commands (reproduce, train, sweep) log as they go (``wavetheory.cli.logs``).
 """
 
 from __future__ import annotations
@@ -43,9 +47,29 @@ class Terminated(BaseException):
     ``finally`` blocks and context managers clean up; a BaseException so that no ``except Exception`` eats it."""
 
 
+class UsageError(CliError):
+    """A command line argparse refuses; its message already reads ``wavetheory [COMMAND]: error: ...``."""
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, no usage dump
-        raise CliError(f"{self.prog}: {message}")
+        raise UsageError(f"{self.prog}: error: {message}")
+
+    def parse_args(self, args=None, namespace=None):  # type: ignore[override]
+        ns, extra = self.parse_known_args(args, namespace)
+        if extra:  # argparse would blame the top-level parser; name the command and say what to do
+            command = getattr(ns, "command", None)
+            prog = f"{self.prog} {command}" if command else self.prog
+            raise UsageError(f"{prog}: error: unrecognized arguments: {' '.join(extra)}{_hint(ns, extra)}")
+        return ns
+
+
+def _hint(ns: argparse.Namespace, extra: list[str]) -> str:
+    """A hint for stray arguments: a bare word where a command takes a task is the task's name."""
+    word = next((e for e in extra if not e.startswith("-")), None)
+    if word is not None and hasattr(ns, "task") and getattr(ns, "task", None) is None:
+        return f" (name a task with --task, e.g. --task {word}; `wavetheory tasks` lists them)"
+    return ""
 
 
 def add_task_args(p: argparse.ArgumentParser, required: bool = True) -> None:
@@ -111,10 +135,32 @@ def build_parser() -> argparse.ArgumentParser:
         prog="wavetheory",
         description="Traveling-wave theory of working memory in RNNs (Karuvally, Sejnowski, Siegelmann, ICML 2024).",
     )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    _add_verbosity(parser, argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
         importlib.import_module(f"{__name__}.{name}").register(sub)
+    for command in sub.choices.values():  # the same flags after the command; unset there, they keep the global value
+        _add_verbosity(command, argparse.SUPPRESS)
     return parser
+
+
+def _add_verbosity(p: argparse.ArgumentParser, default: Any) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("-v", "--verbose", action="count", default=default,
+                   help="more progress lines (-vv: debugging detail); with --json they go to stderr")
+    g.add_argument("-q", "--quiet", action="store_true", default=default, help="no progress lines, only warnings and errors")
+
+
+def version() -> str:
+    """The installed distribution's version ("unknown" when run from a source tree that was never installed)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("wavetheory")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def _print_result(args: argparse.Namespace, result: Any, text: str) -> None:
@@ -166,11 +212,18 @@ def _run(argv: Sequence[str] | None) -> int:
         _writable_matplotlib_folder()
         parser = build_parser()
         args = parser.parse_args(argv)
+        if getattr(args, "version", False):
+            print(f"wavetheory {version()}")
+            return 0
         if args.command is None:
             parser.print_help()
             return 2
         func: Callable[[argparse.Namespace], tuple] = args.func
-        result, text, *failure = func(args)
+        from .logs import command_logging
+
+        with command_logging(getattr(args, "verbose", 0) or 0, bool(getattr(args, "quiet", False)),
+                             bool(getattr(args, "json", False))):
+            result, text, *failure = func(args)
         _print_result(args, result, text)
         if failure and failure[0]:
             print(f"wavetheory: error: {_one_line(failure[0])}", file=sys.stderr)
@@ -228,6 +281,8 @@ def _silence_stdout() -> None:
 
 def _classify(exc: BaseException) -> tuple[int, str]:
     """(exit status, message) of an exception that escaped a command."""
+    if isinstance(exc, UsageError):
+        return 2, str(exc)  # already "wavetheory [COMMAND]: error: ..."
     if isinstance(exc, (CliError, ValueError, TypeError, OSError)):
         return 2, f"error: {_one_line(exc)}"
     if _is_out_of_memory(exc):

@@ -43,12 +43,32 @@ def cmd_sweep(args: argparse.Namespace) -> tuple[Any, str]:
 
     config = load_config(args.config)
     result = run_sweep(config, args.out, backend=args.backend, workers=args.workers, scheduler=args.scheduler,
-                       retry_failed=args.retry_failed)
+                       retry_failed=args.retry_failed, on_record=SweepProgress(len(config.cells())))
     text = (f"sweep: {result['cells']} cells, {result['skipped']} already recorded, ran {result['ok']} ok and "
             f"{result['error']} failed -> {result['table']}")
     failure = (f"{result['failed']} of {result['cells']} cells failed (see {result['table']}; --retry-failed runs them again)"
                if result["failed"] else None)
     return result, text, failure  # failed cells: the result is printed, then one line on stderr and exit status 1
+
+
+class SweepProgress:
+    """``sweep``'s ``on_record``: one line per recorded cell, as it is recorded (terminal or not)."""
+
+    def __init__(self, cells: int, clock=None) -> None:
+        import time
+
+        self.cells, self.recorded, self.clock = cells, 0, clock or time.monotonic
+        self.start = self.clock()
+
+    def __call__(self, record: dict) -> None:
+        import logging
+
+        from ..learning.estimates import format_duration
+
+        self.recorded += 1
+        logging.getLogger(__name__).info("sweep: cell %s %s (%d recorded in this run, of %d cells; %s)",
+                                         record.get("cell_id"), record.get("status"), self.recorded, self.cells,
+                                         format_duration(self.clock() - self.start))
 
 
 def cmd_sweep_report(args: argparse.Namespace) -> tuple[Any, str]:

@@ -1,4 +1,8 @@
-"""Exact commands: ``derive`` (C4 spectrum over Q) and ``realizable`` (C12 verdict, C16 n_min, C15 profile). SymPy loads lazily."""
+"""Exact commands: ``derive`` (C4 spectrum over Q) and ``realizable`` (C12 verdict, C16 n_min, C15 profile). SymPy loads lazily.
+
+``realizable --json`` gives ``"horizon"`` as a number, or ``null`` with ``"horizon_unbounded": true`` when no
+``--horizon`` was given (every horizon; H >= s + 1 is equivalent): a number field never holds a word.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                           "with how many states (C16), and can a diagonal recurrence (C15)?")
     add_task_args(p)
     p.add_argument("--horizon", type=int, default=None, metavar="H",
-                   help="output-phase length (default: unbounded; H >= s + 1 is equivalent)")
+                   help="output-phase length (default: unbounded, JSON \"horizon\": null with \"horizon_unbounded\": true; "
+                        "H >= s + 1 is equivalent)")
     add_json_flag(p)
     p.set_defaults(func=cmd_realizable)
 
@@ -69,8 +74,9 @@ def cmd_realizable(args: argparse.Namespace) -> tuple[Any, str]:
     require_memory(matrix_bytes(task.s * task.d, (task.s + H) * task.d, copies=4), f"realizable: horizon {H}")
     rep = realizability_report(task, horizon=args.horizon)
     rep["task"] = task.name
+    rep["horizon"], rep["horizon_unbounded"] = args.horizon, args.horizon is None  # null, not the word "unbounded"
     lines = [
-        f"task {task.name}: d = {task.d}, s = {task.s}, horizon {rep['horizon']}",
+        f"task {task.name}: d = {task.d}, s = {task.s}, horizon {'unbounded' if args.horizon is None else args.horizon}",
         f"realizable by a linear time-invariant RNN: {'yes' if rep['realizable'] else 'no'}",
         f"condition A_i A_k = 0 (i <= {rep['i_max']}, k < s) violated at (i, k) = {rep['violations'] or 'none'}",
         f"Toeplitz least-squares residual of the required map: {rep['toeplitz_residual']:.3g}",

@@ -99,7 +99,7 @@ def cmd_train(args: argparse.Namespace) -> tuple[Any, str]:
     if "horizons" in overrides:
         overrides["horizons"] = tuple(overrides["horizons"])
     config = TrainConfig.preset(args.preset, seed=args.seed, **overrides)
-    m = train(task, config, args.out, resume=args.resume).to_json()
+    m = train(task, config, args.out, resume=args.resume, callback=TrainProgress(config.steps)).to_json()
     result = {k: v for k, v in m.items() if k not in ("history", "eig_history")}
     result["eig_match_final"] = {"mean": m["eig_history"]["mean"][-1], "max": m["eig_history"]["max"][-1]} if m["eig_history"]["step"] else None
     lines = [f"trained {task.name} (d = {task.d}, s = {task.s}) for {m['steps']} steps in {m['wall_seconds']:.1f} s "
@@ -112,6 +112,42 @@ def cmd_train(args: argparse.Namespace) -> tuple[Any, str]:
         lines.append(f"eigenvalue match to Phi: mean {result['eig_match_final']['mean']:.4f}, max {result['eig_match_final']['max']:.4f}")
     lines.append(f"wrote {Path(args.out) / 'weights.npz'}, {Path(args.out) / 'metrics.json'}")
     return result, "\n".join(lines)
+
+
+class TrainProgress:
+    """``train``'s callback: a progress line every tenth of the step bound, and at least every ``every_seconds``.
+
+    The time left is the step bound's remaining steps at the cost per step measured so far
+    (``learning.estimates``): an upper bound, since a run stops when it reaches its target accuracy.
+    """
+
+    def __init__(self, steps: int, every_seconds: float = 30.0, clock=None) -> None:
+        import time
+
+        self.steps, self.every, self.every_seconds = steps, max(1, steps // 10), every_seconds
+        self.clock = clock or time.monotonic
+        self.first: tuple[int, float] | None = None  # (step, time) of the first step seen (a resumed run starts late)
+        self.last = 0.0
+
+    def __call__(self, step: int, metrics: dict) -> None:
+        import logging
+
+        from ..learning.estimates import Finished, Work, format_duration, remaining_seconds
+
+        now = self.clock()
+        if self.first is None:
+            self.first, self.last = (step, now), now
+            return
+        if step % self.every and now - self.last < self.every_seconds and step < self.steps:
+            return
+        self.last = now
+        done, elapsed = step - self.first[0], now - self.first[1]
+        left = remaining_seconds([Work("run", self.steps - step)], [Finished(Work("run", max(done, 1)), done, elapsed)]) \
+            if step < self.steps and done > 0 else 0.0
+        logging.getLogger(__name__).info(
+            "train: step %d of at most %d, horizon %s, loss %.4g, batch accuracy %.3f; %s, at most %s left",
+            step, self.steps, metrics.get("horizon"), metrics.get("loss", float("nan")),
+            metrics.get("accuracy", float("nan")), format_duration(elapsed), format_duration(left))
 
 
 def analysis_bytes(H: int, d: int, s: int) -> int:
@@ -139,6 +175,7 @@ def cmd_analyze(args: argparse.Namespace) -> tuple[Any, str]:
     imported = load_network(weights)
     if task_given(args):
         task = task_from_args(args)
+        _check_against_file(task, imported.task, weights)
     elif imported.task is not None:
         task = imported.task  # a checkpoint's hyper_parameters name it
     elif args.dir is not None and (Path(args.dir) / "task.json").exists():
@@ -194,6 +231,21 @@ def cmd_analyze(args: argparse.Namespace) -> tuple[Any, str]:
     if "figures" in summary:
         lines.append("figures: " + ", ".join(summary["figures"]))
     return summary, "\n".join(lines)
+
+
+def _check_against_file(task, named, weights: Path) -> None:
+    """CliError when the task flags contradict the task a checkpoint names (its d, s or lags): never silently one of them."""
+    import numpy as np
+
+    if named is None:
+        return
+    for key, flag in (("d", "--d"), ("s", "--s")):
+        if getattr(task, key) != getattr(named, key):
+            raise CliError(f"{flag} {getattr(task, key)} does not match {weights.name}, whose hyper_parameters name "
+                           f"{named.name} with {key} = {getattr(named, key)}; drop the task flags to use the file's task")
+    if not np.array_equal(task.lags, named.lags):
+        raise CliError(f"the task flags ({task.name}) do not match {weights.name}, whose hyper_parameters name {named.name} "
+                       f"(d = {named.d}, s = {named.s}); drop the task flags to use the file's task")
 
 
 def _fmt(x: float | None) -> str:
