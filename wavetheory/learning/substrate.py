@@ -37,7 +37,7 @@ from ..thresholds import CLUSTER_RADIUS
 from .._validate import positive_int, as_float_array
 from ..theory.wave_operator import group_eigenvalues
 
-__all__ = ["KINDS", "nonlinear_copy", "mean_jacobian", "trajectory", "lag_decoding", "transport_decoding", "root_structure"]
+__all__ = ["KINDS", "nonlinear_copy", "mean_jacobian", "operating_point", "trajectory", "lag_decoding", "transport_decoding", "root_structure"]
 
 
 def _boundary(past: np.ndarray, s: int, k: int, kind: str) -> np.ndarray:
@@ -226,3 +226,30 @@ def mean_jacobian(net, inputs: np.ndarray, start: int) -> np.ndarray:
                 total += J
             h, c = h_new, c_new
     return total / (B * (T - start))
+
+
+def operating_point(net, inputs: np.ndarray, start: int, nonlinearity: str = "tanh") -> np.ndarray:
+    """The operating point's linearization: the one-step Jacobian averaged over the states visited at t >= start (C11, C14).
+
+        J_op = mean over sequences b and steps t >= start of dF/dstate (state_b(t-1), u_b(t))
+
+    For every registered cell (``dynamics.state_map``: Elman with or without biases, GRU, LSTM on (h, c),
+    the diagonal cells' real form, the wave-RNN), with inputs (B, T, d) from the zero state; equal to
+    ``mean_jacobian`` on the networks that one reads. A plain LinearRNN runs with ``nonlinearity``.
+    """
+    import torch
+
+    from .dynamics import state_map
+
+    inputs = as_float_array(inputs, "inputs", ndim=3)
+    B, T, _ = inputs.shape
+    if not 0 <= start < T:
+        raise ValueError(f"start: expected 0 <= start < T = {T}, got {start}")
+    sm = state_map(net, nonlinearity)
+    u = torch.as_tensor(inputs)
+    states = sm.rollout(u)  # (B, T, n)
+    prev = torch.cat([torch.zeros(B, 1, sm.n, dtype=torch.float64), states[:, :-1]], dim=1)
+    total = torch.zeros(sm.n, sm.n, dtype=torch.float64)
+    for t in range(start, T):  # one time step at a time: B Jacobians of n x n in memory
+        total += sm.jacobians(prev[:, t], u[:, t]).sum(dim=0)
+    return (total / (B * (T - start))).detach().numpy()
