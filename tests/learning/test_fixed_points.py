@@ -1,0 +1,118 @@
+"""The fixed-point finder, the operating point and the Lyapunov spectrum on networks whose answers are known (C7, C11, C14)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from wavetheory.learning.cells import network_from_arrays
+from wavetheory.learning.fixed_points import find_fixed_points
+from wavetheory.learning.lyapunov import lyapunov_spectrum
+from wavetheory.learning.substrate import mean_jacobian, operating_point
+from wavetheory.theory.gated import compile_gated
+from wavetheory.theory.tasks import LinearHDS, repeat_copy
+from wavetheory.theory.two_phase import two_phase_batch
+from wavetheory.theory.wave_operator import Phi, compile_rnn, make_basis
+from wavetheory.thresholds import BASIS_EXACT
+
+# a task without eigenvalue 1 (x(t) = -x(t-s): z^s = -1), so J - I is invertible at the fixed point and Newton
+# converges quadratically; repeat copy's eigenvalue 1 makes the fixed point degenerate (a line at first order)
+D, S = 2, 3
+LAGS = np.zeros((S, D, D))
+LAGS[-1] = -np.eye(D)
+ANTI = LinearHDS(LAGS)
+
+
+def _biased_tanh(kind: str, seed: int):
+    """W_hh = diag(1 - h*^2)^-1 Psi Phi Psi^-1 and b = atanh(h*) - W_hh h*: h* is a fixed point with J(h*) = Psi Phi Psi^-1."""
+    n = S * D + 2
+    rng = np.random.default_rng(seed)
+    Psi = make_basis(kind, n, rng)
+    lin = compile_rnn(ANTI, Psi)
+    h_star = rng.uniform(-0.6, 0.6, n)
+    W = lin.W_hh / (1 - h_star**2)[:, None]
+    b = np.arctanh(h_star) - W @ h_star
+    return network_from_arrays("rnn", {"W_hh": W, "W_uh": lin.W_uh, "W_hy": lin.W_hy, "bias_ih_l0": b}), h_star
+
+
+@pytest.mark.parametrize("kind, seed", [("orthogonal", 0), ("invertible", 1)])
+def test_the_finder_finds_a_biased_networks_nonzero_fixed_point_and_phi_there(kind, seed):
+    net, h_star = _biased_tanh(kind, seed)
+    assert np.linalg.norm(h_star) > 0.5  # not the zero state
+    points = find_fixed_points(net, ANTI)
+    dist = [np.linalg.norm(p.state - h_star) for p in points]
+    best = points[int(np.argmin(dist))]
+    # Newton polishes to float64 rounding; cond(Psi) < 1e3 keeps the eigenvalues within BASIS_EXACT (thresholds.py)
+    assert min(dist) <= BASIS_EXACT and best.residual <= BASIS_EXACT and best.kind == "fixed"
+    assert best.match.summary()["max"] <= BASIS_EXACT
+    assert not best.stable  # |eigenvalues| = 1: marginal, not an attractor
+    # and W_hh alone (the linearization at 0, where nothing is fixed) does not show Phi
+    assert np.abs(np.sort(np.abs(np.linalg.eigvals(net.W_hh)))[-1] - 1) > 0.1
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+@pytest.mark.parametrize("gate_bias", [0.0, 2.0])
+def test_gated_networks_fixed_point_carries_phi_where_c14_applies(cell, gate_bias):
+    w = compile_gated(ANTI, cell, make_basis("orthogonal", S * D + 2, 3), gate_scale=0.5, rng=0, gate_bias=gate_bias)
+    net = network_from_arrays(cell, w.arrays())
+    points = find_fixed_points(net, ANTI)
+    zero = min(points, key=lambda p: np.linalg.norm(p.state))
+    assert np.linalg.norm(zero.state) <= BASIS_EXACT and zero.residual <= BASIS_EXACT
+    # the full Jacobian (LSTM: on (h, c), 2H) has Phi's spectrum among its largest eigenvalues (C14)
+    assert zero.match.summary()["max"] <= BASIS_EXACT
+
+
+def test_input_held_elsewhere_moves_the_fixed_point():
+    net = compile_rnn(ANTI, make_basis("orthogonal", S * D, 0))
+    x = np.array([0.3, -0.2])
+    (p,) = find_fixed_points(net, ANTI, x=x, nonlinearity="linear", merge=1e-6)[:1]
+    # linear map: h* = (I - W)^-1 W_uh x, unique since 1 is no eigenvalue of Phi
+    expected = np.linalg.solve(np.eye(S * D) - net.W_hh, net.W_uh @ x)
+    assert np.linalg.norm(p.state - expected) <= BASIS_EXACT
+
+
+def test_finder_refuses_bad_arguments():
+    net = compile_rnn(ANTI)
+    with pytest.raises(ValueError, match="states"):
+        find_fixed_points(net)
+    with pytest.raises(ValueError, match="states"):
+        find_fixed_points(net, states=np.zeros((3, 5)))
+    with pytest.raises(ValueError, match="x"):
+        find_fixed_points(net, ANTI, x=np.zeros(3))
+    with pytest.raises(TypeError, match="net"):
+        find_fixed_points("nope", ANTI)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_operating_point_equals_mean_jacobian(cell):
+    torch.manual_seed(2)
+    from wavetheory.learning.cells import cell as spec
+
+    model = spec(cell).build(2, 5).double()
+    net = network_from_arrays(cell, model.weights())
+    u, _ = two_phase_batch(repeat_copy(2, 3), 4, 5, 0)
+    ref = mean_jacobian(getattr(net, "network", None) or net, u, 3)
+    # autograd vs closed form, averaged: float64 rounding ~1e-16 per entry
+    assert np.abs(operating_point(net, u, 3) - ref).max() <= 1e-12
+
+
+def test_lyapunov_exponents_of_compiled_repeat_copy_are_zero():
+    task = repeat_copy(2, 3)
+    u, _ = two_phase_batch(task, 2, 30, 0)
+    # orthogonal basis, no padding: W_hh is orthogonal, every R_ii = 1 up to rounding
+    exps = lyapunov_spectrum(compile_rnn(task, make_basis("orthogonal", 6, 0)), u, nonlinearity="linear")
+    assert exps.shape == (6,) and np.abs(exps).max() <= 1e-12
+    # invertible basis with 2 padding units: the s*d leading exponents tend to 0 as log(cond(Psi))/T
+    u, _ = two_phase_batch(task, 2, 400, 0)
+    Psi = make_basis("invertible", 8, 1)
+    exps = lyapunov_spectrum(compile_rnn(task, Psi), u, k=6, nonlinearity="linear")
+    assert np.abs(exps).max() <= 2 * np.log(np.linalg.cond(Psi)) / u.shape[1]
+
+
+def test_lyapunov_of_a_contraction_is_its_log_rate():
+    net = compile_rnn(ANTI, 0.5 * np.eye(S * D))  # W_hh = Phi (basis scaled away), Phi orthogonal here
+    u, _ = two_phase_batch(ANTI, 1, 10, 0)
+    half = type(net)(0.5 * net.W_hh, net.W_uh, net.W_hy)
+    exps = lyapunov_spectrum(half, u, nonlinearity="linear")
+    assert np.allclose(exps, np.log(0.5), rtol=0, atol=1e-12) and np.allclose(Phi(ANTI) @ Phi(ANTI).T, np.eye(S * D))
