@@ -14,6 +14,8 @@ from wavetheory.learning.weights import load_weights, save_weights
 from wavetheory.theory.tasks import repeat_copy
 from wavetheory.theory.two_phase import two_phase_batch
 
+torch.set_num_threads(1)  # the project's rule: one torch thread in tests
+
 TASK = repeat_copy(2, 3)
 # float64 on both roads, the same operations in another order: rounding ~1e-16 a step over 9 steps
 ROADS = 1e-12

@@ -62,11 +62,12 @@ def network_dmd(states: np.ndarray, task: LinearHDS, delays: int | None = None, 
                 burn_in: int | None = None) -> tuple[DMD, DMDMatch]:
     """Hankel DMD of hidden states (B, s + horizon, m) recorded on two-phase sequences, matched to Phi's nonzero spectrum.
 
-    Reads the recall phase after ``burn_in`` further steps (default s, when the nilpotent part of Phi has died out):
-    times t >= s - 1 + burn_in. delays = s and rank = n_min (C16) by default.
+    Reads the recall phase after ``burn_in`` further steps (default s*d, when the nilpotent part of Phi -- Jordan
+    blocks at 0 of size at most s*d -- has died out): times t >= s - 1 + burn_in. delays = s and rank = n_min (C16)
+    by default.
     """
     states = np.asarray(states, dtype=np.float64)
-    burn_in = task.s if burn_in is None else int(burn_in)
+    burn_in = task.s * task.d if burn_in is None else int(burn_in)
     D = dmd(states[:, task.s - 1 + burn_in :], task.s if delays is None else delays,
             default_rank(task) if rank is None else rank)
     return D, match_dmd(D.eigenvalues, task)
@@ -97,14 +98,14 @@ def record_states(module: Any, inputs: np.ndarray) -> np.ndarray:
 
 def read_lenses(net: Any, task: LinearHDS, nonlinearity: str = "tanh", seed: int = 0, delays: int | None = None,
                 rank: int | None = None, x: np.ndarray | None = None, batch: int = 64, n_init: int = 32) -> Lenses:
-    """Every lens on one network (any registered cell) and task, on ``batch`` fresh two-phase sequences of horizon 3s.
+    """Every lens on one network (any registered cell) and task, on ``batch`` fresh two-phase sequences of horizon s d + 2 s.
 
     ``x``: the input held for the fixed points (default 0, the recall phase); ``delays``, ``rank``: DMD's
     (default s and n_min). Fixed points start from ``n_init`` states of those trajectories.
     """
     s, sd = task.s, task.s * task.d
     sm = state_map(net, nonlinearity)
-    u, _ = two_phase_batch(task, batch, 3 * s, seed)
+    u, _ = two_phase_batch(task, batch, sd + 2 * s, seed)
     states = sm.rollout(u).numpy()
     points = find_fixed_points(net, task, states=states, x=x, n_init=n_init, nonlinearity=nonlinearity, seed=seed)
     J = operating_point(net, u, s, nonlinearity)

@@ -10,7 +10,7 @@ across networks) reads a linear operator from a recording, without weights:
 What the theory says to choose (the recurring question of DSA's users): k = s delays (the substrate
 length: s past values determine the wave state) and r = n_min (C16: the smallest state that carries
 the task; s*d where the task is not LTI-realizable). Exactness (tests): the states of a compiled linear
-network in the recall phase, once the nilpotent part of Phi has died out (s steps), span Phi's
+network in the recall phase, once the nilpotent part of Phi has died out (s*d steps at most), span Phi's
 invariant subspace of nonzero eigenvalues (every such mode is reached from E_s and read by E_s^T, so
 its dimension is at most n_min), Z' = W Z on it, and the DMD eigenvalues are exactly Phi's nonzero
 ones in any basis. ``rank`` is capped at the numerical rank of Z (singular values above rcond * S_max):
