@@ -33,7 +33,7 @@ def readings(a: Any) -> list[dict[str, Any]]:
     sd = a.s * a.d
     out = [
         _r("W_hh spectrum vs Phi, mean |dlambda|", "C7", a.eig_match["mean"], EIG_MATCH,
-           note="W_hh is the linearization at h = 0 only (no biases, not saturated)"),
+           note="the linearization at h = 0"),
         _r(f"basis phi_error ({a.road})", "C8", a.phi_error, PHI_ERROR),
         _r(f"robust phi_error (rank {a.robust['rank']})", "C8", a.robust["phi_error"], PHI_ERROR),
         _r("waves R^2", "C9", a.wave_r2, WAVE_R2, ">="),
