@@ -1,0 +1,117 @@
+"""Biased networks read from every source, the lenses' record and CLI, the authors' task-subspace metrics (issue 22)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from cli.test_cli import run  # the shared runner of the CLI tests
+
+from wavetheory.learning.analysis import analyze
+from wavetheory.learning.interop import as_network, load_network
+from wavetheory.learning.lenses import network_dmd, record_states
+from wavetheory.learning.task_subspace import task_subspace
+from wavetheory.learning.weights import load_weights, save_weights
+from wavetheory.theory.tasks import repeat_copy
+from wavetheory.theory.two_phase import two_phase_batch
+from wavetheory.theory.wave_operator import compile_rnn, make_basis
+from wavetheory.thresholds import BASIS_EXACT, EIG_MATCH
+
+torch.set_num_threads(1)  # the project's rule: one torch thread in tests
+TASK = repeat_copy(2, 3)
+ROADS = 1e-12  # float64 torch vs numpy, the same operations in another order over a few steps
+
+
+def _biased(seed: int = 0):
+    torch.manual_seed(seed)
+    return torch.nn.RNN(2, 6, batch_first=True).double(), torch.nn.Linear(6, 2).double()
+
+
+def _states(layer, u):
+    return layer(torch.as_tensor(u))[0].detach().numpy()
+
+
+def test_a_biased_elman_network_is_read_from_a_module_a_state_dict_a_pt_an_npz_and_a_checkpoint(tmp_path):
+    layer, head = _biased()
+    u, _ = two_phase_batch(TASK, 3, 4, 0)
+    ref = _states(layer, u)
+    sd = {**layer.state_dict(), "readout.weight": head.weight.detach()}
+    torch.save(sd, tmp_path / "net.pt")
+    torch.save({"state_dict": {f"model.rnn.{k}": v for k, v in layer.state_dict().items()}
+                | {"model.readout.weight": head.weight.detach()},
+                "hyper_parameters": {"input_dim": 2, "seq_length": 3, "task_id": (3, 0, 0), "hidden_dim": 6}},
+               tmp_path / "net.ckpt")
+    arrays = {"W_hh": layer.weight_hh_l0.detach().numpy(), "W_uh": layer.weight_ih_l0.detach().numpy(),
+              "W_hy": head.weight.detach().numpy(), "bias_ih_l0": layer.bias_ih_l0.detach().numpy(),
+              "bias_hh_l0": layer.bias_hh_l0.detach().numpy()}
+    save_weights(tmp_path / "net.npz", "rnn", arrays, {})
+    nets = [as_network(layer, head), as_network(sd), load_network(tmp_path / "net.pt").network,
+            load_network(tmp_path / "net.ckpt").network, load_weights(tmp_path / "net.npz")[0]]
+    for net in nets:
+        assert np.abs(net.network.run(u)[1] - ref).max() <= ROADS  # the biases are kept, not zeroed
+        assert np.array_equal(net.W_hh, arrays["W_hh"])
+
+
+def test_analyze_reads_a_biased_network_through_every_lens():
+    layer, head = _biased(1)
+    a = analyze(layer, TASK, readout=head, lenses=True)
+    out = a.to_json()
+    names = [r["name"] for r in out["readings"]]
+    assert any("operating point" in n for n in names) and any(n.startswith("DMD") for n in names)
+    assert out["dmd"]["delays"] == TASK.s and out["dmd"]["rank"] <= TASK.s * TASK.d
+    assert all(set(p) >= {"residual", "stable", "eig_match"} for p in out["fixed_points"])
+    assert len(a.summary().splitlines()) == len(out["readings"])
+    fig = a.plot()
+    assert len(fig.axes) == 4
+
+
+def test_readings_pass_on_a_compiled_network_and_fail_on_its_null_model():
+    net = compile_rnn(TASK, make_basis("orthogonal", 8, 0))
+    good = {r["name"]: r for r in analyze(net, TASK, nonlinearity="linear", lenses=True).readings()}
+    assert all(r["verdict"] in ("PASS", "info") for r in good.values()), good
+    from wavetheory.learning.analysis import null_model
+
+    bad = analyze(null_model(net, 0), TASK, nonlinearity="linear", lenses=True).readings()
+    spectral = [r for r in bad if "mean |dlambda|" in r["name"] and r["value"] is not None]
+    assert spectral and all(r["value"] > EIG_MATCH and r["verdict"] == "FAIL" for r in spectral)
+
+
+def test_record_states_is_the_layers_output_and_dmd_reads_it():
+    layer, head = _biased(2)
+    model = torch.nn.Sequential(layer)
+    u, _ = two_phase_batch(TASK, 4, 9, 0)
+    h = record_states(model, u)
+    assert np.abs(h - _states(layer, u)).max() == 0.0
+    D, m = network_dmd(h, TASK, delays=2, rank=3)
+    assert D.delays == 2 and D.rank <= 3 and m.summary()["n_target"] == TASK.s * TASK.d
+
+
+def test_task_subspace_on_a_compiled_network():
+    # identity basis: W_hh = Phi, its top-sd left singular vectors span the wave coordinates, W_sub is similar to Phi
+    r = task_subspace(compile_rnn(TASK).W_hh, TASK)
+    assert r["spectral_error_deg"] <= BASIS_EXACT and r["n_W"] == r["n_Phi"] == 6
+    # an orthogonal basis rotates W_sub away from Phi entry-wise (Frobenius) but not in its spectrum
+    r = task_subspace(compile_rnn(TASK, make_basis("orthogonal", 6, 0)).W_hh, TASK)
+    assert r["spectral_error_deg"] <= 1e-6 and r["frobenius"] > 0.1
+    with pytest.raises(ValueError, match="W_hh"):
+        task_subspace(np.eye(3), TASK)
+
+
+def test_cli_analyze_lenses_json(capsys, tmp_path):
+    layer, head = _biased(3)
+    torch.save({**layer.state_dict(), "readout.weight": head.weight.detach()}, tmp_path / "net.pt")
+    rc, out, err = run(capsys, "analyze", str(tmp_path / "net.pt"), "--task", "repeat-copy", "--d", "2", "--s", "3",
+                       "--lenses", "--no-figures", "--json")
+    assert rc == 0, err
+    res = json.loads(out)
+    assert {"fixed_points", "operating_point", "dmd", "lyapunov", "readings"} <= set(res)
+    assert set(res["dmd"]) >= {"delays", "rank", "eig_match"} and "eig_match" in res["operating_point"]
+    rc, out, err = run(capsys, "analyze", str(tmp_path / "net.pt"), "--task", "repeat-copy", "--d", "2", "--s", "3",
+                       "--no-figures")
+    assert rc == 0, err
+    assert "readings (value, declared threshold, verdict):" in out and "<= 0.05   " in out
+    rc, _, err = run(capsys, "analyze", str(tmp_path / "net.pt"), "--task", "repeat-copy", "--d", "2", "--s", "3",
+                     "--delays", "2")
+    assert rc == 2 and "--delays" in err
