@@ -83,7 +83,11 @@ def _newton(sm: StateMap, h: torch.Tensor, x: torch.Tensor, steps: int) -> torch
         J = sm.jacobians(h, x).detach()
         with torch.no_grad():
             r = sm.F(h, x) - h
-            dh = torch.linalg.lstsq(J - eye, -r[..., None], driver="gelsd").solution[..., 0]
+            A = J - eye
+            dh, info = torch.linalg.solve_ex(A, -r)
+            bad = (info != 0) | ~torch.isfinite(dh).all(dim=1)
+            if bad.any():  # singular J - I (a line of fixed points, a marginal direction): least squares there
+                dh[bad] = torch.linalg.lstsq(A[bad], -r[bad][..., None], driver="gelsd").solution[..., 0]
             h_new = h + dh
             q_new = _q(sm, h_new, x)
             better = torch.isfinite(q_new) & (q_new < q)
