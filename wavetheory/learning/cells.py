@@ -1,8 +1,11 @@
 """One registry of the recurrent cells: each cell's torch module, numpy network, weight keys, state update and readout.
 
 Every place that names a cell reads ``CELLS`` (the trainer's ``TrainConfig.cell``, ``models.build_model``,
-the weights files, the analysis lenses): a new cell is its torch module (one file), its numpy network
-(one file) and one ``Cell`` line here. Importable without torch (``config`` reads the names): the torch
+the weights files, the analysis lenses): a new cell touches three files -- its torch module with
+``weights()`` / ``set_weights()`` / ``linearization()`` (learning/), its numpy network with ``run`` and a
+``cell`` name (theory/), and one ``Cell`` line here naming both, its weight keys and its ``step``
+(a function network -> ``dynamics.StateMap``, which may live in the torch module's file).
+``tests/learning/test_cells.py`` runs the contract over every registered cell. Importable without torch (``config`` reads the names): the torch
 module and the torch state update are named by import path and loaded on first use.
 
 Each network object (what ``analysis.analyze`` reads) is a ``LinearRNN`` -- the cell's linear part or
@@ -112,6 +115,7 @@ class Cell:
     kwargs: dict[str, Any] = field(default_factory=dict)
     claim: str = ""
     args: tuple = ()
+    step: str = ".dynamics:elman_map"  # "module:function": network -> dynamics.StateMap (the torch state update)
 
     def build(self, d: int, hidden: int) -> Any:
         """A fresh torch module of this cell (PyTorch's or the cell's own initialization)."""
@@ -131,15 +135,17 @@ class Cell:
 _GATED_KEYS = ("weight_ih_l0", "weight_hh_l0", "W_hy")
 CELLS: dict[str, Cell] = {c.name: c for c in (
     Cell("rnn", ".models:ElmanRNN", ELMAN_KEYS, _elman("rnn"), 1, BIAS_KEYS, claim="C7-C11"),
-    Cell("gru", ".models:GatedRNN", _GATED_KEYS, _gated("gru"), 3, BIAS_KEYS, claim="C14", args=("gru",)),
-    Cell("lstm", ".models:GatedRNN", _GATED_KEYS, _gated("lstm"), 4, BIAS_KEYS, claim="C14", args=("lstm",)),
+    Cell("gru", ".models:GatedRNN", _GATED_KEYS, _gated("gru"), 3, BIAS_KEYS, claim="C14", args=("gru",),
+         step=".dynamics:gated_map"),
+    Cell("lstm", ".models:GatedRNN", _GATED_KEYS, _gated("lstm"), 4, BIAS_KEYS, claim="C14", args=("lstm",),
+         step=".dynamics:gated_map"),
     Cell("linear", ".models:ElmanRNN", ELMAN_KEYS, _elman("linear"), 1, BIAS_KEYS, {"linear": True}, "C16"),
     Cell("lru", ".state_space:LRU", ("nu_log", "theta_log", "gamma_log", "B_re", "B_im", "C_re", "C_im"),
-         lambda a: DiagonalRecurrence.from_lru(**a).linearization(), 2, claim="C15"),
+         lambda a: DiagonalRecurrence.from_lru(**a).linearization(), 2, claim="C15", step=".dynamics:diagonal_map"),
     Cell("s4d", ".state_space:S4D", ("A_re_log", "A_im", "log_dt", "B_re", "B_im", "C_re", "C_im"),
-         lambda a: DiagonalRecurrence.from_s4d(**a).linearization(), 2, claim="C15"),
+         lambda a: DiagonalRecurrence.from_s4d(**a).linearization(), 2, claim="C15", step=".dynamics:diagonal_map"),
     Cell("wrnn", ".wave_rnn:WaveRNNCell", ("K", "b_K", "W_x", "b_x", "W_y", "b_y"),
-         lambda a: WaveRNN(**a).linearization(), 2, claim="C13"),
+         lambda a: WaveRNN(**a).linearization(), 2, claim="C13", step=".dynamics:wave_map"),
 )}
 CELL_NAMES = tuple(CELLS)
 

@@ -14,6 +14,7 @@ update, differentiable and batched. The state is what the update needs to contin
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import Callable
 
@@ -25,9 +26,9 @@ from ..theory.diagonal_recurrence import DiagonalRecurrence
 from ..theory.gated import GATES, GatedWeights
 from ..theory.wave_operator import LinearRNN
 from ..theory.wave_rnn import WaveRNN
-from .cells import ElmanNetwork, cell_of
+from .cells import CELLS, ElmanNetwork, cell_of
 
-__all__ = ["StateMap", "state_map"]
+__all__ = ["StateMap", "state_map", "elman_map", "gated_map", "diagonal_map", "wave_map"]
 
 Tensor = torch.Tensor
 
@@ -102,37 +103,51 @@ def _gated(w: GatedWeights) -> tuple[Callable, int]:
     return F_lstm, 2 * H
 
 
+def elman_map(inner: ElmanNetwork) -> StateMap:
+    """Elman (tanh or linear, biases): F(h, x) = sigma(W_hh h + W_uh x + b), readout W_hy h (C11, C16)."""
+    W, U, V = _t(inner.rnn.W_hh), _t(inner.rnn.W_uh), _t(inner.rnn.W_hy)
+    b = torch.zeros(inner.rnn.hidden, dtype=torch.float64) if inner.bias is None else _t(inner.bias)
+    act = torch.tanh if inner.cell == "rnn" else (lambda a: a)
+    H = inner.rnn.hidden
+    return StateMap(inner.cell, H, inner.rnn.d, H, lambda h, x: act(h @ W.T + x @ U.T + b), lambda h: h @ V.T)
+
+
+def gated_map(inner: GatedWeights) -> StateMap:
+    """GRU on h, LSTM on [h; c] (gated.step's equations), readout W_hy h (C14)."""
+    F, n = _gated(inner)
+    V = _t(inner.W_hy)
+    return StateMap(inner.cell, n, inner.d, inner.hidden, F, lambda s: s[:, : inner.hidden] @ V.T)
+
+
+def diagonal_map(inner: DiagonalRecurrence) -> StateMap:
+    """LRU / S4D in their exact real form [Re h; Im h]: F(h, x) = W h + U x, readout Re(C h) (C15)."""
+    lin = inner.linearization()
+    W, U, V = _t(lin.W_hh), _t(lin.W_uh), _t(lin.W_hy)
+    return StateMap(cell_of(inner), lin.hidden, lin.d, lin.hidden, lambda h, x: h @ W.T + x @ U.T, lambda h: h @ V.T)
+
+
+def wave_map(inner: WaveRNN) -> StateMap:
+    """The wave-RNN: F(h, x) = relu(W_x x + b_x + M h + b_K), readout W_y h + b_y (C13)."""
+    M, Wx, Wy = _t(inner.recurrence()), _t(inner.W_x), _t(inner.W_y)
+    b, by = _t(inner.b_x + np.repeat(inner.b_K, inner.positions)), _t(inner.b_y)
+    n = M.shape[0]
+    return StateMap("wrnn", n, Wx.shape[1], n, lambda h, x: torch.relu(x @ Wx.T + h @ M.T + b), lambda h: h @ Wy.T + by)
+
+
 def state_map(net: object, nonlinearity: str = "tanh") -> StateMap:
-    """The StateMap of any network object the analysis reads (``cells``): the registered cell's own update.
+    """The StateMap of any network object the analysis reads: its registered cell's ``step`` builder (``cells.Cell``).
 
     A plain ``LinearRNN`` is a bias-free Elman network with ``nonlinearity`` ("tanh" or "linear");
     any other network runs as its cell (a linear Elman network, biases, gates, ...).
     """
     inner = getattr(net, "network", None) or net
-    name = cell_of(net)
     if isinstance(inner, LinearRNN):
         if nonlinearity not in ("tanh", "linear"):
             raise ValueError(f"nonlinearity: expected 'tanh' or 'linear', got {nonlinearity!r}")
-        inner = ElmanNetwork(inner, None, "rnn" if nonlinearity == "tanh" else "linear")
-        name = inner.cell
-    if isinstance(inner, ElmanNetwork):
-        W, U, V = _t(inner.rnn.W_hh), _t(inner.rnn.W_uh), _t(inner.rnn.W_hy)
-        b = torch.zeros(inner.rnn.hidden, dtype=torch.float64) if inner.bias is None else _t(inner.bias)
-        act = torch.tanh if inner.cell == "rnn" else (lambda a: a)
-        H = inner.rnn.hidden
-        return StateMap(name, H, inner.rnn.d, H, lambda h, x: act(h @ W.T + x @ U.T + b), lambda h: h @ V.T)
-    if isinstance(inner, GatedWeights):
-        F, n = _gated(inner)
-        V = _t(inner.W_hy)
-        return StateMap(name, n, inner.d, inner.hidden, F, lambda s: s[:, : inner.hidden] @ V.T)
-    if isinstance(inner, DiagonalRecurrence):
-        lin = inner.linearization()
-        W, U, V = _t(lin.W_hh), _t(lin.W_uh), _t(lin.W_hy)
-        return StateMap(name, lin.hidden, lin.d, lin.hidden, lambda h, x: h @ W.T + x @ U.T, lambda h: h @ V.T)
-    if isinstance(inner, WaveRNN):
-        M, Wx, Wy = _t(inner.recurrence()), _t(inner.W_x), _t(inner.W_y)
-        b, by = _t(inner.b_x + np.repeat(inner.b_K, inner.positions)), _t(inner.b_y)
-        n = M.shape[0]
-        return StateMap(name, n, Wx.shape[1], n, lambda h, x: torch.relu(x @ Wx.T + h @ M.T + b), lambda h: h @ Wy.T + by)
-    raise TypeError(f"net: expected a network of a registered cell (LinearRNN, GatedWeights, DiagonalRecurrence, "
-                    f"WaveRNN or their Linearization), got {type(inner).__name__}")
+        return elman_map(ElmanNetwork(inner, None, "rnn" if nonlinearity == "tanh" else "linear"))
+    name = cell_of(net)
+    if name not in CELLS or not hasattr(inner, "run"):
+        raise TypeError(f"net: expected a network of a registered cell (LinearRNN, GatedWeights, DiagonalRecurrence, "
+                        f"WaveRNN or their Linearization), got {type(inner).__name__}")
+    path, attr = CELLS[name].step.split(":")
+    return getattr(importlib.import_module(path, __package__), attr)(inner)
