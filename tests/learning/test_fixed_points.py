@@ -118,3 +118,13 @@ def test_lyapunov_of_a_contraction_is_its_log_rate():
     half = type(net)(0.5 * net.W_hh, net.W_uh, net.W_hy)
     exps = lyapunov_spectrum(half, u, nonlinearity="linear")
     assert np.allclose(exps, np.log(0.5), rtol=0, atol=1e-12) and np.allclose(Phi(ANTI) @ Phi(ANTI).T, np.eye(S * D))
+
+
+def test_operating_point_of_a_biased_elman_network_is_the_mean_tanh_slope_times_W_hh():
+    net, _ = _biased_tanh("orthogonal", 4)
+    u, _ = two_phase_batch(ANTI, 3, 6, 0)
+    h = net.network.run(u)[1]  # (B, T, H) with the biases
+    expected = (1 - h[:, S:] ** 2).mean(axis=(0, 1))[:, None] * net.W_hh  # J(t) = diag(1 - h(t)^2) W_hh, t >= s
+    # autograd per step vs the closed form, averaged: float64 rounding ~1e-16 per entry of |W_hh| <~ 10
+    assert np.abs(operating_point(net, u, S) - expected).max() <= 1e-12
+    assert np.abs(mean_jacobian(net, u, S) - expected).max() <= 1e-12  # the old name reads it too

@@ -195,15 +195,18 @@ def mean_jacobian(net, inputs: np.ndarray, start: int) -> np.ndarray:
 
     Elman (LinearRNN, tanh): diag(1 - h(t)^2) W_hh; GRU: gated.jacobian at (h(t-1), u(t)); LSTM: on the state
     (h, c), size 2H. inputs (B, T, d) from h(-1) = c(-1) = 0. In the linear regime this is the linearization
-    at 0; where the network runs saturated it is the linearization at its operating point.
+    at 0; where the network runs saturated it is the linearization at its operating point. Any other network
+    of a registered cell (an Elman network with biases, LRU, S4D, wave-RNN) goes to ``operating_point``.
     """
     from ..theory.gated import GatedWeights, jacobian, step
     from ..theory.wave_operator import LinearRNN
 
     inputs = as_float_array(inputs, "inputs", ndim=3)
     net = getattr(net, "network", None) or net
-    if not isinstance(net, (LinearRNN, GatedWeights)):
-        raise TypeError(f"net: expected a LinearRNN or GatedWeights, got {type(net).__name__}")
+    if not isinstance(net, (LinearRNN, GatedWeights)):  # any other registered cell (biases, SSMs, ...): autograd's road
+        if not 0 <= start < inputs.shape[1]:
+            raise ValueError(f"start: expected 0 <= start < T = {inputs.shape[1]}, got {start}")
+        return operating_point(net, inputs, start)
     B, T, _ = inputs.shape
     if not 0 <= start < T:
         raise ValueError(f"start: expected 0 <= start < T = {T}, got {start}")
