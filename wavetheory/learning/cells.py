@@ -5,7 +5,7 @@ the weights files, the analysis lenses): a new cell touches three files -- its t
 ``weights()`` / ``set_weights()`` / ``linearization()`` (learning/), its numpy network with ``run`` and a
 ``cell`` name (theory/), and one ``Cell`` line here naming both, its weight keys and its ``step``
 (a function network -> ``dynamics.StateMap``, which may live in the torch module's file).
-``tests/learning/test_cells.py`` runs the contract over every registered cell. Importable without torch (``config`` reads the names): the torch
+``tests/learning/test_cells.py`` runs the contract over every registered cell. Importable without torch or SymPy (``config`` reads the names, and the CLI starts without either): the torch
 module and the torch state update are named by import path and loaded on first use.
 
 Each network object (what ``analysis.analyze`` reads) is a ``LinearRNN`` -- the cell's linear part or
@@ -23,10 +23,8 @@ from typing import Any, Callable
 import numpy as np
 
 from .._validate import as_float_array
-from ..theory.diagonal_recurrence import DiagonalRecurrence
 from ..theory.gated import GatedWeights, Linearization, linearize
 from ..theory.wave_operator import LinearRNN
-from ..theory.wave_rnn import WaveRNN
 
 __all__ = ["Cell", "CELLS", "CELL_NAMES", "ELMAN_KEYS", "BIAS_KEYS", "ElmanNetwork", "cell", "cell_of", "network_from_arrays"]
 
@@ -100,6 +98,24 @@ def _gated(name: str) -> Callable[[dict], LinearRNN]:
     return read
 
 
+def _lru(a: dict) -> LinearRNN:
+    from ..theory.diagonal_recurrence import DiagonalRecurrence  # SymPy behind it: loaded on first use, not by config
+
+    return DiagonalRecurrence.from_lru(**a).linearization()
+
+
+def _s4d(a: dict) -> LinearRNN:
+    from ..theory.diagonal_recurrence import DiagonalRecurrence
+
+    return DiagonalRecurrence.from_s4d(**a).linearization()
+
+
+def _wave(a: dict) -> LinearRNN:
+    from ..theory.wave_rnn import WaveRNN
+
+    return WaveRNN(**a).linearization()
+
+
 @dataclass(frozen=True)
 class Cell:
     """One registered cell: ``name``, its torch ``module`` ("module:Class", built as Class(*args, d, hidden, **kwargs)),
@@ -141,11 +157,11 @@ CELLS: dict[str, Cell] = {c.name: c for c in (
          step=".dynamics:gated_map"),
     Cell("linear", ".models:ElmanRNN", ELMAN_KEYS, _elman("linear"), 1, BIAS_KEYS, {"linear": True}, "C16"),
     Cell("lru", ".state_space:LRU", ("nu_log", "theta_log", "gamma_log", "B_re", "B_im", "C_re", "C_im"),
-         lambda a: DiagonalRecurrence.from_lru(**a).linearization(), 2, claim="C15", step=".dynamics:diagonal_map"),
+         _lru, 2, claim="C15", step=".dynamics:diagonal_map"),
     Cell("s4d", ".state_space:S4D", ("A_re_log", "A_im", "log_dt", "B_re", "B_im", "C_re", "C_im"),
-         lambda a: DiagonalRecurrence.from_s4d(**a).linearization(), 2, claim="C15", step=".dynamics:diagonal_map"),
+         _s4d, 2, claim="C15", step=".dynamics:diagonal_map"),
     Cell("wrnn", ".wave_rnn:WaveRNNCell", ("K", "b_K", "W_x", "b_x", "W_y", "b_y"),
-         lambda a: WaveRNN(**a).linearization(), 2, claim="C13", step=".dynamics:wave_map"),
+         _wave, 2, claim="C13", step=".dynamics:wave_map"),
 )}
 CELL_NAMES = tuple(CELLS)
 
