@@ -1,4 +1,4 @@
-"""The fixed-point finder, the operating point and the Lyapunov spectrum on networks whose answers are known (C7, C11, C14)."""
+"""The fixed-point finder and the operating point on networks whose answers are known (C7, C11, C14)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,11 @@ import torch
 
 from wavetheory.learning.cells import network_from_arrays
 from wavetheory.learning.fixed_points import find_fixed_points
-from wavetheory.learning.lyapunov import lyapunov_spectrum
 from wavetheory.learning.substrate import mean_jacobian, operating_point
 from wavetheory.theory.gated import compile_gated
 from wavetheory.theory.tasks import LinearHDS, repeat_copy
 from wavetheory.theory.two_phase import two_phase_batch
-from wavetheory.theory.wave_operator import Phi, compile_rnn, make_basis
+from wavetheory.theory.wave_operator import compile_rnn, make_basis
 from wavetheory.thresholds import BASIS_EXACT
 
 torch.set_num_threads(1)  # the project's rule: one torch thread in tests
@@ -97,27 +96,6 @@ def test_operating_point_equals_mean_jacobian(cell):
     ref = mean_jacobian(getattr(net, "network", None) or net, u, 3)
     # autograd vs closed form, averaged: float64 rounding ~1e-16 per entry
     assert np.abs(operating_point(net, u, 3) - ref).max() <= 1e-12
-
-
-def test_lyapunov_exponents_of_compiled_repeat_copy_are_zero():
-    task = repeat_copy(2, 3)
-    u, _ = two_phase_batch(task, 2, 30, 0)
-    # orthogonal basis, no padding: W_hh is orthogonal, every R_ii = 1 up to rounding
-    exps = lyapunov_spectrum(compile_rnn(task, make_basis("orthogonal", 6, 0)), u, nonlinearity="linear")
-    assert exps.shape == (6,) and np.abs(exps).max() <= 1e-12
-    # invertible basis with 2 padding units: the s*d leading exponents tend to 0 as log(cond(Psi))/T
-    u, _ = two_phase_batch(task, 2, 400, 0)
-    Psi = make_basis("invertible", 8, 1)
-    exps = lyapunov_spectrum(compile_rnn(task, Psi), u, k=6, nonlinearity="linear")
-    assert np.abs(exps).max() <= 2 * np.log(np.linalg.cond(Psi)) / u.shape[1]
-
-
-def test_lyapunov_of_a_contraction_is_its_log_rate():
-    net = compile_rnn(ANTI, 0.5 * np.eye(S * D))  # W_hh = Phi (basis scaled away), Phi orthogonal here
-    u, _ = two_phase_batch(ANTI, 1, 10, 0)
-    half = type(net)(0.5 * net.W_hh, net.W_uh, net.W_hy)
-    exps = lyapunov_spectrum(half, u, nonlinearity="linear")
-    assert np.allclose(exps, np.log(0.5), rtol=0, atol=1e-12) and np.allclose(Phi(ANTI) @ Phi(ANTI).T, np.eye(S * D))
 
 
 def test_operating_point_of_a_biased_elman_network_is_the_mean_tanh_slope_times_W_hh():
