@@ -13,6 +13,8 @@ compares a trained W_hh with Phi inside W_hh's dominant subspace:
 Both read W_sub in the singular-vector basis, which a change of hidden basis rotates: the spectral
 error is basis-free, the Frobenius error is not (a compiled network in any basis other than the identity
 has W_sub similar to Phi but not equal; ``analysis``'s phi_error reads Phi in the power basis instead).
+Beside their code on the same weights (``benchmarks/bench_task_subspace.py``): the same numbers wherever theirs is
+defined (their arccos returns NaN when a rounded dot product of unit vectors exceeds 1; ours does not).
 """
 
 from __future__ import annotations
