@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 import torch
 from cli.test_cli import run  # the shared runner of the CLI tests
 
@@ -89,3 +90,15 @@ def test_cli_analyze_lenses_json(capsys, tmp_path):
     rc, _, err = run(capsys, "analyze", str(tmp_path / "net.pt"), "--task", "repeat-copy", "--d", "2", "--s", "3",
                      "--delays", "2")
     assert rc == 2 and "--delays" in err
+
+
+@pytest.mark.parametrize("cls", [torch.nn.GRU, torch.nn.LSTM])
+def test_default_gated_layers_with_biases_are_read_and_their_fixed_points_found(cls):
+    torch.manual_seed(4)
+    layer = cls(2, 8, batch_first=True).double()  # torch's default biases: 0 is no fixed point
+    net = as_network(layer, torch.nn.Linear(8, 2))
+    u, _ = two_phase_batch(TASK, 3, 4, 0)
+    assert np.abs(net.network.run(u)[1] - _states(layer, u)).max() <= ROADS
+    points = analyze(net, TASK, lenses=True).lenses.fixed_points
+    # a contracting default cell has a fixed point; Newton polishes it to float64 rounding
+    assert points and points[0].kind == "fixed" and points[0].residual <= 1e-10

@@ -89,12 +89,15 @@ def _gated(name: str) -> Callable[[dict], LinearRNN]:
         w = GatedWeights.from_arrays(name, a)
         try:
             return linearize(w)  # at the zero fixed point (C14)
-        except ValueError:  # biases move the fixed point off 0: W_hh reads the Jacobian at 0, the network runs itself
-            from ..theory.gated import jacobian
+        except ValueError:  # biases move the fixed point off 0: W_hh reads the Jacobian at 0 (linearize's formulas,
+            from ..theory.gated import _pre, jacobian, sigmoid  # LSTM in h-coordinates), the network runs itself
 
             J, J_x = jacobian(w)
             H = w.hidden
-            return Linearization(J[:H, :H], J_x[:H], w.W_hy, network=w)
+            if name == "gru":
+                return Linearization(J, J_x, w.W_hy, network=w)
+            o0 = sigmoid(sum(_pre(w, "o", np.zeros(H), np.zeros(w.d))))
+            return Linearization(J[:H, :H] + J[:H, H:] / o0[None, :], J_x[:H], w.W_hy, network=w)
     return read
 
 
