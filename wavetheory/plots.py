@@ -35,6 +35,7 @@ __all__ = [
     "sweep_figures",
     "plot_seed_values",
     "plot_steps_to_solve",
+    "plot_lenses",
 ]
 
 
@@ -423,4 +424,26 @@ def plot_steps_to_solve(rows: dict, bound: dict, title: str = "", path: str | Pa
     ax.set_ylabel("steps to solve (open: never, at the bound)")
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=7)
+    return save(fig, path)
+
+
+def plot_lenses(panels: dict, theory: np.ndarray, title: str = "", path: str | Path | None = None) -> "Path | plt.Figure":
+    """C7 through every lens: one unit-circle panel per reading (W_hh, operating point, fixed point, DMD), Phi's
+    eigenvalues as open circles in each; ``panels`` maps a panel title to its eigenvalues (None: panel left empty)."""
+    n = len(panels)
+    fig, axes = plt.subplots(1, n, figsize=(3.6 * n, 3.9), squeeze=False)
+    t = np.linspace(0, 2 * np.pi, 400)
+    theory = np.asarray(theory, dtype=complex)
+    for ax, (label, ev) in zip(axes[0], panels.items()):
+        ax.plot(np.cos(t), np.sin(t), color="0.75", lw=1)
+        ax.scatter(theory.real, theory.imag, s=90, facecolors="none", edgecolors="C0", label="eig(Phi)")
+        if ev is not None:
+            ev = np.asarray(ev, dtype=complex)
+            ax.scatter(ev.real, ev.imag, s=18, marker="x", color="C3", label="read")
+        ax.set_aspect("equal")
+        ax.set_title(label, fontsize=9)
+        ax.set_xlabel("Re $\\lambda$")
+    axes[0][0].set_ylabel("Im $\\lambda$")
+    axes[0][0].legend(loc="upper right", fontsize=7)
+    fig.suptitle(title)
     return save(fig, path)

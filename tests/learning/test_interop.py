@@ -118,12 +118,11 @@ def test_hostile_pt_file_falls_back_to_the_reader_and_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda: (torch.nn.RNN(3, 4), torch.nn.Linear(4, 3)), "bias_ih_l0: the Elman network has biases"),
     (lambda: (torch.nn.RNN(3, 4, num_layers=2, bias=False), torch.nn.Linear(4, 3)), "one-layer"),
     (lambda: (torch.nn.RNN(3, 4, nonlinearity="relu", bias=False), torch.nn.Linear(4, 3)), "relu"),
     (lambda: (torch.nn.LSTM(3, 4, bidirectional=True), torch.nn.Linear(4, 3)), "one-direction"),
     (lambda: (torch.nn.RNN(3, 4, bias=False), torch.nn.Linear(5, 3)), "W_hy"),
-], ids=["elman-bias", "two-layers", "relu", "bidirectional", "readout-shape"])
+], ids=["two-layers", "relu", "bidirectional", "readout-shape"])
 def test_unsupported_networks_raise(make, message):
     layer, lin = make()
     with pytest.raises(ValueError, match=message):

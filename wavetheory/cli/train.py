@@ -37,6 +37,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="basis normalization: one scalar (default) or unit columns (the authors')")
     p.add_argument("--nonlinearity", choices=["tanh", "linear"], default="tanh",
                    help="activation for the waves (default tanh; GRU/LSTM files use their own cell)")
+    p.add_argument("--lenses", action="store_true", help="also read fixed points, the operating point, Hankel DMD, Lyapunov "
+                   "exponents and the authors' task-subspace metrics (torch; a few seconds)")
+    p.add_argument("--delays", type=int, metavar="K", help="DMD delays (default s; with --lenses)")
+    p.add_argument("--dmd-rank", type=int, metavar="R", help="DMD rank (default n_min of C16; with --lenses)")
     p.add_argument("--out", metavar="DIR", help="figure folder (default DIR/analysis or FILE's folder)")
     p.add_argument("--no-figures", action="store_true", help="do not draw figures")
     add_json_flag(p)
@@ -191,9 +195,13 @@ def cmd_analyze(args: argparse.Namespace) -> tuple[Any, str]:
     require_memory(analysis_bytes(rnn.hidden, task.d, task.s), f"analyze: H = {rnn.hidden}, s*d = {task.s * task.d}")
     import numpy as np
 
+    for flag, v in (("--delays", args.delays), ("--dmd-rank", args.dmd_rank)):
+        if v is not None and (v < 1 or not args.lenses):
+            raise CliError(f"{flag} must be an integer >= 1 and needs --lenses, got {v}")
     with np.errstate(invalid="ignore", divide="ignore"):  # degenerate weights (all zero): readings are NaN, printed as null
         res = analyze(rnn, task, init, road=args.road, rcond=args.rcond, rank=rank, normalize=args.normalize,
-                      align=args.align, nonlinearity=args.nonlinearity, seed=args.seed)
+                      align=args.align, nonlinearity=args.nonlinearity, seed=args.seed, lenses=args.lenses,
+                      delays=args.delays, dmd_rank=args.dmd_rank)
     summary = res.to_json()
     summary["network"] = imported.to_json()
     if not args.no_figures:
@@ -202,23 +210,22 @@ def cmd_analyze(args: argparse.Namespace) -> tuple[Any, str]:
         metrics = read_json(metrics_path) if metrics_path is not None and metrics_path.exists() else None
         with locked_folder(out, "--out"):
             summary["figures"] = analysis_figures(res, out, title=task.name, history=metrics)
+            if args.lenses:
+                summary["figures"].append(str(res.plot(out / "lenses.png", title=task.name)))
+    summary.setdefault("readings", res.readings())
     em = summary["eig_match"]
     lines = [
         f"{weights}: H = {summary['hidden']}, task {task.name} (d = {task.d}, s = {task.s})"
         + (f", {summary['cell']} read at its linearization at 0 (C14)" if summary.get("cell") in ("gru", "lstm")
-           else f", {summary['cell']} read through its linear part" if "cell" in summary else "")
+           else ", an Elman network with biases (W_hh is its linearization nowhere: read the lenses, --lenses)"
+           if summary.get("cell") == "rnn" else f", {summary['cell']} read through its linear part" if "cell" in summary else "")
         + ("" if imported.source == "npz" else f"; read by {imported.source}"
            + (f", {len(imported.placeholders)} globals of the file not run" if imported.placeholders else "")),
-        f"eigenvalues (C7): match mean {em['mean']:.4f}, max {em['max']:.4f}; angle error max {em['angle_max']:.4f} rad; "
-        f"matched |lambda| mean {em['modulus_mean']:.4f}; {summary['n_outside']} further outside radius {summary['radius']:.3f}",
-        f"basis (C8, {summary['road']}{', aligned' if summary['aligned'] else ''}): phi_error {summary['phi_error']:.4g}  "
-        + "  ".join(f"[{k}: {v['phi_error']:.3g}, aligned {v['phi_error_aligned']:.3g}, cond {v['cond']:.3g}, "
-                    f"restricted {v['phi_error_restricted']:.3g}, intertwining {v['intertwining']:.3g}]" for k, v in summary["bases"].items()),
-        f"effective rank (eigenvalues outside the radius): {summary['effective_rank']} of s*d = {task.s * task.d}; clusters "
+        f"eigenvalues of W_hh (C7): angle error max {em['angle_max']:.4f} rad; matched |lambda| mean "
+        f"{em['modulus_mean']:.4f}; {summary['n_outside']} further outside radius {summary['radius']:.3f}; clusters "
         + " ".join(f"{c['learned']}/{c['multiplicity']}" for c in summary["clusters"]),
-        f"robust reading (rank {summary['robust']['rank']}): phi_error {summary['robust']['phi_error']:.4g}, on the held subspace "
-        f"{summary['robust']['phi_error_restricted']:.4g}, waves R^2 {_fmt(summary['robust']['wave_r2'])}",
-        f"waves (C9): R^2 {_fmt(summary['wave_r2'])} (basis-free linear decoding {_fmt(summary['decode_r2'])})",
+        "readings (value, declared threshold, verdict):",
+        res.summary(),
         "gradients ||dh(1+k)/dx(1)|| (C10), k = 1..2s:",
         "  before: " + (" ".join(f"{g:.3g}" for g in summary["grad_before"]) if summary["grad_before"] else "(no initial weights)"),
         "  after:  " + " ".join(f"{g:.3g}" for g in summary["grad_after"]),
@@ -232,6 +239,7 @@ def cmd_analyze(args: argparse.Namespace) -> tuple[Any, str]:
         lines.append("figures: " + ", ".join(summary["figures"]))
     return summary, "\n".join(lines)
 
+<<<<<<< HEAD
 
 def _check_against_file(task, named, weights: Path) -> None:
     """CliError when the task flags contradict the task a checkpoint names (its d, s or lags): never silently one of them."""
@@ -250,3 +258,5 @@ def _check_against_file(task, named, weights: Path) -> None:
 
 def _fmt(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.4f}"
+=======
+>>>>>>> lenses

@@ -1,7 +1,7 @@
 """Analysis of a trained Elman RNN's weights against the wave operator Phi (THEORY.md C7-C11).
 
 Works on ANY Elman RNN given in torch.nn.RNN conventions (W_hh (H, H), W_uh (H, d), W_hy (d, H),
-no biases), not only on networks trained here. A GRU or LSTM (npz with ``cell``, weight_ih_l0,
+with or without biases), not only on networks trained here, and on every registered cell (``cells``). A GRU or LSTM (npz with ``cell``, weight_ih_l0,
 weight_hh_l0, W_hy) is read as its linearization at the zero fixed point (gated.linearize, C14):
 the same measurements apply to that effective W_hh, W_uh, and the waves are decoded from the
 gated network's own hidden states. Four measurements:
@@ -183,25 +183,64 @@ class Analysis:
     diagonal: dict | None = None
     match: SpectrumMatch | None = field(default=None, repr=False)
     diagonal_match: DiagonalMatch | None = field(default=None, repr=False)
+    lenses: Any = field(default=None, repr=False)  # lenses.Lenses when analyze(..., lenses=True)
     Phi_hat: np.ndarray | None = field(default=None, repr=False)
     Phi: np.ndarray | None = field(default=None, repr=False)
     waves: np.ndarray | None = field(default=None, repr=False)
     substrate: np.ndarray | None = field(default=None, repr=False)
 
-    _ARRAYS = ("match", "Phi_hat", "Phi", "waves", "substrate", "diagonal_match")
+    _ARRAYS = ("match", "Phi_hat", "Phi", "waves", "substrate", "diagonal_match", "lenses")
 
     def to_json(self) -> dict[str, Any]:
         out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in self._ARRAYS}
         for k in ("cell", "diagonal"):
             if out[k] is None:
                 del out[k]
+        if self.lenses is not None:
+            out.update(self.lenses.to_json())
+            out["readings"] = self.readings()
         return out
+
+    def readings(self) -> list[dict[str, Any]]:
+        """One record per reading: name, claim, value, the declared threshold and its direction, and PASS (``verdicts``)."""
+        from .verdicts import readings
+
+        return readings(self)
+
+    def summary(self) -> str:
+        """One line per reading: value, declared threshold (``thresholds``) and PASS / FAIL (or info: no threshold)."""
+        from .verdicts import format_readings
+
+        return format_readings(self.readings())
+
+    def plot(self, path: Any = None, title: str = "") -> Any:
+        """The spectrum through every lens against Phi's (``plots.plot_lenses``): W_hh, and with lenses the operating
+        point, the fixed point nearest Phi and the DMD. Returns the figure, or the saved path given ``path``."""
+        from ..plots import plot_lenses
+
+        panels = {"W_hh (linearization at 0)": np.concatenate([self.match.learned, self.match.extra])}
+        lz = self.lenses
+        if lz is not None:
+            op = lz.operating_point
+            panels["operating point"] = None if op is None else np.concatenate([op.learned, op.extra])
+            best = _best_point(lz.fixed_points)
+            panels["fixed point nearest Phi" if best is not None else "no fixed point found"] = \
+                None if best is None else best.eigenvalues
+            panels[f"DMD (delays {lz.dmd.delays}, rank {lz.dmd.rank})"] = lz.dmd.eigenvalues
+        return plot_lenses(panels, self.match.theory, title=title, path=path)
+
+
+def _best_point(points: list) -> Any:
+    """The fixed point whose Jacobian's spectrum is nearest Phi's (mean matched distance), or None."""
+    matched = [p for p in points if p.match is not None]
+    return min(matched, key=lambda p: p.match.summary()["mean"]) if matched else None
 
 
 def analyze(
     rnn: LinearRNN, task: LinearHDS, init: LinearRNN | None = None, road: str = "readout",
     rcond: float = 1e-10, rank: int | str | None = None, normalize: str = "scalar", align: bool = False,
     nonlinearity: str = "tanh", radius: float | None = None, seed: int = 0, readout: Any = None,
+    lenses: bool = False, delays: int | None = None, dmd_rank: int | None = None,
 ) -> Analysis:
     """All measurements on one network: the spectrum (C7), the power basis (C8), the waves (C9), gradients (C10).
 
@@ -211,7 +250,10 @@ def analyze(
     outside the persistence radius, at most sd); ``align`` uses the Krylov-aligned basis
     K U^-1 (see krylov_alignment) for the headline phi_error and the waves; gradients are ||W_hh^k W_uh||, k=1..2s.
     ``rnn`` (and ``init``) may also be a torch.nn.RNN/GRU/LSTM with its ``readout`` Linear, a state_dict or
-    a weights file (``interop.as_network``).
+    a weights file (``interop.as_network``); an Elman network with biases runs with them (``cells.ElmanNetwork``).
+    ``lenses=True`` adds the readings where the network lives (``lenses.read_lenses``: fixed points, the
+    operating point, Hankel DMD with ``delays`` (default s) and ``dmd_rank`` (default n_min), Lyapunov
+    exponents, the authors' task-subspace metrics); ``summary()`` prints every reading against its threshold.
     """
     if not isinstance(rnn, LinearRNN) or readout is not None:
         from .interop import as_network
@@ -267,6 +309,12 @@ def analyze(
     network = getattr(rnn, "network", None)  # a gated network, read through its linearization (C14)
     lam = getattr(network, "lam", None)  # a diagonal cell (LRU, S4D): its Lambda is its spectrum (C15)
     dmatch = match_diagonal(lam, task) if lam is not None else None
+    if lenses:
+        from .lenses import read_lenses
+
+        lz = read_lenses(rnn, task, nonlinearity, seed, delays, dmd_rank)
+    else:
+        lz = None
     return Analysis(
         eig_match=match.summary(),
         n_outside=match.n_outside,
@@ -288,6 +336,6 @@ def analyze(
         s=s,
         cell=None if network is None else network.cell,
         diagonal=None if dmatch is None else dmatch.summary(),
-        diagonal_match=dmatch,
+        diagonal_match=dmatch, lenses=lz,
         match=match, Phi_hat=Phi_hat, Phi=Phi(task), waves=waves, substrate=substrate,
     )

@@ -13,15 +13,15 @@ import numpy as np
 
 from .._validate import one_of, positive_float, positive_int, probability
 from .._validate import seed as _seed
-from ..theory.gated import CELLS
+from .cells import CELL_NAMES
 from ..thresholds import CURRICULUM_MASTERY, CURRICULUM_THRESHOLD, SOLVED_ACCURACY
 
 __all__ = ["TrainConfig", "PRESETS", "INITS", "CELL_TYPES", "RESUMABLE"]
 
 INITS = ("default", "orthogonal", "identity", "shift", "wave")
-# "rnn" is the tanh Elman RNN of THEORY.md section 5; "linear" the same without tanh (C16); "lru" and "s4d"
-# diagonal state-space cells (C15); "wrnn" Keller et al.'s wave-RNN (C13; hidden = 2d channels x n positions)
-CELL_TYPES = ("rnn",) + CELLS + ("linear", "lru", "s4d", "wrnn")
+# the registered cells (``cells.CELLS``): "rnn" the tanh Elman RNN of THEORY.md section 5, "gru" / "lstm" (C14),
+# "linear" (C16), "lru" / "s4d" (C15), "wrnn" Keller et al.'s wave-RNN (C13; hidden = 2d channels x n positions)
+CELL_TYPES = CELL_NAMES
 
 # fields that may differ between a run and its resumption (they do not change the arithmetic)
 RESUMABLE = frozenset({"steps", "threads", "device"})

@@ -16,9 +16,12 @@ which also holds the gated network for the wave measurements):
   name the task: ``task_id`` = (ID1, ID2, ID3), ``input_dim`` = d, ``seq_length`` = s
   (``tasks.authors_task``). A ``.pt`` that ``torch.load`` refuses goes the same way.
 
-Biases: an Elman network must have none (the analysis linearizes at h = 0, which is a fixed point
-only without them, C11); a gated cell's biases enter its linearization (C14); a readout bias
-enters no measurement and is dropped.
+Biases: an Elman network's biases (bias_ih_l0 + bias_hh_l0) are kept: the network object is then a
+``Linearization`` whose W_hh is the raw recurrent matrix and whose ``network`` (``cells.ElmanNetwork``)
+runs with the biases, so that the hidden states, fixed points, operating point, DMD and Lyapunov
+lenses read the network as trained (with biases h = 0 is no fixed point, so W_hh alone is not its
+linearization anywhere: read the fixed points and the operating point, C11). A gated cell's biases
+enter its linearization (C14); a readout bias enters no measurement and is dropped.
 """
 
 from __future__ import annotations
@@ -37,12 +40,13 @@ import numpy as np
 from ..checkpoint_reader import Placeholder, check_torch_file, read_checkpoint
 from ..theory.tasks import LinearHDS, authors_task
 from ..theory.wave_operator import LinearRNN
-from .weights import load_weights, network_from_arrays
+from .cells import CELLS, network_from_arrays
+from .weights import load_weights
 
 __all__ = ["ImportedNetwork", "as_network", "network_from_module", "network_from_state_dict", "load_network",
            "task_from_hyper_parameters"]
 
-CELL_OF_GATES = {1: "rnn", 3: "gru", 4: "lstm"}  # rows of weight_hh_l0 per hidden unit
+CELL_OF_GATES = {CELLS[n].gates: n for n in ("rnn", "gru", "lstm")}  # rows of weight_hh_l0 per hidden unit: 1, 3, 4
 
 
 @dataclass(frozen=True)
@@ -77,17 +81,11 @@ def _array(value: object, name: str) -> np.ndarray:
     return np.array(value, dtype=np.float64)
 
 
-def _zero_or_none(sd: Mapping, key: str) -> None:
-    if key in sd and np.any(_array(sd[key], key)):
-        raise ValueError(f"{key}: the Elman network has biases; the analysis linearizes at h = 0, a fixed point only "
-                         "without them (C11): set them to zero (or train with bias=False) to analyze W_hh anyway")
-
-
 def network_from_state_dict(state_dict: Mapping, readout: object = None, cell: str | None = None) -> LinearRNN:
     """The LinearRNN (or gated Linearization) of a state_dict holding one recurrent layer and a readout.
 
-    W_hh = weight_hh_l0 (H, H), W_uh = weight_ih_l0 (H, d) for an Elman RNN; 3H / 4H rows for a GRU /
-    LSTM, read at the zero fixed point (C14). ``readout`` (d, H), a tensor or a torch.nn.Linear,
+    W_hh = weight_hh_l0 (H, H), W_uh = weight_ih_l0 (H, d) for an Elman RNN (biases kept, see the module
+    docstring); 3H / 4H rows for a GRU / LSTM, read at the zero fixed point (C14). ``readout`` (d, H), a tensor or a torch.nn.Linear,
     overrides the readout found in the dict; ``cell`` (rnn, gru, lstm) is checked against the rows.
     """
     if not isinstance(state_dict, Mapping):
@@ -112,11 +110,8 @@ def network_from_state_dict(state_dict: Mapping, readout: object = None, cell: s
         raise ValueError(f"{hh[0]}: shape {W_hh.shape} is a {found} layer, but the file says model_type {cell!r}")
     W_hy = _readout(state_dict, prefix, W_ih.shape[1] if W_ih.ndim == 2 else -1, H) if readout is None else \
         _array(getattr(readout, "weight", readout), "readout")
-    if found == "rnn":
-        for b in ("bias_ih_l0", "bias_hh_l0"):
-            _zero_or_none(state_dict, prefix + b)
-        return network_from_arrays("rnn", {"W_hh": W_hh, "W_uh": W_ih, "W_hy": W_hy})
-    arrays = {"weight_ih_l0": W_ih, "weight_hh_l0": W_hh, "W_hy": W_hy}
+    arrays = {"W_hh": W_hh, "W_uh": W_ih, "W_hy": W_hy} if found == "rnn" else \
+        {"weight_ih_l0": W_ih, "weight_hh_l0": W_hh, "W_hy": W_hy}
     for b in ("bias_ih_l0", "bias_hh_l0"):
         if prefix + b in state_dict:
             arrays[b] = _array(state_dict[prefix + b], prefix + b)

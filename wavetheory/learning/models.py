@@ -15,12 +15,8 @@ import torch
 from ..theory.gated import CELLS, GatedWeights, Linearization, from_linear, linearize
 from ..theory.tasks import HDS, LinearHDS
 from ..theory.wave_operator import LinearRNN, compile_rnn, make_basis
+from .cells import ElmanNetwork, cell, copy_parameters
 from .config import INITS
-from .state_space import LRU, S4D
-from .wave_rnn import WaveRNNCell
-from .weights import LinearCell
-
-SEQUENCE_CELLS = {"lru": LRU, "s4d": S4D, "wrnn": WaveRNNCell}  # cells with their own forward and initialization
 
 __all__ = ["ElmanRNN", "GatedRNN", "LinearRecurrence", "build_model", "initialize"]
 
@@ -80,20 +76,12 @@ class ElmanRNN(_Recurrent):
         return {"W_hh": _numpy(self.rnn.weight_hh_l0), "W_uh": _numpy(self.rnn.weight_ih_l0), "W_hy": _numpy(self.readout.weight)}
 
     def set_weights(self, W_hh: np.ndarray, W_uh: np.ndarray, W_hy: np.ndarray) -> None:
-        _copy((self.rnn.weight_hh_l0, W_hh), (self.rnn.weight_ih_l0, W_uh), (self.readout.weight, W_hy))
+        copy_parameters(((self.rnn.weight_hh_l0, W_hh), (self.rnn.weight_ih_l0, W_uh), (self.readout.weight, W_hy)))
 
     def linearization(self) -> LinearRNN:
         """The network's linearization at the fixed point 0: its own weights (C11); a linear RNN is its own network."""
         rnn = LinearRNN(**self.weights())
-        return Linearization(rnn.W_hh, rnn.W_uh, rnn.W_hy, network=LinearCell(rnn)) if self.linear else rnn
-
-
-def _copy(*pairs: tuple[torch.nn.Parameter, np.ndarray]) -> None:
-    with torch.no_grad():
-        for p, w in pairs:
-            if p.shape != w.shape:
-                raise ValueError(f"weights: expected shape {tuple(p.shape)}, got {w.shape}")
-            p.copy_(torch.as_tensor(w, dtype=p.dtype))
+        return Linearization(rnn.W_hh, rnn.W_uh, rnn.W_hy, network=ElmanNetwork(rnn, None, "linear")) if self.linear else rnn
 
 
 class GatedRNN(_Recurrent):
@@ -114,20 +102,16 @@ class GatedRNN(_Recurrent):
                 "W_hy": _numpy(self.readout.weight)}
 
     def set_weights(self, weight_ih_l0: np.ndarray, weight_hh_l0: np.ndarray, W_hy: np.ndarray) -> None:
-        _copy((self.rnn.weight_ih_l0, weight_ih_l0), (self.rnn.weight_hh_l0, weight_hh_l0), (self.readout.weight, W_hy))
+        copy_parameters(((self.rnn.weight_ih_l0, weight_ih_l0), (self.rnn.weight_hh_l0, weight_hh_l0), (self.readout.weight, W_hy)))
 
     def linearization(self) -> LinearRNN:
         """The Elman linear RNN equal to the cell's linearization at the zero fixed point (gated.linearize)."""
         return linearize(GatedWeights.from_arrays(self.cell, self.weights()))
 
 
-def build_model(cell: str, d: int, hidden: int) -> torch.nn.Module:
-    """The model of ``TrainConfig.cell``: ElmanRNN for "rnn" / "linear", GatedRNN for "gru" / "lstm", LRU, S4D, WaveRNNCell."""
-    if cell in ("rnn", "linear"):
-        return ElmanRNN(d, hidden, linear=cell == "linear")
-    if cell in SEQUENCE_CELLS:
-        return SEQUENCE_CELLS[cell](d, hidden)
-    return GatedRNN(cell, d, hidden)
+def build_model(name: str, d: int, hidden: int) -> torch.nn.Module:
+    """The model of ``TrainConfig.cell``, built by the cell registry (``cells.CELLS[name].build``)."""
+    return cell(name).build(d, hidden)
 
 
 def initialize(model: ElmanRNN | GatedRNN, task: LinearHDS | HDS, init: str, rng: np.random.Generator) -> None:

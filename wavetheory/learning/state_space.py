@@ -32,6 +32,7 @@ import torch
 
 from ..theory.diagonal_recurrence import DiagonalRecurrence
 from ..theory.gated import Linearization
+from .cells import CELLS, copy_parameters
 
 __all__ = ["LRU", "S4D", "LRU_RING", "S4D_STEP"]
 
@@ -76,12 +77,7 @@ class _Diagonal(torch.nn.Module):
         return {k: _numpy(getattr(self, k)) for k in self.KEYS}
 
     def set_weights(self, **arrays: np.ndarray) -> None:
-        with torch.no_grad():
-            for k in self.KEYS:
-                p, w = getattr(self, k), np.asarray(arrays[k])
-                if tuple(p.shape) != w.shape:
-                    raise ValueError(f"{k}: expected shape {tuple(p.shape)}, got {w.shape}")
-                p.copy_(torch.as_tensor(w, dtype=p.dtype))
+        copy_parameters([(getattr(self, k), arrays[k]) for k in self.KEYS], self.KEYS)
 
     def diagonal(self) -> DiagonalRecurrence:
         raise NotImplementedError
@@ -94,7 +90,7 @@ class _Diagonal(torch.nn.Module):
 class LRU(_Diagonal):
     """The linear recurrent unit (Orvieto et al. 2023) with a real readout, N = ``hidden`` complex states (C15)."""
 
-    KEYS = ("nu_log", "theta_log", "gamma_log", "B_re", "B_im", "C_re", "C_im")
+    KEYS = CELLS["lru"].keys
     cell = "lru"
 
     def __init__(self, d: int, hidden: int, ring: tuple[float, float, float] = LRU_RING) -> None:
@@ -123,7 +119,7 @@ class LRU(_Diagonal):
 class S4D(_Diagonal):
     """A diagonal S4 layer (S4D-Lin) discretized by zero-order hold with learned steps, N = ``hidden`` states (C15)."""
 
-    KEYS = ("A_re_log", "A_im", "log_dt", "B_re", "B_im", "C_re", "C_im")
+    KEYS = CELLS["s4d"].keys
     cell = "s4d"
 
     def __init__(self, d: int, hidden: int, step: tuple[float, float] = S4D_STEP) -> None:

@@ -36,7 +36,7 @@ from ..thresholds import CLUSTER_RADIUS
 from .._validate import positive_int, as_float_array
 from ..theory.wave_operator import group_eigenvalues
 
-__all__ = ["KINDS", "nonlinear_copy", "mean_jacobian", "trajectory", "lag_decoding", "transport_decoding", "root_structure"]
+__all__ = ["KINDS", "nonlinear_copy", "mean_jacobian", "operating_point", "trajectory", "lag_decoding", "transport_decoding", "root_structure"]
 
 
 def trajectory(task, batch: int, horizon: int, rng: np.random.Generator | int | None = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -161,15 +161,18 @@ def mean_jacobian(net, inputs: np.ndarray, start: int) -> np.ndarray:
 
     Elman (LinearRNN, tanh): diag(1 - h(t)^2) W_hh; GRU: gated.jacobian at (h(t-1), u(t)); LSTM: on the state
     (h, c), size 2H. inputs (B, T, d) from h(-1) = c(-1) = 0. In the linear regime this is the linearization
-    at 0; where the network runs saturated it is the linearization at its operating point.
+    at 0; where the network runs saturated it is the linearization at its operating point. Any other network
+    of a registered cell (an Elman network with biases, LRU, S4D, wave-RNN) goes to ``operating_point``.
     """
     from ..theory.gated import GatedWeights, jacobian, step
     from ..theory.wave_operator import LinearRNN
 
     inputs = as_float_array(inputs, "inputs", ndim=3)
     net = getattr(net, "network", None) or net
-    if not isinstance(net, (LinearRNN, GatedWeights)):
-        raise TypeError(f"net: expected a LinearRNN or GatedWeights, got {type(net).__name__}")
+    if not isinstance(net, (LinearRNN, GatedWeights)):  # any other registered cell (biases, SSMs, ...): autograd's road
+        if not 0 <= start < inputs.shape[1]:
+            raise ValueError(f"start: expected 0 <= start < T = {inputs.shape[1]}, got {start}")
+        return operating_point(net, inputs, start)
     B, T, _ = inputs.shape
     if not 0 <= start < T:
         raise ValueError(f"start: expected 0 <= start < T = {T}, got {start}")
@@ -192,3 +195,30 @@ def mean_jacobian(net, inputs: np.ndarray, start: int) -> np.ndarray:
                 total += J
             h, c = h_new, c_new
     return total / (B * (T - start))
+
+
+def operating_point(net, inputs: np.ndarray, start: int, nonlinearity: str = "tanh") -> np.ndarray:
+    """The operating point's linearization: the one-step Jacobian averaged over the states visited at t >= start (C11, C14).
+
+        J_op = mean over sequences b and steps t >= start of dF/dstate (state_b(t-1), u_b(t))
+
+    For every registered cell (``dynamics.state_map``: Elman with or without biases, GRU, LSTM on (h, c),
+    the diagonal cells' real form, the wave-RNN), with inputs (B, T, d) from the zero state; equal to
+    ``mean_jacobian`` on the networks that one reads. A plain LinearRNN runs with ``nonlinearity``.
+    """
+    import torch
+
+    from .dynamics import state_map
+
+    inputs = as_float_array(inputs, "inputs", ndim=3)
+    B, T, _ = inputs.shape
+    if not 0 <= start < T:
+        raise ValueError(f"start: expected 0 <= start < T = {T}, got {start}")
+    sm = state_map(net, nonlinearity)
+    u = torch.as_tensor(inputs)
+    states = sm.rollout(u)  # (B, T, n)
+    prev = torch.cat([torch.zeros(B, 1, sm.n, dtype=torch.float64), states[:, :-1]], dim=1)
+    total = torch.zeros(sm.n, sm.n, dtype=torch.float64)
+    for t in range(start, T):  # one time step at a time: B Jacobians of n x n in memory
+        total += sm.jacobians(prev[:, t], u[:, t]).sum(dim=0)
+    return (total / (B * (T - start))).detach().numpy()

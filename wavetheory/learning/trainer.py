@@ -46,6 +46,7 @@ from .._validate import matrix_bytes, require_memory
 from ..io import atomic_write, locked_folder, read_json, remove_temporaries, write_json
 from ..theory.tasks import HDS, LinearHDS
 from ..theory.wave_operator import LinearRNN
+from .cells import cell
 from .config import RESUMABLE, TrainConfig
 from .data import FINAL_EVAL, TwoPhaseData, evaluate, sign_accuracy
 from .models import ElmanRNN, GatedRNN, build_model, initialize
@@ -56,9 +57,6 @@ __all__ = ["TrainResult", "train", "load_metrics", "train_bytes", "CHECKPOINT"]
 
 CHECKPOINT = "checkpoint.pt"
 CHECKPOINT_KEYS = ("config", "task", "model", "optimizer", "data_rng", "torch_rng", "numpy_rng", "init", "state")
-# weight blocks per cell (W_hh is (G H, H)) for the memory estimate; the diagonal and wave cells are
-# counted as 2 (their real form has 2N states), an upper bound of their diagonal or convolution weights
-GATES = {"rnn": 1, "linear": 1, "gru": 3, "lstm": 4}
 
 
 @dataclass(frozen=True)
@@ -205,7 +203,7 @@ def train_bytes(task: LinearHDS | HDS, config: TrainConfig) -> int:
     activations of a training batch and an evaluation batch over the longest sequence s + h_max
     (~3 G H + 4 d numbers per sequence step); the float64 eigensolvers of W_hh and Phi (3 copies each).
     """
-    G, H, d, sd = GATES.get(config.cell, 2), config.hidden, task.d, task.s * task.d
+    G, H, d, sd = cell(config.cell).gates, config.hidden, task.d, task.s * task.d
     params = G * H * (H + d) + d * H
     steps = task.s + config.horizons[-1]
     activations = (config.batch + config.eval_batch) * steps * (3 * G * H + 4 * d)

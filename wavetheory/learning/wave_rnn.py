@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from ..theory.gated import Linearization
+from .cells import copy_parameters
 from ..theory.wave_rnn import WaveRNN, forward_kernel, split_sign_encoder
 
 __all__ = ["WaveRNNCell", "KERNEL_SIZE"]
@@ -68,12 +69,7 @@ class WaveRNNCell(torch.nn.Module):
                     b_y: np.ndarray) -> None:
         pairs = ((self.conv.weight, K), (self.conv.bias, b_K), (self.encoder.weight, W_x), (self.encoder.bias, b_x),
                  (self.readout.weight, W_y), (self.readout.bias, b_y))
-        with torch.no_grad():
-            for p, w in pairs:
-                w = np.asarray(w)
-                if tuple(p.shape) != w.shape:
-                    raise ValueError(f"weights: expected shape {tuple(p.shape)}, got {w.shape}")
-                p.copy_(torch.as_tensor(w, dtype=p.dtype))
+        copy_parameters(pairs)
 
     def network(self) -> WaveRNN:
         return WaveRNN(**self.weights())

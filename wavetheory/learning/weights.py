@@ -1,7 +1,8 @@
 """A network's weights on disk: the ``.npz`` format that ``train`` writes and ``analyze`` reads.
 
 Elman networks in torch.nn.RNN conventions: ``W_hh`` (H, H), ``W_uh`` (H, d), ``W_hy`` (d, H), no
-biases. Other cells add ``cell``: "linear" (the same three keys, no tanh, C16); "gru" / "lstm" in
+and optionally torch's ``bias_ih_l0``, ``bias_hh_l0`` (H,) (a biased Elman network, read with its
+biases by every lens). Other cells add ``cell``: "linear" (the same three keys, no tanh, C16); "gru" / "lstm" in
 torch's layout ``weight_ih_l0`` (G H, d), ``weight_hh_l0`` (G H, H), ``W_hy``, read as their
 linearization at the zero fixed point (``gated.linearize``, C14); "lru" (``nu_log``, ``theta_log``,
 ``gamma_log`` (N,), ``B_re``, ``B_im`` (N, d), ``C_re``, ``C_im`` (d, N)) and "s4d" (``A_re_log``,
@@ -15,60 +16,27 @@ one ValueError naming the file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..io import read_npz, save_npz
-from ..theory.diagonal_recurrence import DiagonalRecurrence
-from ..theory.gated import GatedWeights, Linearization, linearize
 from ..theory.wave_operator import LinearRNN
-from ..theory.wave_rnn import WaveRNN
+from .cells import CELLS, ELMAN_KEYS, ElmanNetwork, network_from_arrays
 
 __all__ = ["KEYS", "CELL_KEYS", "LinearCell", "network_from_arrays", "save_weights", "load_weights"]
 
-KEYS = ("W_hh", "W_uh", "W_hy")
-CELL_KEYS = {  # the arrays of each cell that is not read through gated.GatedWeights
-    "linear": KEYS,
-    "lru": ("nu_log", "theta_log", "gamma_log", "B_re", "B_im", "C_re", "C_im"),
-    "s4d": ("A_re_log", "A_im", "log_dt", "B_re", "B_im", "C_re", "C_im"),
-    "wrnn": ("K", "b_K", "W_x", "b_x", "W_y", "b_y"),
-}
+KEYS = ELMAN_KEYS
+CELL_KEYS = {name: c.keys for name, c in CELLS.items() if name not in ("rnn", "gru", "lstm")}  # read by their own keys
 
 
-@dataclass(frozen=True)
-class LinearCell:
+def LinearCell(rnn: LinearRNN) -> ElmanNetwork:  # noqa: N802 - the former class name, kept for callers
     """A linear Elman network as the ``network`` of its Linearization: hidden states without tanh (C16)."""
-
-    rnn: LinearRNN
-    cell: str = "linear"
-
-    def run(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return self.rnn.run(inputs, "linear")
-
-
-def network_from_arrays(cell: str, arrays: dict[str, np.ndarray], suffix: str = "") -> LinearRNN:
-    """The ``LinearRNN`` of a cell's weight arrays: Elman weights as they are, a gated cell's linearization at 0,
-    a linear, diagonal or wave-RNN cell's linear part with the network attached (``gated.Linearization``)."""
-    if cell == "rnn":
-        return LinearRNN(*(arrays[k + suffix] for k in KEYS))
-    if cell in CELL_KEYS:
-        missing = [k + suffix for k in CELL_KEYS[cell] if k + suffix not in arrays]
-        if missing:
-            raise KeyError(f"missing key {missing[0]!r} of a {cell!r} network; expected {', '.join(CELL_KEYS[cell])}")
-        a = {k: arrays[k + suffix] for k in CELL_KEYS[cell]}
-        if cell == "linear":
-            rnn = LinearRNN(a["W_hh"], a["W_uh"], a["W_hy"])
-            return Linearization(rnn.W_hh, rnn.W_uh, rnn.W_hy, network=LinearCell(rnn))
-        if cell == "wrnn":
-            return WaveRNN(**a).linearization()
-        return (DiagonalRecurrence.from_lru if cell == "lru" else DiagonalRecurrence.from_s4d)(**a).linearization()
-    return linearize(GatedWeights.from_arrays(cell, arrays, suffix))
+    return ElmanNetwork(rnn, None, "linear")
 
 
 def save_weights(path: str | Path, cell: str, weights: dict[str, np.ndarray], init: dict[str, np.ndarray]) -> Path:
-    """Write a network and its initial values atomically (Elman files keep the three keys only)."""
+    """Write a network and its initial values atomically (Elman files keep their three keys and any biases)."""
     extra = {"cell": np.array(cell)} if cell != "rnn" else {}
     return save_npz(path, **weights, **{f"{k}_init": v for k, v in init.items()}, **extra)
 
