@@ -239,7 +239,6 @@ def cmd_analyze(args: argparse.Namespace) -> tuple[Any, str]:
         lines.append("figures: " + ", ".join(summary["figures"]))
     return summary, "\n".join(lines)
 
-<<<<<<< HEAD
 
 def _check_against_file(task, named, weights: Path) -> None:
     """CliError when the task flags contradict the task a checkpoint names (its d, s or lags): never silently one of them."""
@@ -254,9 +253,3 @@ def _check_against_file(task, named, weights: Path) -> None:
     if not np.array_equal(task.lags, named.lags):
         raise CliError(f"the task flags ({task.name}) do not match {weights.name}, whose hyper_parameters name {named.name} "
                        f"(d = {named.d}, s = {named.s}); drop the task flags to use the file's task")
-
-
-def _fmt(x: float | None) -> str:
-    return "n/a" if x is None else f"{x:.4f}"
-=======
->>>>>>> lenses
