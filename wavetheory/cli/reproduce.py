@@ -20,20 +20,48 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="seeds per trained family (default: 5 with --quick, 20 without; at least 5)")
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="training processes, one torch thread each (default: one per core; 0: train in this process)")
+    g = p.add_argument_group("where the training runs (the journal in DIR/runs makes every sitting resumable)")
+    g.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="local worker processes (default) or a dask.distributed cluster")
+    g.add_argument("--scheduler", metavar="ADDRESS", help="dask scheduler to join, e.g. tcp://host:8786 "
+                   "(default with --executor dask: a LocalCluster of --workers processes)")
+    g.add_argument("--shard", metavar="K/N", help="train only the K-th of N deterministic shares of the runs "
+                   "(no claim is judged); gather the shards with --merge")
+    g.add_argument("--merge", nargs="+", metavar="SHARD_DIR", help="gather the runs of these --shard folders "
+                   "into DIR (refusing shards of other plans or code), then run the claims on them")
+    g.add_argument("--ensemble", action=argparse.BooleanOptionalAction, default=None,
+                   help="train each family's seeds as one batched ensemble (default: when CUDA is available)")
     add_json_flag(p)
     p.set_defaults(func=cmd_reproduce)
 
 
 def cmd_reproduce(args: argparse.Namespace) -> tuple[Any, str]:
+    from pathlib import Path
+
     from .._validate import seed
     from ..claims.reproduce import run_main_job
+    from ..learning.executor import check_backend
+    from ..learning.journal import merge_shards, parse_shard
 
     seed(args.seed, "--seed")
+    shard = parse_shard(args.shard)
+    check_backend(args.executor, args.workers or None, args.scheduler)
+    if shard is not None and args.merge:
+        raise ValueError("--shard: a shard trains its share; --merge gathers shards afterwards (not both)")
     command = "wavetheory " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["reproduce"] else ""
+    merged = merge_shards([Path(d) / "runs" for d in args.merge], Path(args.out) / "runs") if args.merge else None
+    where = {k: v for k, v in (("executor", args.executor), ("scheduler", args.scheduler), ("shard", shard),
+                               ("ensemble", args.ensemble)) if v not in (None, "local")}  # forwarded when given
     res = run_main_job(args.out, quick=args.quick, seed=args.seed, claims=args.claims, command=command,
-                       workers=args.workers, n_seeds=args.seeds)
+                       workers=args.workers, n_seeds=args.seeds, **where)
+    if shard is not None:
+        return res, (f"shard {shard[0]}/{shard[1]}: {res['ok']} of {res['jobs']} runs trained, {res['failed']} failed, "
+                     f"in {res['out']}/runs in {res['wall_seconds']:.0f} s; gather the shards with --merge")
     width = max(len(k) for k in res["claims"])
     lines = [f"{cid:<{width}}  {status}" for cid, status in res["claims"].items()]
+    if merged is not None:
+        lines.insert(0, f"merged {merged['jobs']} runs of shards {merged['shards']}"
+                        + (f" (missing shards {merged['missing']}: their runs trained here)" if merged["missing"] else ""))
     lines.append(f"wrote {res['out']}/claims.json, report.md, report.html and {len(res['figures'])} figures "
                  f"in {res['wall_seconds']:.0f} s")
     return res, "\n".join(lines)

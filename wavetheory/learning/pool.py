@@ -100,6 +100,17 @@ def _run_call(fn: Callable[..., Any], args: tuple) -> tuple[Any, dict, float]:
     return value, {}, time.process_time() - t0
 
 
+def _caught(fn: Callable[..., Any], *args: Any) -> Any:
+    """In a worker: fn(*args), with the job's own error returned as its outcome (exc, {}, 0.0).
+
+    A future that raises is then a failure of the workers (killed, lost), not of the job: it is not journaled.
+    """
+    try:
+        return fn(*args)
+    except Exception as exc:
+        return (exc, {}, 0.0) if fn is not _run_family else [(exc, {}, 0.0)] * len(args[0])
+
+
 def _run_job(job: Job, out: str | None, measures: tuple[Measure, ...]) -> tuple[Any, dict, float]:
     """In a worker: train (resuming a run left in ``out``), apply the measures; (result, values, CPU seconds)."""
     from .trainer import train
@@ -198,8 +209,15 @@ class TrainingPool:
             if key in self._futures:
                 self._done[key] = self._futures.pop(key).result()  # journaled by its done callback
             else:
-                self._record(key, _run_call(*self._calls[key]))
-        return self._done[key][0]
+                try:
+                    outcome = _run_call(*self._calls[key])
+                except Exception as exc:
+                    outcome = (exc, {}, 0.0)
+                self._record(key, outcome)
+        value = self._done[key][0]
+        if isinstance(value, BaseException):
+            raise value
+        return value
 
     def start(self) -> "TrainingPool":
         """Start every registered computation, then every job, the most expensive first (they finish together).
@@ -249,14 +267,14 @@ class TrainingPool:
         if self._workers is None:
             self._workers = start_workers(self.executor, self.workers or None, self.scheduler)
         for key in [k for k in keys if k in self._calls]:
-            self._watch(key, self._workers.submit(_run_call, *self._calls[key]))
+            self._watch(key, self._workers.submit(_caught, _run_call, *self._calls[key]))
         jobs = [k for k in keys if k in self._jobs]
         for family in _families([self._jobs[k] for k in jobs], self._ensembled()):
             if len(family) == 1:
                 job = family[0]
-                self._watch(job.key, self._workers.submit(_run_job, job, self._out(job), self._fns(job.key)))
+                self._watch(job.key, self._workers.submit(_caught, _run_job, job, self._out(job), self._fns(job.key)))
                 continue
-            group = self._workers.submit(_run_family, tuple(family), tuple(self._out(j) for j in family),
+            group = self._workers.submit(_caught, _run_family, tuple(family), tuple(self._out(j) for j in family),
                                          tuple(self._fns(j.key) for j in family))
             for i, job in enumerate(family):
                 self._watch(job.key, _member(group, i))
@@ -273,10 +291,9 @@ class TrainingPool:
         self._futures[key] = fut
 
         def done(f: cf.Future) -> None:
-            if f.cancelled():
-                return
-            exc = f.exception()
-            self._record(key, (exc, {}, 0.0) if exc is not None else f.result(), keep=False)
+            if f.cancelled() or f.exception() is not None:
+                return  # the workers failed (killed, lost), not the job: it runs again in the next sitting
+            self._record(key, f.result(), keep=False)
             if key in self._jobs and self._bar is not None:
                 self._bar.update(1)
 
