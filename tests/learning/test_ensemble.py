@@ -11,7 +11,7 @@ from wavetheory.cli import main
 from wavetheory.learning.config import TrainConfig
 from wavetheory.learning.ensemble import train_ensemble
 from wavetheory.learning.pool import TrainingPool
-from wavetheory.learning.trainer import train
+from wavetheory.learning.trainer import TrainResult, train
 from wavetheory.theory.tasks import repeat_copy
 
 torch.set_num_threads(1)
@@ -71,12 +71,16 @@ def test_members_stop_on_their_own_evaluation_and_keep_their_stopping_weights(tm
         assert gap(back, r) == 0.0 and back.accuracy == r.accuracy and back.steps == r.steps
 
 
-def test_the_pool_trains_a_family_as_one_ensemble_when_asked(tmp_path):
+def test_the_pool_trains_a_family_as_one_ensemble_when_asked(tmp_path, monkeypatch):
+    import wavetheory.learning.pool as pool_module
+
+    monkeypatch.setattr(pool_module, "_run_job", lambda *a: (_ for _ in ()).throw(AssertionError("trained alone")))
     cs = configs(2)
     with TrainingPool(tmp_path, workers=0, progress=False, ensemble=True) as pool:
-        jobs = [pool.submit(TASK, c) for c in cs]
+        jobs = [pool.submit(TASK, c, measure=TrainResult.to_json) for c in cs]
         pool.start()
         results = [pool.result(j) for j in jobs]
+        assert [pool.measured(j, TrainResult.to_json)["steps"] for j in jobs] == [r.steps for r in results]
     assert all(gap(r, train(TASK, c)) < 1e-5 for r, c in zip(results, cs))
 
 

@@ -44,7 +44,7 @@ from .spectrum_match import spectrum_match_distance
 from .trainer import CHECKPOINT, TrainResult, _after_step, _device, _result, _run, _save_checkpoint, _State, _task_json, \
     _write_outputs
 
-__all__ = ["train_ensemble", "ENSEMBLE_CELLS"]
+__all__ = ["train_ensemble", "run_family", "ENSEMBLE_CELLS"]
 
 ENSEMBLE_CELLS = ("rnn", "linear")
 _NAMES = ("rnn.weight_ih_l0", "rnn.weight_hh_l0", "readout.weight")  # ElmanRNN.parameters() order
@@ -90,6 +90,20 @@ def train_ensemble(task: LinearHDS | HDS, configs: list[TrainConfig], outs: list
             return results
     finally:
         torch.set_num_threads(threads_before)
+
+
+def run_family(jobs: tuple, outs: tuple, measures: tuple[dict, ...]) -> list[tuple]:
+    """In a pool worker: a family's jobs (``pool.Job``) trained as one ensemble, each measured by its measures
+    ({name: fn}); per job (result, values, CPU seconds: an equal share), or (the error, {}, 0.0) for every job
+    when the ensemble raised."""
+    t0 = time.process_time()
+    try:
+        results = train_ensemble(jobs[0].task, [j.config for j in jobs], list(outs), progress=False)
+        values = [{name: fn(r) for name, fn in ms.items()} for r, ms in zip(results, measures)]
+    except Exception as exc:  # the jobs' own error: returned, journaled like a single job's
+        return [(exc, {}, 0.0)] * len(jobs)
+    share = (time.process_time() - t0) / len(jobs)
+    return [(r, v, share) for r, v in zip(results, values)]
 
 
 def _train_alone(task, config: TrainConfig, out: Path) -> TrainResult:

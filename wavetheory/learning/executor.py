@@ -37,7 +37,7 @@ import time
 from typing import Any, Callable, Iterator
 
 __all__ = ["BACKENDS", "WORKER_ENV", "SPAWN_RETRIES", "Workers", "start_workers", "open_executor", "check_backend",
-           "worker_env", "watch_parent", "kill_workers"]
+           "member_future", "worker_env", "watch_parent", "kill_workers"]
 
 BACKENDS = ("local", "dask")
 # one BLAS/OpenMP thread per worker process: N workers on N cores is one thread per core
@@ -187,6 +187,22 @@ def start_workers(backend: str = "local", workers: int | None = None, scheduler:
         raise
     slots = sum(client.nthreads().values()) or workers
     return Workers(client.get_executor(pure=False), slots, backend, stack)
+
+
+def member_future(group: cf.Future, i: int) -> cf.Future:
+    """A future of the i-th item of the list that the future ``group`` resolves to (its error, its cancellation)."""
+    fut: cf.Future = cf.Future()
+
+    def done(g: cf.Future) -> None:
+        if g.cancelled():
+            fut.cancel()
+        elif g.exception() is not None:
+            fut.set_exception(g.exception())
+        else:
+            fut.set_result(g.result()[i])
+
+    group.add_done_callback(done)
+    return fut
 
 
 @contextlib.contextmanager

@@ -38,7 +38,7 @@ import numpy as np
 
 from ..io import read_json, write_json
 
-__all__ = ["Journal", "JOURNAL", "PLAN", "encode", "decode", "parse_shard", "shard_of", "plan_id", "code_version",
+__all__ = ["Journal", "JOURNAL", "PLAN", "journal_key", "encode", "decode", "parse_shard", "shard_of", "plan_id", "code_version",
            "merge_shards"]
 
 JOURNAL, PLAN = "journal.jsonl", "plan.json"
@@ -85,6 +85,11 @@ class Journal:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def journal_key(key: str) -> str:
+    """A pool job's key as it is; a computation's ("call:" + function and argument repr, maybe long) hashed."""
+    return key if not key.startswith("call:") else "call:" + hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 # --------------------------------------------------------------------------- values, exactly

@@ -11,18 +11,29 @@ key once on N spawned worker processes and hands back ``TrainResult`` objects:
     numbers = [pool.measured(j, reading) for j in jobs]
 
 * Dedup: submitting the same (task, config) again returns the same ``Job``; it trains once.
-* Resume: job ``k`` lives in ``runs/<job.folder>`` and the trainer resumes a checkpoint left there,
-  so a rerun in the same folder continues killed runs and re-reads finished ones.
+* Journal and resume: job ``k`` lives in ``runs/<job.folder>``; each finished job (its status, CPU
+  seconds and measured values) is appended to ``runs/journal.jsonl`` the moment it finishes
+  (``journal.Journal``: fsynced, a torn last line ignored). A later sitting on the same folder takes
+  the jobs the journal holds (written by the same code, with every requested measure) without running
+  them, reads their results back from their folders (the trainer returns a finished run unchanged)
+  and trains the rest, a killed run resuming from its checkpoint: the numbers equal an uninterrupted run's.
+* Shards: ``shard="K/N"`` trains only the K-th share of the plan (jobs ranked by estimated cost, dealt
+  round robin), no computation; ``wait()`` blocks until the share is done; ``journal.merge_shards``
+  gathers shard folders (refusing other plans or code) and a pool on the merged folder trains nothing.
 * ``measure``: module-level functions ``fn(TrainResult) -> value`` run in the worker right after
   training (the measurements of many networks spread over the cores like the training); a measure
   asked for after ``start()`` runs here when its value is first read.
-* Workers: the ``spawn`` start method (a forked torch can deadlock in its OpenMP pool) with one
-  torch thread (``TrainConfig.threads``) and OMP/MKL/OpenBLAS at one thread, set in the environment
-  the child starts with, before it imports numpy (``worker_env``); a worker dies with its driver
-  (``watch_parent``), and a driver that stops on an error kills its workers (``close(kill=True)``). ``workers = 0`` trains in this
-  process, lazily, when a result is first asked for (tests, single claims).
+* Workers (``executor.start_workers``): local spawned processes (one torch and one BLAS thread each,
+  dying with their driver, EAGAIN retried when spawning) or a dask.distributed cluster
+  (``executor="dask"``, ``scheduler``); a driver that stops on an error kills its workers
+  (``close(kill=True)``). ``workers = 0`` trains in this process, lazily, when a result is first asked
+  for (tests, single claims). A job's own error is returned by its worker and journaled; a worker that
+  dies (killed, lost) fails its future, which is not journaled, so the job runs again next sitting.
+* Ensembles: ``ensemble=True`` (default: when CUDA is available) trains the seeds of each family as one
+  batched ensemble (``ensemble.train_ensemble``), per-seed results and files as ``train`` writes them.
 * Same seed, same result: a job trains with the same code, seed and one thread in a worker as in
-  this process, so its weights are bit-identical to ``train(task, config)`` (CPU).
+  this process, so its weights are bit-identical to ``train(task, config)`` (CPU; an ensemble's
+  agree to float32 rounding, ``ensemble``).
 
 Costs are recorded per job (``cpu_seconds``: process time of training and measures in the worker)
 so a caller can report the CPU seconds of its trained part summed over the workers.
@@ -42,8 +53,9 @@ from typing import Any, Callable
 
 from ..theory.tasks import HDS, LinearHDS
 from .config import TrainConfig
-from .executor import WORKER_ENV, Workers, check_backend, kill_workers, start_workers, watch_parent, worker_env
-from .journal import JOURNAL, PLAN, Journal, code_version, decode, encode, parse_shard, plan_id, shard_of
+from .executor import (WORKER_ENV, Workers, check_backend, kill_workers, member_future, start_workers, watch_parent,
+                       worker_env)
+from .journal import JOURNAL, PLAN, Journal, code_version, decode, encode, journal_key, parse_shard, plan_id, shard_of
 
 __all__ = [
     "Job", "TrainingPool", "TrainingFailed", "task_identity", "worker_env", "watch_parent", "kill_workers", "WORKER_ENV",
@@ -101,14 +113,11 @@ def _run_call(fn: Callable[..., Any], args: tuple) -> tuple[Any, dict, float]:
 
 
 def _caught(fn: Callable[..., Any], *args: Any) -> Any:
-    """In a worker: fn(*args), with the job's own error returned as its outcome (exc, {}, 0.0).
-
-    A future that raises is then a failure of the workers (killed, lost), not of the job: it is not journaled.
-    """
+    """In a worker: fn(*args), the job's own error returned as its outcome (a future that raises: the workers failed)."""
     try:
         return fn(*args)
     except Exception as exc:
-        return (exc, {}, 0.0) if fn is not _run_family else [(exc, {}, 0.0)] * len(args[0])
+        return exc, {}, 0.0
 
 
 def _run_job(job: Job, out: str | None, measures: tuple[Measure, ...]) -> tuple[Any, dict, float]:
@@ -119,17 +128,6 @@ def _run_job(job: Job, out: str | None, measures: tuple[Measure, ...]) -> tuple[
     result = train(job.task, job.config, out, resume=True, progress=False)
     values = {_measure_name(fn): fn(result) for fn in measures}
     return result, values, time.process_time() - t0
-
-
-def _run_family(jobs: tuple[Job, ...], outs: tuple, measures: tuple[tuple[Measure, ...], ...]) -> list[tuple[Any, dict, float]]:
-    """In a worker: the seeds of one family trained as one batched ensemble (``ensemble.train_ensemble``), measured."""
-    from .ensemble import train_ensemble
-
-    t0 = time.process_time()
-    results = train_ensemble(jobs[0].task, [j.config for j in jobs], list(outs), progress=False)
-    values = [{_measure_name(fn): fn(r) for fn in ms} for r, ms in zip(results, measures)]
-    share = (time.process_time() - t0) / len(jobs)
-    return [(r, v, share) for r, v in zip(results, values)]
 
 
 class TrainingPool:
@@ -268,16 +266,18 @@ class TrainingPool:
             self._workers = start_workers(self.executor, self.workers or None, self.scheduler)
         for key in [k for k in keys if k in self._calls]:
             self._watch(key, self._workers.submit(_caught, _run_call, *self._calls[key]))
+        from .ensemble import run_family
+
         jobs = [k for k in keys if k in self._jobs]
         for family in _families([self._jobs[k] for k in jobs], self._ensembled()):
             if len(family) == 1:
                 job = family[0]
                 self._watch(job.key, self._workers.submit(_caught, _run_job, job, self._out(job), self._fns(job.key)))
                 continue
-            group = self._workers.submit(_caught, _run_family, tuple(family), tuple(self._out(j) for j in family),
-                                         tuple(self._fns(j.key) for j in family))
+            group = self._workers.submit(run_family, tuple(family), tuple(self._out(j) for j in family),
+                                         tuple(dict(self._measures.get(j.key, {})) for j in family))
             for i, job in enumerate(family):
-                self._watch(job.key, _member(group, i))
+                self._watch(job.key, member_future(group, i))
 
     def _ensembled(self) -> bool:
         if self.ensemble is None:
@@ -309,7 +309,7 @@ class TrainingPool:
             return
         value, values, cpu = outcome
         failed = isinstance(value, BaseException)
-        record = {"key": _journal_key(key), "status": "error" if failed else "ok", "cpu_seconds": round(cpu, 3),
+        record = {"key": journal_key(key), "status": "error" if failed else "ok", "cpu_seconds": round(cpu, 3),
                   "code": self._version()["source"], "error": f"{type(value).__name__}: {value}"[:500] if failed else None,
                   "folder": self._jobs[key].folder if key in self._jobs else None}
         try:
@@ -329,7 +329,7 @@ class TrainingPool:
         source = self._version()["source"]
         records = self._journal.load()
         for key in list(self._jobs) + list(self._calls):
-            rec = records.get(_journal_key(key))
+            rec = records.get(journal_key(key))
             if rec is None or rec.get("status") != "ok" or rec.get("code") != source or rec.get("values") is None:
                 continue
             values = decode(rec["values"])
@@ -364,14 +364,24 @@ class TrainingPool:
                 fut = self._futures.pop(key)
                 exc = fut.exception()  # a failed run is data for the caller (a seed that did not train)
                 self._done[key] = (exc, {}, 0.0) if exc is not None else fut.result()
-            else:
-                try:
-                    outcome = _run_job(job, self._out(job), self._fns(key))
-                except Exception as exc:
-                    outcome = (exc, {}, 0.0)
-                self._record(key, outcome)
-                if self._bar is not None:
-                    self._bar.update(1)
+            else:  # in this process: the job, or its whole family as one ensemble
+                from .ensemble import run_family
+
+                waiting = [j for k, j in self._jobs.items()
+                           if k not in self._done and k not in self._futures and (self._mine is None or k in self._mine)]
+                family = next(f for f in _families(waiting, self._ensembled()) if job in f)
+                if len(family) > 1:
+                    outcomes = run_family(tuple(family), tuple(map(self._out, family)),
+                                          tuple(dict(self._measures.get(j.key, {})) for j in family))
+                else:
+                    try:
+                        outcomes = [_run_job(job, self._out(job), self._fns(key))]
+                    except Exception as exc:
+                        outcomes = [(exc, {}, 0.0)]
+                for j, outcome in zip(family, outcomes):
+                    self._record(j.key, outcome)
+                    if self._bar is not None:
+                        self._bar.update(1)
         return self._done[key]
 
     def result(self, job: Job) -> Any:
@@ -415,38 +425,15 @@ class TrainingPool:
         self.close(kill=kind is not None)  # an error, Ctrl-C or SIGTERM in the driver: do not wait for the workers
 
 
-def _journal_key(key: str) -> str:
-    """A job's key as it is; a computation's (function and argument repr, maybe long) hashed."""
-    return key if not key.startswith("call:") else "call:" + hashlib.sha256(key.encode()).hexdigest()[:16]
-
-
 def _families(jobs: list[Job], ensemble: bool) -> list[list[Job]]:
-    """Jobs grouped by family (the same task and configuration but the seed) when ``ensemble``, else one by one."""
+    """Jobs grouped by family (equal but for the seed; a cell with an ensemble path) when ``ensemble``, else alone."""
     from .ensemble import ENSEMBLE_CELLS
 
-    if not ensemble:
-        return [[j] for j in jobs]
     groups: dict[str, list[Job]] = {}
     for j in jobs:
-        fam = Job(j.task, replace(j.config, seed=0)).key if j.config.cell in ENSEMBLE_CELLS else j.key
-        groups.setdefault(fam, []).append(j)
+        together = ensemble and j.config.cell in ENSEMBLE_CELLS
+        groups.setdefault(Job(j.task, replace(j.config, seed=0)).key if together else j.key, []).append(j)
     return list(groups.values())
-
-
-def _member(group: cf.Future, i: int) -> cf.Future:
-    """A future of the i-th outcome of a family's future."""
-    fut: cf.Future = cf.Future()
-
-    def done(g: cf.Future) -> None:
-        if g.cancelled():
-            fut.cancel()
-        elif g.exception() is not None:
-            fut.set_exception(g.exception())
-        else:
-            fut.set_result(g.result()[i])
-
-    group.add_done_callback(done)
-    return fut
 
 
 def _cost(job: Job) -> float:
