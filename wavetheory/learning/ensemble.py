@@ -184,15 +184,13 @@ class _Ensemble:
             self.clip()
             self.opt.step()
             step += 1
+            accs, loss_values = self.accuracies(y.detach(), hs, batches), torch.stack(losses).tolist()  # one sync
             wall = time.perf_counter() - t0
             for k, state in enumerate(self.states):
                 if self.results[k] is not None:
                     continue  # stopped: its snapshot is taken; its copy in the stack trains on, unread
                 state.step = step
-                y_k, t_k = y[k, :, :hs[k]].detach(), batches[k][1]
-                nonzero = t_k != 0
-                acc = float(((y_k * t_k) > 0)[nonzero].float().mean()) if bool(nonzero.any()) else 1.0
-                _after_step(state, self.configs[k], hs[k], losses[k].item(), acc, wall,
+                _after_step(state, self.configs[k], hs[k], loss_values[k], accs[k], wall,
                             lambda k=k: evaluate(self.member(k), self.data, horizons[-1], c.eval_batch,
                                                  self.configs[k].seed, step)[1],
                             lambda k=k: self.track(k))
@@ -202,6 +200,18 @@ class _Ensemble:
             bar.update(1)
         bar.close()
         return self.results
+
+    @staticmethod
+    def accuracies(y: torch.Tensor, hs: list[int], batches: list) -> list[float]:
+        """Each member's sign accuracy on its batch (``data.sign_accuracy``: right signs / nonzero targets, the
+        float32 ratio of two exact counts, as its float32 mean), read back to the host at once."""
+        rights, counts = [], []
+        for k, (h, (_, t)) in enumerate(zip(hs, batches)):
+            nonzero = t != 0
+            rights.append((((y[k, :, :h] * t) > 0) & nonzero).sum())
+            counts.append(nonzero.sum())
+        right, count = torch.stack(rights).float(), torch.stack(counts).float()
+        return torch.where(count > 0, right / count.clamp(min=1), torch.ones_like(count)).tolist()
 
     def track(self, k: int) -> None:
         if not isinstance(self.task, LinearHDS) or self.configs[k].hidden < self.task.s * self.task.d:
