@@ -105,3 +105,36 @@ def test_cli_trains_an_ensemble_on_cpu(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "ensemble of 2 seeds (cpu)" in out and "seed 6:" in out
     assert sorted(p.name for p in tmp_path.iterdir()) == ["seed5", "seed6"]
+
+
+def test_a_familys_future_hands_each_member_its_outcome_or_the_failure():
+    import concurrent.futures as cf
+
+    from wavetheory.learning.executor import member_future
+
+    group = cf.Future()
+    members = [member_future(group, i) for i in range(2)]
+    group.set_result(["first", "second"])
+    assert [m.result() for m in members] == ["first", "second"]
+    failed = cf.Future()
+    lost = member_future(failed, 0)
+    failed.set_exception(ConnectionError("worker lost"))
+    with pytest.raises(ConnectionError):
+        lost.result()
+    cancelled = cf.Future()
+    gone = member_future(cancelled, 1)
+    cancelled.cancel()
+    assert gone.cancelled()
+
+
+@pytest.mark.slow  # spawns a worker that imports torch (~15 s quiet)
+def test_a_worker_trains_a_family_as_one_ensemble(tmp_path):
+    cs = configs(2)
+    with TrainingPool(tmp_path, workers=1, progress=False, ensemble=True) as pool:
+        jobs = [pool.submit(TASK, c, measure=TrainResult.to_json) for c in cs]
+        pool.start()
+        results = [pool.result(j) for j in jobs]
+        assert [pool.measured(j, TrainResult.to_json)["steps"] for j in jobs] == [r.steps for r in results]
+    for r, c in zip(results, cs):
+        (alone,) = train_ensemble(TASK, [c], progress=False)
+        assert gap(r, alone) == 0.0  # the ensemble's arithmetic (an ensemble of k = k ensembles of one)
