@@ -361,9 +361,10 @@ class TrainingPool:
             self._done[key] = (train(job.task, job.config, self._out(job), resume=True, progress=False), values, cpu)
         if key not in self._done:
             if key in self._futures:
-                fut = self._futures.pop(key)
-                exc = fut.exception()  # a failed run is data for the caller (a seed that did not train)
-                self._done[key] = (exc, {}, 0.0) if exc is not None else fut.result()
+                try:  # the job's own error comes back as its outcome; a dead or lost worker raises here
+                    self._done[key] = self._futures.pop(key).result()
+                except Exception as exc:  # a failed run is data for the caller (a seed that did not train)
+                    self._done[key] = (exc, {}, 0.0)
             else:  # in this process: the job, or its whole family as one ensemble
                 from .ensemble import run_family
 
