@@ -149,6 +149,8 @@ def test_the_journal_keeps_values_exactly_and_runs_no_code():
         encode({"f": lambda: 0})
     with pytest.raises(ValueError, match="not a module of the package"):
         decode({"__dataclass__": "subprocess:Popen", "fields": {"args": ["true"]}})
+    with pytest.raises(ValueError, match="not a dataclass of the package"):  # reached through a package module
+        decode({"__dataclass__": "wavetheory.learning.journal:subprocess.Popen", "fields": {"args": ["true"]}})
 
 
 def test_a_torn_journal_line_is_ignored_and_cut_before_the_next_record(tmp_path):

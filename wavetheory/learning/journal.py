@@ -154,8 +154,8 @@ def decode(tree: Any) -> Any:
         cls: Any = importlib.import_module(module)
         for part in name.split("."):
             cls = getattr(cls, part)
-        if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
-            raise ValueError(f"journal: {tree['__dataclass__']} is not a dataclass")
+        if not (isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__.startswith("wavetheory.")):
+            raise ValueError(f"journal: {tree['__dataclass__']} is not a dataclass of the package")
         return cls(**{k: decode(v) for k, v in tree["fields"].items()})
     raise ValueError(f"journal: not an encoded value (keys {sorted(tree)[:4]})")
 
