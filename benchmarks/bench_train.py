@@ -7,7 +7,8 @@ generates README's benchmark block), with the commit, date, machine and load ave
 * ``protocol``: steps and seconds to 0.99 fresh accuracy at horizon 100 on the authors' configuration
   (repeat copy d = 8, s = 10, hidden 128, batch 64, Adam 1e-3, clip 1, curriculum 10/20/40/60/100)
   for the old protocol (the ``authors`` preset's curriculum threshold 0.96, stopped at 0.99) and the
-  new default (``CURRICULUM_MASTERY``), seed by seed in alternation so that both see the same load;
+  new default (``CURRICULUM_MASTERY``), under the stop rule of issue 23 (a fresh evaluation of
+  ``eval_batch`` >= 2048 sequences stops a run; ``accuracy`` is a separate one of ``eval_size`` >= 4096), seed by seed in alternation so that both see the same load;
   the step and second at which each level is cleared (README compares the old protocol's with the
   authors' anchor of issue 16); the C7 figures of every trained network, also for the C7 network
   (repeat copy d = 3, s = 4, 3000 steps). The record is rewritten after every run; a rerun skips the
@@ -116,6 +117,12 @@ def levels(curriculum: list[dict]) -> list[dict]:
             for lv in curriculum]
 
 
+def eval_sizes(result) -> dict:
+    """The honest stop rule's sizes (issue 23): the evaluation that stopped the run, the one behind ``accuracy``."""
+    m = result.to_json()
+    return {"eval_size": m["eval_size"], "stop_eval_size": m["stop_eval_size"]}
+
+
 def protocol_run(network: str, protocol: str, seed: int, bound: int, out: Path) -> dict:
     task = NETWORKS[network][0]
     config = protocol_config(protocol, seed, bound)
@@ -124,7 +131,7 @@ def protocol_run(network: str, protocol: str, seed: int, bound: int, out: Path) 
     r = train(task, config, run, resume=True, progress=None)  # resume: an interrupted benchmark continues the run
     return {"network": network, "protocol": protocol, "seed": seed, "bound": bound, "threshold": config.threshold,
             "target_step": r.target_step, "target_wall": r.target_wall, "steps": r.steps, "wall": round(r.wall_seconds, 3),
-            "accuracy": r.accuracy, "seconds_per_step": r.seconds_per_step, "levels": levels(r.curriculum),
+            "accuracy": r.accuracy, **eval_sizes(r), "seconds_per_step": r.seconds_per_step, "levels": levels(r.curriculum),
             "c7": c7_figures(r, task, seed), "load": [before, load()]}
 
 
@@ -164,7 +171,8 @@ def authors_side_by_side(part: dict, src: Path, python: str, seeds: list[int], s
         runs[:] = [r for r in runs if r["seed"] != seed] + [{
             "seed": seed, "steps": steps, "load": [before, load()],
             "authors": {k: theirs[k] for k in ("levels", "steps", "wall_seconds", "threshold", "torch", "lightning")},
-            "ours": {"levels": levels(ours.curriculum), "steps": ours.steps, "wall_seconds": round(ours.wall_seconds, 3)}}]
+            "ours": {"levels": levels(ours.curriculum), "steps": ours.steps, "wall_seconds": round(ours.wall_seconds, 3),
+                     "accuracy": ours.accuracy, **eval_sizes(ours)}}]
         print(f"  seed {seed}: authors {[(lv['step_cleared'], lv['wall_cleared']) for lv in theirs['levels']]}; "
               f"ours {[(lv['step_cleared'], lv['wall_cleared']) for lv in runs[-1]['ours']['levels']]}", flush=True)
 
@@ -244,10 +252,11 @@ def init_table(s_values: list[int], seeds: list[int], steps: int, d: int, out: P
         for init in inits:
             for seed in seeds:
                 config = TrainConfig(seed=seed, init=init, steps=steps, horizons=(10, 20, 40), eval_every=50,
-                                     eval_batch=256, checkpoint_every=10**6)
+                                     checkpoint_every=10**6)  # the default (honest) stop and final evaluations
                 m = train(repeat_copy(d, s), config, None, progress=None).to_json()
                 rows.append({"s": s, "init": init, "seed": seed, "solved_step": m["target_step"], "steps": m["steps"],
-                             "accuracy": m["accuracy"], "wall": m["wall_seconds"],
+                             "accuracy": m["accuracy"], "eval_size": m["eval_size"], "stop_eval_size": m["stop_eval_size"],
+                             "wall": m["wall_seconds"],
                              "eig_match_final": m["eig_history"]["mean"][-1],
                              "levels": [lv.get("step_cleared") for lv in m["curriculum"]]})
                 print(f"  s={s:3d} {init:8s} seed {seed}: solved at {rows[-1]['solved_step']} "

@@ -3,6 +3,7 @@
     python benchmarks/full_mode_work.py                 # counts from the plan (nothing is trained)
     python benchmarks/full_mode_work.py --measure       # + measured seconds per step of every full-mode family
     python benchmarks/full_mode_work.py --measure --json out.json
+    python benchmarks/full_mode_work.py --from RUN_DIR   # measured per-family steps and seconds of a finished run
 
 Counts come from ``trained_runs.workload`` (what ``reproduce`` submits to its pool; a run shared by claims, as
 C7-C10's, counts once in the total). ``--measure`` trains each distinct full-mode family (seed 0, one torch and
@@ -12,6 +13,11 @@ excluded). It prints an estimate of CPU hours for the training steps: every job 
 final horizon's cost. That is an upper bound on the training steps (runs stop when solved, and the curriculum
 spends early steps at shorter horizons) and leaves out readings, evaluations and the proofs; on a loaded
 machine the measured step costs are high.
+
+``--from RUN_DIR`` reads what a run actually did (issue 23: bounds set from measured step distributions): per
+family (task, cell, init, hidden, horizons, step bound; seeds pooled) the runs' steps (median, max, against the
+bound), how many reached the target, their wall seconds from ``metrics.json`` and, when the run has a journal
+(``runs/journal.jsonl``), the CPU seconds of training and readings in the workers.
 """
 
 from __future__ import annotations
@@ -81,12 +87,55 @@ def measure(steps: int) -> list[dict]:
     return out
 
 
+def distributions(run_dir: Path) -> list[dict]:
+    """Per family of a finished run: steps (median, max, bound), solved runs, wall and CPU seconds (module docstring)."""
+    import statistics
+
+    from wavetheory.io import read_json
+    from wavetheory.learning.journal import JOURNAL, Journal
+
+    runs = run_dir / "runs"
+    cpu = {r["folder"]: r.get("cpu_seconds") for r in Journal(runs / JOURNAL).load().values() if r.get("folder")}
+    families: dict[tuple, list[dict]] = {}
+    for path in sorted(runs.glob("*/metrics.json")):
+        m = read_json(path)
+        c = m["config"]
+        key = (f"{m['task']['name']} d = {m['task']['d']}, s = {m['task']['s']}", c.get("cell", "rnn"), c["init"],
+               c["hidden"], tuple(c["horizons"]), c["steps"])
+        families.setdefault(key, []).append({**m, "cpu": cpu.get(path.parent.name)})
+    rows = []
+    for (task, cell, init, hidden, horizons, bound), ms in families.items():
+        steps = [m["steps"] for m in ms]
+        cpus = [m["cpu"] for m in ms if m["cpu"] is not None]
+        rows.append({"task": task, "cell": cell, "init": init, "hidden": hidden, "horizon": horizons[-1], "bound": bound,
+                     "jobs": len(ms), "solved": sum(m["target_step"] is not None for m in ms),
+                     "steps_median": statistics.median(steps), "steps_max": max(steps),
+                     "wall_seconds": round(sum(m["wall_seconds"] for m in ms), 1),
+                     "cpu_seconds": round(sum(cpus), 1) if len(cpus) == len(ms) else None})
+    rows.sort(key=lambda r: -r["wall_seconds"])
+    for r in rows:
+        cpu_text = "" if r["cpu_seconds"] is None else f", {r['cpu_seconds']:7.1f} CPU s"
+        print(f"{r['task']:<40} {r['cell']:<6} {r['init']:<8} h {r['hidden']:>3} horizon {r['horizon']:>3}: {r['jobs']:>2} runs, "
+              f"{r['solved']:>2} solved, steps median {r['steps_median']:>7.0f} max {r['steps_max']:>6} of {r['bound']:>6}; "
+              f"{r['wall_seconds']:7.1f} s wall{cpu_text}", flush=True)
+    total = sum(r["wall_seconds"] for r in rows)
+    print(f"{sum(r['jobs'] for r in rows)} runs in {len(rows)} families: {total:.0f} s of training wall time in all")
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--measure", action="store_true", help="train every full-mode family briefly; estimate CPU hours")
     ap.add_argument("--steps", type=int, default=30, help="steps per measurement (default 30; >= 20)")
+    ap.add_argument("--from", dest="run_dir", type=Path, metavar="RUN_DIR",
+                    help="per-family steps and seconds of a finished reproduce run (its runs/ folder)")
     ap.add_argument("--json", type=Path, help="write the counts (and measurements) here")
     args = ap.parse_args()
+    if args.run_dir is not None:
+        rows = distributions(args.run_dir)
+        if args.json:
+            args.json.write_text(json.dumps({"run": str(args.run_dir), "families": rows}, indent=1))
+        return
     c = counts()
     print(table(c), flush=True)
     record: dict = {"counts": c}

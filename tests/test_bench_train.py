@@ -108,6 +108,7 @@ def test_authors_part_runs_both_sides_and_the_readme_block_shows_them(authors_sr
     (run,) = part["runs"]
     assert [lv["step_cleared"] for lv in run["authors"]["levels"]] == [2, 4, 5, 6, 9]
     assert run["ours"]["steps"] == 12 and run["ours"]["levels"][0]["horizon"] == 10  # ours ran under the same bound
+    assert run["ours"]["eval_size"] == TrainConfig().final_eval_batch  # the reported accuracy's fresh sequences
     block = render_bench({"anchor": bench.ANCHOR, "authors": part})
     assert "Side by side" in block and "| 0 | 100 | 9," in block
 

@@ -1,6 +1,7 @@
 """Tests of the torch trainer: config validation, data, determinism, bit-exact resume, initializations,
 outputs, the CLI, and (slow) a real training run on repeat copy d = 3, s = 4 (C7, C9, C10, C13)."""
 
+import dataclasses
 import json
 import math
 
@@ -241,7 +242,7 @@ def test_outputs_have_the_documented_keys_and_shapes(tmp_path):
     assert {k + "_init" for k in ("W_hh", "W_uh", "W_hy")} <= set(w)
     disk = json.loads((tmp_path / "metrics.json").read_text())
     assert disk["steps"] == m["steps"] == 10 and 0 <= disk["accuracy"] <= 1
-    assert {"accuracy", "steps", "wall_seconds", "curriculum", "history", "eig_history"} <= set(disk)
+    assert {"accuracy", "eval_size", "stop_eval_size", "steps", "wall_seconds", "curriculum", "history", "eig_history"} <= set(disk)
     assert disk["eig_history"]["step"][0] == 0 and disk["eig_history"]["step"][-1] == 10
     assert load_task(tmp_path / "task.json") == task
     rnn, init = load_weights(tmp_path / "weights.npz")
@@ -412,3 +413,55 @@ def test_a_killed_write_leaves_a_temporary_that_the_next_run_removes(tmp_path):
     (tmp_path / "r" / ".checkpoint.pt.x81k2.tmp").write_bytes(b"half a checkpoint")  # SIGKILL during atomic_write
     train(task, tiny(steps=9), tmp_path / "r", resume=True, progress=False)
     assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["checkpoint.pt", "metrics.json", "task.json", "weights.npz"]
+
+
+# --------------------------------------------------------------------------- the stop rule (issue 23)
+
+
+def _model(result) -> ElmanRNN:
+    model = ElmanRNN(result.task.d, result.config.hidden)
+    model.set_weights(result.rnn.W_hh, result.rnn.W_uh, result.rnn.W_hy)
+    return model
+
+
+def test_a_run_stops_on_a_fresh_evaluation_and_reports_another_one(tmp_path):
+    """The stop reads eval_batch fresh sequences at the stopping step; the report is a separate draw of
+    final_eval_batch sequences; both sizes are in metrics.json. Both evaluations are reproduced here from
+    the saved weights (they are pure functions of (seed, step))."""
+    from wavetheory.learning.data import FINAL_EVAL
+
+    task, config = repeat_copy(2, 3), tiny(horizons=(4,), steps=400, target=0.8, eval_batch=256, final_eval_batch=640)
+    result = train(task, config, tmp_path)
+    assert result.target_step is not None and result.steps == result.target_step
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert (metrics["eval_size"], metrics["stop_eval_size"]) == (640, 256)
+    data, model = TwoPhaseData(task, torch.device("cpu")), _model(result)
+    assert evaluate(model, data, 4, 256, config.seed, result.target_step)[1] >= 0.8  # what stopped it
+    assert evaluate(model, data, 4, 640, config.seed, FINAL_EVAL)[1] == metrics["accuracy"] == result.accuracy
+    defaults = TrainConfig()
+    assert defaults.eval_batch >= 2048 and defaults.final_eval_batch >= 4096  # the honest rule's sizes
+
+
+def test_an_evaluation_in_chunks_counts_exactly_what_one_pass_counts(monkeypatch):
+    import wavetheory.learning.data as data_module
+
+    task = repeat_copy(2, 3)
+    data, model = TwoPhaseData(task, torch.device("cpu")), ElmanRNN(2, 16)
+    chunked = evaluate(model, data, 5, 300, 0, 7)  # 512 per chunk: one pass; 7 per chunk below
+    monkeypatch.setattr(data_module, "EVAL_CHUNK", 7)
+    small = evaluate(model, data, 5, 300, 0, 7)
+    assert small[1] == chunked[1]  # integer counts of right signs
+    assert small[0] == pytest.approx(chunked[0], rel=1e-6)  # a float32 sum in another order
+
+
+def test_a_finished_run_is_read_back_without_training_or_writing(tmp_path):
+    task, config = repeat_copy(2, 3), tiny()
+    first = train(task, config, tmp_path)
+    stamp = (tmp_path / "weights.npz").stat().st_mtime_ns
+    steps = []
+    back = train(task, config, tmp_path, resume=True, callback=lambda step, m: steps.append(step))
+    assert steps == [] and (tmp_path / "weights.npz").stat().st_mtime_ns == stamp
+    assert back.accuracy == first.accuracy and back.steps == first.steps
+    assert all(np.array_equal(getattr(back.rnn, k), getattr(first.rnn, k)) for k in ("W_hh", "W_uh", "W_hy"))
+    more = train(task, dataclasses.replace(config, steps=40), tmp_path, resume=True)  # a larger bound trains on
+    assert more.steps == 40

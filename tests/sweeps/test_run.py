@@ -51,6 +51,7 @@ def test_cli_bad_config_one_line_exit_2(tmp_path, capsys):
                  ["sweep", str(tmp_path / "none.toml"), "--out", str(tmp_path / "o")],
                  ["sweep", str(bad), "--out", str(tmp_path / "o"), "--workers", "two"],
                  ["sweep", str(bad), "--out", str(tmp_path / "o"), "--backend", "ray"],
+                 ["sweep", str(bad), "--out", str(tmp_path / "o"), "--executor", "ray"],
                  ["sweep-report", str(tmp_path / "nothing-here")]):
         assert main(argv) == 2
         err = capsys.readouterr().err
@@ -285,8 +286,9 @@ def test_cli_sweep_with_failed_cells_exits_1_and_says_how_many(tmp_path, capsys,
 def test_dask_without_dask_is_refused_before_the_output_folder_exists(tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
     cfg = _write(tmp_path / "s.toml", CONFIG)
-    assert main(["sweep", str(cfg), "--out", str(tmp_path / "o"), "--backend", "dask"]) == 2
-    assert "wavetheory[dask]" in capsys.readouterr().err
+    for flag in ("--executor", "--backend"):  # the flag reproduce shares, and its former name
+        assert main(["sweep", str(cfg), "--out", str(tmp_path / "o"), flag, "dask"]) == 2
+        assert "wavetheory[dask]" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
 
 

@@ -50,12 +50,14 @@ def families_of(plan: Plan, selected: list[Claim]) -> tuple[dict, list]:
 def reproduce(out: str | Path, quick: bool = True, seed: int = 0, claims: list[str] | None = None,
               Phi: Callable[[LinearHDS], np.ndarray] | None = None, proofs: bool | dict = True,
               progress: bool | None = None, workers: int | None = None,
-              n_seeds: int | None = None) -> tuple[list[ClaimResult], dict[str, Any]]:
+              n_seeds: int | None = None, **where: Any) -> tuple[list[ClaimResult], dict[str, Any]]:
     """Run the requested claims (all by default); return (results in ID order, what the training did).
 
     ``Phi`` replaces the wave-operator constructor in every Phi-dependent check; ``proofs=False`` skips running
     proofs/*.py (their checks then read "no data"), a dict {proof name: ProofRun} uses those runs (tests); ``workers`` training processes (default: one per core; 0:
-    train in this process when a claim first reads a run); ``n_seeds`` seeds per trained family (at least 5).
+    train in this process when a claim first reads a run); ``n_seeds`` seeds per trained family (at least 5);
+    ``where``: the pool's executor options (``executor`` "local" or "dask", ``scheduler``, ``ensemble``). Every
+    finished run is journaled in OUT/runs, so a rerun on a partly filled folder resumes with the same numbers.
     """
     from tqdm.auto import tqdm
 
@@ -69,7 +71,7 @@ def reproduce(out: str | Path, quick: bool = True, seed: int = 0, claims: list[s
     out.mkdir(parents=True, exist_ok=True)
     fams, calls = families_of(plan, selected)
     bar = tqdm(total=len(selected) + int(proofs is True), desc="reproduce", disable=True if progress is False else None)
-    pool = start_training(out, fams, calls, workers, progress=False if progress is False else None)
+    pool = start_training(out, fams, calls, workers, progress=False if progress is False else None, **where)
     try:
         t0 = time.perf_counter()
         proof_runs = dict(proofs) if isinstance(proofs, dict) else run_proofs() if proofs else {}
@@ -103,16 +105,36 @@ def _cpu_seconds() -> dict[str, float]:
     return {"total": round(main + children, 1), "main": round(main, 1), "children": round(children, 1)}
 
 
+def train_shard(out: Path, quick: bool, seed: int, claims: list[str] | None, workers: int | None,
+                n_seeds: int | None, shard: Any, **where: Any) -> dict[str, Any]:
+    """``reproduce --shard K/N``: train only the K-th share of the plan's runs into OUT/runs (no claim is judged)."""
+    t0 = time.perf_counter()
+    plan = plan_of(quick, seed, n_seeds)
+    fams, calls = families_of(plan, _selected(claims))
+    out.mkdir(parents=True, exist_ok=True)
+    pool = start_training(out, fams, calls, workers, progress=None, shard=shard, **where)
+    try:
+        counts = pool.wait()
+    finally:
+        stop_training(pool)
+    return {**counts, "out": str(out), "wall_seconds": time.perf_counter() - t0}
+
+
 def run_main_job(out: str | Path, quick: bool = True, seed: int = 0, claims: list[str] | None = None,
                  progress: bool | None = None, command: str = "", workers: int | None = None,
-                 n_seeds: int | None = None) -> dict[str, Any]:
-    """``wavetheory reproduce``: run every claim's checks, write claims.json, report.md/.html and the figures."""
+                 n_seeds: int | None = None, shard: Any = None, **where: Any) -> dict[str, Any]:
+    """``wavetheory reproduce``: run every claim's checks, write claims.json, report.md/.html and the figures.
+
+    ``shard`` ("K/N"): only train that share of the runs (``train_shard``); ``where``: the pool's executor options.
+    """
     from .report import machine, numerics, write_claims, write_reports
 
     t0 = time.perf_counter()
     out = Path(out)
+    if shard is not None:
+        return train_shard(out, quick, seed, claims, workers, n_seeds, shard, **where)
     results, training = reproduce(out, quick=quick, seed=seed, claims=claims, progress=progress, workers=workers,
-                                  n_seeds=n_seeds)
+                                  n_seeds=n_seeds, **where)
     figures = [f for r in results for f in r.figures]
     latex = {k: v for r in results for k, v in r.artifacts.get("latex", {}).items()}
     plan = plan_of(quick, seed, n_seeds)

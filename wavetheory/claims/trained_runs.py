@@ -173,10 +173,13 @@ def computed(ctx: Context, fn: Callable[..., Any], *args: Any) -> Any:
 
 
 def start_training(out: Any, families: dict[str, Family], calls: list, workers: int | None = None,
-                   progress: bool | None = None) -> TrainingPool:
-    """Create a pool on ``workers`` processes (default: every core), submit every run and computation, start it."""
+                   progress: bool | None = None, **where: Any) -> TrainingPool:
+    """Create a pool on ``workers`` processes (default: every core), submit every run and computation, start it.
+
+    ``where``: the pool's executor options (``executor``, ``scheduler``, ``shard``, ``ensemble``; learning.pool).
+    """
     n = (os.cpu_count() or 1) if workers is None else workers
-    p = TrainingPool(out / "runs", workers=n, progress=progress)
+    p = TrainingPool(out / "runs", workers=n, progress=progress, **where)
     submit(p, families, calls)
     return p.start()
 

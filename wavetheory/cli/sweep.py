@@ -9,14 +9,15 @@ from typing import Any
 from . import add_json_flag
 from ..thresholds import EIG_MATCH, SOLVED_ACCURACY
 
-BACKENDS = ("local", "dask")  # mirrors wavetheory.sweeps.run.BACKENDS (not imported: it pulls numpy)
+BACKENDS = ("local", "dask")  # mirrors wavetheory.learning.executor.BACKENDS (not imported: it pulls numpy)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sweep", help="train and analyze a grid of RNNs (tasks x seeds x sizes x inits); resumable")
     p.add_argument("config", metavar="CONFIG", help="sweep config, .toml or .json (see wavetheory.sweeps.run)")
     p.add_argument("--out", required=True, metavar="DIR", help="results folder: results.csv, results.jsonl, cells/<id>/")
-    p.add_argument("--backend", choices=BACKENDS, default="local", help="local process pool (default) or dask")
+    p.add_argument("--executor", "--backend", dest="executor", choices=BACKENDS, default="local",
+                   help="local worker processes (default) or dask (--backend: the former name)")
     p.add_argument("--scheduler", metavar="ADDR", help="dask scheduler to join, e.g. tcp://host:8786 (default: a LocalCluster)")
     p.add_argument("--workers", type=int, metavar="N", help="worker processes (default: CPU count)")
     p.add_argument("--retry-failed", action="store_true", help="run cells recorded as failed again")
@@ -42,7 +43,7 @@ def cmd_sweep(args: argparse.Namespace) -> tuple[Any, str]:
     from ..sweeps.run import run_sweep
 
     config = load_config(args.config)
-    result = run_sweep(config, args.out, backend=args.backend, workers=args.workers, scheduler=args.scheduler,
+    result = run_sweep(config, args.out, backend=args.executor, workers=args.workers, scheduler=args.scheduler,
                        retry_failed=args.retry_failed, on_record=SweepProgress(len(config.cells())))
     text = (f"sweep: {result['cells']} cells, {result['skipped']} already recorded, ran {result['ok']} ok and "
             f"{result['error']} failed -> {result['table']}")

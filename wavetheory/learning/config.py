@@ -37,8 +37,9 @@ class TrainConfig:
     """Hyper-parameters of one training run; validated on construction.
 
     ``steps`` bounds the number of optimizer steps; training stops earlier once the curriculum
-    is at its last horizon and the accuracy on ``eval_batch`` fresh sequences reaches ``target``
-    (``target=None`` always runs ``steps``). The curriculum raises the horizon when a training batch is
+    is at its last horizon and the accuracy on ``eval_batch`` fresh sequences (2048) reaches ``target``
+    (``target=None`` always runs ``steps``); the reported accuracy is a separate evaluation on
+    ``final_eval_batch`` fresh sequences (4096). The curriculum raises the horizon when a training batch is
     ``threshold`` right: ``CURRICULUM_MASTERY`` (0.995) by default, above the target, so that each horizon
     is learned before the next (the authors' 0.96 leaves a plateau near 0.965 at the last horizon:
     ``thresholds.CURRICULUM_MASTERY``, ``benchmarks/bench_train.py protocol``; ``preset("authors")`` has
@@ -68,7 +69,8 @@ class TrainConfig:
     seed: int = _field(0, "seed of the model, the data and the evaluations")
     log_every: int = _field(10, "steps between logged training averages")
     eval_every: int = _field(100, "steps between tracked eigenvalue matches (C7)")
-    eval_batch: int = _field(512, "fresh sequences of an evaluation")
+    eval_batch: int = _field(2048, "fresh sequences of an evaluation that may stop the run")
+    final_eval_batch: int = _field(4096, "fresh sequences of the final evaluation (the reported accuracy)")
     checkpoint_every: int = _field(500, "steps between checkpoints")
     threads: int = _field(1, "torch intra-op threads (1: measured fastest)")
     device: str = _field("auto", "auto (CUDA when available), cpu or cuda")
@@ -82,7 +84,8 @@ class TrainConfig:
             raise ValueError(str(exc)) from None
 
     def _validate(self) -> None:
-        for name in ("hidden", "batch", "steps", "log_every", "eval_every", "eval_batch", "checkpoint_every", "threads"):
+        for name in ("hidden", "batch", "steps", "log_every", "eval_every", "eval_batch", "final_eval_batch",
+                     "checkpoint_every", "threads"):
             positive_int(getattr(self, name), name)
         _seed(self.seed)
         for name in ("lr", "clip"):

@@ -14,9 +14,10 @@ from ..theory.two_phase import two_phase_batch
 from ..theory.wave_operator import continuation_map
 from .models import ElmanRNN, GatedRNN
 
-__all__ = ["TwoPhaseData", "sign_accuracy", "evaluate", "FINAL_EVAL"]
+__all__ = ["TwoPhaseData", "sign_accuracy", "evaluate", "FINAL_EVAL", "EVAL_CHUNK"]
 
 FINAL_EVAL = 10**9  # step key of the final evaluation batch (never a training step)
+EVAL_CHUNK = 512  # sequences per forward pass of an evaluation
 
 
 class TwoPhaseData:
@@ -68,8 +69,18 @@ def _derived_generators(seed: int, step: int) -> tuple[torch.Generator, np.rando
 
 @torch.no_grad()
 def evaluate(model: ElmanRNN | GatedRNN, data: TwoPhaseData, horizon: int, batch: int, seed: int, step: int = FINAL_EVAL) -> tuple[float, float]:
-    """(loss, sign accuracy) on ``batch`` fresh sequences at ``horizon`` (generators from seed, step)."""
+    """(loss, sign accuracy) on ``batch`` fresh sequences at ``horizon`` (generators from seed, step).
+
+    The sequences are drawn at once and run through the model ``EVAL_CHUNK`` at a time (the hidden states
+    of 4096 sequences of 110 steps would take 230 MB): the counts of right signs add up exactly.
+    """
     gen, np_rng = _derived_generators(seed, step)
     inputs, targets = data.batch(batch, horizon, gen, np_rng)
-    y = model(inputs, data.task.s)
-    return float(torch.mean((y - targets) ** 2)), sign_accuracy(y, targets)
+    squared, right, counted = 0.0, 0, 0
+    for i in range(0, batch, EVAL_CHUNK):
+        y, t = model(inputs[i:i + EVAL_CHUNK], data.task.s), targets[i:i + EVAL_CHUNK]
+        squared += float(torch.sum((y - t) ** 2))
+        nonzero = t != 0
+        right += int(((y * t) > 0)[nonzero].sum())
+        counted += int(nonzero.sum())
+    return squared / targets.numel(), right / counted if counted else 1.0

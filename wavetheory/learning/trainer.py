@@ -17,6 +17,11 @@ threshold (0.995) lies above the stopping target (0.99): each horizon is learned
 which removes the plateau near 0.965 that the authors' 0.96 leaves at the last horizon
 (``thresholds.CURRICULUM_MASTERY``).
 
+The stop rule (issue 23): at the last horizon, a training batch at the target triggers an evaluation on
+``eval_batch`` (2048) fresh sequences, and the run stops when that evaluation reaches ``target``
+(``target_step``); the accuracy it reports is a separate evaluation on ``final_eval_batch`` (4096) other
+fresh sequences (``eval_size`` in metrics.json): the report is not the sample that decided the stop.
+
 Reproducibility: the model is built under ``torch.manual_seed(seed)``, the data come from a
 dedicated ``torch.Generator`` (linear tasks) or ``numpy.random.Generator`` (general HDS), and
 evaluation batches from generators derived from (seed, step). A checkpoint holds the model, the
@@ -43,17 +48,17 @@ import numpy as np
 import torch
 
 from .._validate import matrix_bytes, require_memory
-from ..io import atomic_write, locked_folder, read_json, remove_temporaries, write_json
+from ..io import atomic_write, locked_folder, remove_temporaries, write_json
 from ..theory.tasks import HDS, LinearHDS
 from ..theory.wave_operator import LinearRNN
 from .cells import cell
 from .config import RESUMABLE, TrainConfig
-from .data import FINAL_EVAL, TwoPhaseData, evaluate, sign_accuracy
+from .data import EVAL_CHUNK, FINAL_EVAL, TwoPhaseData, evaluate, sign_accuracy
 from .models import ElmanRNN, GatedRNN, build_model, initialize
 from .spectrum_match import spectrum_match_distance
 from .weights import network_from_arrays, save_weights
 
-__all__ = ["TrainResult", "train", "load_metrics", "train_bytes", "CHECKPOINT"]
+__all__ = ["TrainResult", "train", "train_bytes", "CHECKPOINT"]
 
 CHECKPOINT = "checkpoint.pt"
 CHECKPOINT_KEYS = ("config", "task", "model", "optimizer", "data_rng", "torch_rng", "numpy_rng", "init", "state")
@@ -72,7 +77,7 @@ class TrainResult:
     config: TrainConfig
     rnn: LinearRNN
     init: LinearRNN
-    accuracy: float  # sign accuracy on eval_batch fresh sequences at the last horizon, after training
+    accuracy: float  # sign accuracy on final_eval_batch fresh sequences at the last horizon, after training
     steps: int
     wall_seconds: float
     target_step: int | None  # the step at which the fresh accuracy reached config.target (None: never)
@@ -94,6 +99,8 @@ class TrainResult:
     def to_json(self) -> dict[str, Any]:
         return {
             "accuracy": self.accuracy,
+            "eval_size": self.config.final_eval_batch,  # fresh sequences behind "accuracy"
+            "stop_eval_size": self.config.eval_batch,  # fresh sequences of the evaluation that stops the run
             "steps": self.steps,
             "wall_seconds": round(self.wall_seconds, 3),
             "seconds_per_step": self.seconds_per_step,
@@ -200,13 +207,14 @@ def train_bytes(task: LinearHDS | HDS, config: TrainConfig) -> int:
     """Memory a run needs, estimated from its sizes before anything is allocated (float32 model).
 
     Parameters with their gradients, Adam's two moments and the initial copy (5 x); the autograd
-    activations of a training batch and an evaluation batch over the longest sequence s + h_max
-    (~3 G H + 4 d numbers per sequence step); the float64 eigensolvers of W_hh and Phi (3 copies each).
+    activations of a training batch and an evaluation chunk over the longest sequence s + h_max
+    (~3 G H + 4 d numbers per sequence step) and the inputs and targets of the largest evaluation; the float64 eigensolvers of W_hh and Phi (3 copies each).
     """
     G, H, d, sd = cell(config.cell).gates, config.hidden, task.d, task.s * task.d
     params = G * H * (H + d) + d * H
     steps = task.s + config.horizons[-1]
-    activations = (config.batch + config.eval_batch) * steps * (3 * G * H + 4 * d)
+    evals = max(config.eval_batch, config.final_eval_batch)  # drawn at once, run EVAL_CHUNK at a time
+    activations = (config.batch + min(evals, EVAL_CHUNK)) * steps * (3 * G * H + 4 * d) + evals * steps * 3 * d
     return 4 * (5 * params + activations) + matrix_bytes(H, H, copies=3) + matrix_bytes(sd, sd, copies=3)
 
 
@@ -278,6 +286,8 @@ def _train(task, config, out, ckpt_path, resume, progress, callback) -> TrainRes
     state = _State()
     if resume:
         init_weights, state = _restore(ckpt_path, device, config, task_json, model, opt, gen, np_rng)
+    # a finished run read back (the pool's next sitting): nothing to train, its final evaluation kept
+    finished = state.final_accuracy is not None and (state.target_step is not None or state.step >= config.steps)
     params = list(model.parameters())
     horizons = config.horizons
     t0 = time.perf_counter() - state.wall
@@ -301,10 +311,9 @@ def _train(task, config, out, ckpt_path, resume, progress, callback) -> TrainRes
     if not state.curriculum:
         state.curriculum.append({"horizon": horizons[0], "step_reached": 0, "wall_reached": 0.0})
         track_spectrum()
-    sums = state.sums
     bar = tqdm(total=config.steps, initial=state.step, disable=None if progress is None else not progress,
                desc=f"train {getattr(task, 'name', 'hds')}", unit="step", leave=False)
-    while not state.done and state.step < config.steps:
+    while not finished and not state.done and state.step < config.steps:
         horizon = horizons[state.level]
         inputs, targets = data.batch(config.batch, horizon, gen, np_rng)  # (B, s+h, d), (B, h, d)
         y = model(inputs, task.s)  # (B, h, d)
@@ -316,29 +325,11 @@ def _train(task, config, out, ckpt_path, resume, progress, callback) -> TrainRes
         state.step += 1
         loss_value, acc = loss.item(), sign_accuracy(y.detach(), targets)
         wall = time.perf_counter() - t0
-        sums[0] += loss_value
-        sums[1] += acc
-        sums[2] += 1
-        level = state.curriculum[-1]
-        if acc > config.threshold and "step_cleared" not in level:
-            level.update(step_cleared=state.step, wall_cleared=round(wall, 3))
-            if state.level < len(horizons) - 1:
-                state.level += 1
-                state.curriculum.append({"horizon": horizons[state.level], "step_reached": state.step, "wall_reached": round(wall, 3)})
-        last = horizon == horizons[-1]  # this batch was at the final horizon
-        if last and config.target is not None and acc >= config.target and state.step >= state.next_check:
-            _, fresh = evaluate(model, data, horizons[-1], config.eval_batch, config.seed, state.step)
-            if fresh >= config.target:
-                state.done, state.target_step, state.target_wall = True, state.step, round(wall, 3)
-            state.next_check = state.step + 10  # after a miss, wait 10 steps (bounds the eval cost)
+        _after_step(state, config, horizon, loss_value, acc, wall,
+                    lambda: evaluate(model, data, horizons[-1], config.eval_batch, config.seed, state.step)[1],
+                    track_spectrum)
         if state.step % config.log_every == 0 or state.done:
-            for k, v in (("step", state.step), ("horizon", horizon), ("loss", sums[0] / sums[2]),
-                         ("accuracy", sums[1] / sums[2]), ("wall", round(wall, 3))):
-                state.history[k].append(v)
-            sums[:] = [0.0, 0.0, 0]
             bar.set_postfix(h=horizon, loss=f"{loss_value:.3g}", acc=f"{acc:.3f}")
-        if state.step % config.eval_every == 0 or state.done:
-            track_spectrum()
         state.wall = time.perf_counter() - t0
         if ckpt_path is not None and state.step % config.checkpoint_every == 0 and not state.done:
             _save_checkpoint(ckpt_path, payload())
@@ -346,14 +337,49 @@ def _train(task, config, out, ckpt_path, resume, progress, callback) -> TrainRes
         if callback is not None:
             callback(state.step, {"loss": loss_value, "accuracy": acc, "horizon": horizon})
     bar.close()
-    state.done = True
-    state.final_accuracy = evaluate(model, data, horizons[-1], config.eval_batch, config.seed, FINAL_EVAL)[1]
-    state.wall = time.perf_counter() - t0
+    if not finished:
+        state.done = True
+        state.final_accuracy = evaluate(model, data, horizons[-1], config.final_eval_batch, config.seed, FINAL_EVAL)[1]
+        state.wall = time.perf_counter() - t0
     result = _result(task, config, model, init_weights, state, device)
-    if out is not None:
+    if out is not None and not finished:
         _save_checkpoint(ckpt_path, payload())
         _write_outputs(out, result, model.weights(), init_weights)
     return result
+
+
+def _after_step(state: _State, config: TrainConfig, horizon: int, loss_value: float, acc: float, wall: float,
+                fresh_accuracy: Callable[[], float], track: Callable[[], None]) -> None:
+    """The bookkeeping after one optimizer step: curriculum, the stop rule, logged averages, tracked spectrum.
+
+    Stop rule: at the last horizon, when a training batch reaches ``config.target``, ``fresh_accuracy()``
+    (the accuracy on ``config.eval_batch`` fresh sequences, >= 2048 by default) decides; the run stops the
+    first time it reaches the target (``target_step``), else the next check waits 10 steps (bounds the
+    evaluations' cost). The reported accuracy is another fresh evaluation (``final_eval_batch``).
+    """
+    sums = state.sums
+    sums[0] += loss_value
+    sums[1] += acc
+    sums[2] += 1
+    level = state.curriculum[-1]
+    horizons = config.horizons
+    if acc > config.threshold and "step_cleared" not in level:
+        level.update(step_cleared=state.step, wall_cleared=round(wall, 3))
+        if state.level < len(horizons) - 1:
+            state.level += 1
+            state.curriculum.append({"horizon": horizons[state.level], "step_reached": state.step, "wall_reached": round(wall, 3)})
+    last = horizon == horizons[-1]  # this batch was at the final horizon
+    if last and config.target is not None and acc >= config.target and state.step >= state.next_check:
+        if fresh_accuracy() >= config.target:
+            state.done, state.target_step, state.target_wall = True, state.step, round(wall, 3)
+        state.next_check = state.step + 10
+    if state.step % config.log_every == 0 or state.done:
+        for k, v in (("step", state.step), ("horizon", horizon), ("loss", sums[0] / sums[2]),
+                     ("accuracy", sums[1] / sums[2]), ("wall", round(wall, 3))):
+            state.history[k].append(v)
+        sums[:] = [0.0, 0.0, 0]
+    if state.step % config.eval_every == 0 or state.done:
+        track()
 
 
 def _result(task, config: TrainConfig, model: ElmanRNN | GatedRNN, init: dict, state: _State, device) -> TrainResult:
@@ -371,7 +397,3 @@ def _write_outputs(out: Path, result: TrainResult, weights: dict[str, np.ndarray
         write_json(out / "task.json", result.task.to_json())
     write_json(out / "metrics.json", result.to_json())
 
-
-def load_metrics(out: str | Path) -> dict:
-    """The metrics.json of a finished run (ValueError naming the file when missing)."""
-    return read_json(Path(out) / "metrics.json")

@@ -25,21 +25,12 @@ the kernel sends it SIGKILL when the driver dies (``prctl(PR_SET_PDEATHSIG)``), 
 thread polls ``os.getppid()`` twice a second; workers ignore SIGINT (Ctrl-C reaches the whole
 process group; the driver handles it). No worker outlives its driver by more than a second.
 
-* ``local`` (default): ``ProcessPoolExecutor`` with the ``spawn`` start method. Spawned workers
-  start from a fresh interpreter, so no torch thread pool or lock state is inherited from the
-  driver (a forked torch process can deadlock in its OpenMP pool), and it behaves the same on
-  Linux, macOS and Windows. Each worker runs one cell at a time with one torch thread
-  (``TrainConfig.threads = 1``, and ``OMP/MKL/OPENBLAS_NUM_THREADS = 1`` in the environment
-  the workers are spawned with, so numpy's BLAS starts single-threaded too): N workers on N
-  cores is then one thread per core. The defaults (one torch intra-op thread and one BLAS
-  thread per core in every worker) oversubscribe the machine, and spinning BLAS threads make
-  that very costly: on this project's 2 busy cores, 2 intra-op threads ran 27x slower than 1.
-* ``dask``: ``distributed.Client(...).get_executor()``. ``scheduler="tcp://host:8786"`` joins
-  an existing cluster, otherwise a ``LocalCluster(n_workers=workers, threads_per_worker=1)``
-  starts. Dask's nannies already set ``OMP/MKL/OPENBLAS_NUM_THREADS = 1`` in their workers.
-  The records come back to the driver over the network, so the table is complete even if the
-  workers do not share ``DIR``; the per-cell folders live wherever ``DIR`` resolves on the
-  worker (use a shared file system to keep the weights). Workers need wavetheory installed.
+* ``local`` (default) and ``dask``: the workers of ``learning.executor`` (the same as ``reproduce``'s
+  training pool): spawned processes with one torch and one BLAS thread each (N workers on N cores is one
+  thread per core; on this project's 2 busy cores, 2 intra-op threads ran 27x slower than 1), or a
+  dask.distributed cluster (``scheduler="tcp://host:8786"``, else a ``LocalCluster``). The records come
+  back to the driver, so the table is complete even if the workers do not share ``DIR``; the per-cell
+  folders live wherever ``DIR`` resolves on the worker (use a shared file system to keep the weights).
 
 Other engines plug in through ``run_sweep(..., executor=...)``: anything whose ``submit``
 returns ``concurrent.futures.Future`` objects. Slurm/PBS/Kubernetes: start a Dask cluster with
@@ -54,18 +45,17 @@ dependency or tested here.
 from __future__ import annotations
 
 import concurrent.futures as cf
-import contextlib
 import os
 import time
 import traceback
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import numpy as np
 
 from .._validate import positive_int
 from ..io import locked_folder, remove_temporaries, write_json
-from ..learning.pool import kill_workers, watch_parent, worker_env
+from ..learning.executor import BACKENDS, check_backend, open_executor
 from .config import Cell, SweepConfig, TaskSpec, load_config
 from .results import JOURNAL, NONDETERMINISTIC_FIELDS, TABLE, Journal, latest, read_results, write_table
 from ..theory.wave_operator import spectral_radius
@@ -77,7 +67,6 @@ __all__ = [
     "NONDETERMINISTIC_FIELDS", "JOURNAL", "TABLE",
 ]
 
-BACKENDS = ("local", "dask")
 SNAPSHOT = "sweep.json"  # the config and the cell parameters of the last run, for the record
 
 
@@ -160,58 +149,6 @@ def _error_columns(exc: BaseException) -> dict:
     return {"error_type": type(exc).__name__, "error": message, "error_where": where}
 
 
-# --------------------------------------------------------------------------- executors
-
-
-def _check_backend(backend: str, workers: int | None, scheduler: str | None) -> None:
-    """Everything about the backend that can be checked before any file is written."""
-    if backend not in BACKENDS:
-        raise ValueError(f"backend: expected one of {', '.join(BACKENDS)}, got {backend!r}")
-    if workers is not None:
-        positive_int(workers, "workers")
-    if scheduler is not None and backend != "dask":
-        raise ValueError("scheduler: only the dask backend connects to a scheduler")
-    if backend == "dask":
-        try:
-            import distributed  # noqa: F401
-        except ImportError:
-            raise ValueError('backend: dask needs the optional extra: pip install "wavetheory[dask]"') from None
-
-
-@contextlib.contextmanager
-def open_executor(backend: str = "local", workers: int | None = None, scheduler: str | None = None) -> Iterator[tuple[cf.Executor, int]]:
-    """``(executor, slots)`` for a backend; ``slots`` = cells that run at once."""
-    _check_backend(backend, workers, scheduler)
-    workers = workers or os.cpu_count() or 1
-    if backend == "local":
-        import multiprocessing
-
-        with worker_env():  # one BLAS/OpenMP thread per worker (module docstring)
-            ex = cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=watch_parent, initargs=(os.getpid(),))
-            try:
-                yield ex, workers
-            except BaseException:  # an error, Ctrl-C or SIGTERM in the driver: stop the workers, do not wait for them
-                kill_workers(ex)
-                raise
-            finally:
-                ex.shutdown(wait=True, cancel_futures=True)
-        return
-    from distributed import Client, LocalCluster  # present: _check_backend imported it
-    with contextlib.ExitStack() as stack:
-        if scheduler is None:
-            cluster = stack.enter_context(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                                       dashboard_address=None))
-            client = stack.enter_context(Client(cluster))
-        else:
-            try:
-                client = stack.enter_context(Client(scheduler, timeout="30s"))
-            except OSError as exc:
-                raise ValueError(f"scheduler: cannot connect to {scheduler} ({exc})") from None
-        slots = sum(client.nthreads().values()) or workers
-        yield client.get_executor(pure=False), slots
-
-
 # --------------------------------------------------------------------------- the driver
 
 
@@ -237,7 +174,7 @@ def run_sweep(
     if not isinstance(config, SweepConfig):
         raise TypeError(f"config: expected a SweepConfig, got {type(config).__name__}")
     if executor is None:
-        _check_backend(backend, workers, scheduler)
+        check_backend(backend, workers, scheduler)
     elif workers is not None:
         positive_int(workers, "workers")
     cells = config.cells()
