@@ -37,21 +37,27 @@ STEPS = {"shift": (40, 50, 45, 60, 55), "default": (400, 380, 420, 500, 390), "o
          "identity": (None,) * 5, "wave": (3,) * 5}
 
 
-def c13(tmp_path, plan: Plan = QUICK, steps: dict | None = None, shift_tanh=0.5, wave_tanh=1.0, wave_linear=1.0):
-    """C13 run on injected steps to the target (None: never reached) and the shift and wave arms' accuracy before
+def _c13_runs(plan: Plan, steps: dict | None = None, shift_tanh=0.5, wave_tanh=1.0, wave_linear=1.0) -> dict[str, list]:
+    """Injected C13 runs: steps to the target (None: never reached) and the shift and wave arms' accuracy before
     training (tanh and linear part); every arm and s of the plan, the same per s (five values repeat over 20 seeds)."""
-    fams = c13_families(plan)
     steps = {**STEPS, **(steps or {})}
     n = len(plan.seeds)
     per_seed = lambda v: (list(v) * n)[:n] if isinstance(v, (list, tuple)) else [v] * n  # noqa: E731
     init = {"shift": {"tanh": per_seed(shift_tanh), "linear": per_seed(shift_tanh)},
             "wave": {"tanh": per_seed(wave_tanh), "linear": per_seed(wave_linear)}}
     runs = {}
-    for name in fams:
+    for name in c13_families(plan):
         arm = name.removeprefix("c13-").rsplit("-s", 1)[0]
         st = per_seed(steps.get(arm, (100,) * n))
         acc = [{"tanh": init[arm]["tanh"][i], "linear": init[arm]["linear"][i]} if arm in init else None for i in range(n)]
         runs[name] = [(result(target_step=st[i]), acc[i]) for i in range(n)]
+    return runs
+
+
+def c13(tmp_path, plan: Plan = QUICK, runs: dict | None = None, **kw):
+    """C13 run on ``runs`` (default: ``_c13_runs(plan, **kw)``)."""
+    fams = c13_families(plan)
+    runs = _c13_runs(plan, **kw) if runs is None else runs
     return C13.run(Context(quick=plan.quick, out=tmp_path, pool=FakePool(fams, runs), families=fams))
 
 
@@ -95,6 +101,18 @@ def test_c13_censored_runs_count_at_the_bound(tmp_path, no_plot):
     both = named(c13(tmp_path, steps={"shift": (None,) * 5}), "than identity")
     assert not both.passed and set(both.values) == {1.0}
     assert f"> {BOUND}" in both.detail  # the censored median reads "beyond the bound"
+
+
+def test_c13_a_failed_run_is_no_data_not_a_run_censored_at_the_bound(tmp_path, no_plot):
+    runs = _c13_runs(QUICK)
+    runs["c13-default-s10"][0] = None  # the default arm's run of seed 0 died on its worker
+    faster = named(c13(tmp_path, runs=runs), "than default")
+    # the seed is left out of the paired comparison (not counted as a default run censored at the bound)
+    assert faster.values[0] is None and faster.k_of_n == (4, 5) and faster.passed
+    assert "1 seed(s) with a failed run left out" in faster.detail
+    # three dead runs leave too few pairs: no data, never a pass
+    runs["c13-default-s10"][1:3] = [None, None]
+    assert named(c13(tmp_path, runs=runs), "than default").passed is None
 
 
 def test_c13_a_shift_arm_that_starts_solved_voids_the_race(tmp_path, no_plot):
