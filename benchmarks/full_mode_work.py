@@ -5,8 +5,8 @@
     python benchmarks/full_mode_work.py --measure --json out.json
     python benchmarks/full_mode_work.py --from RUN_DIR   # measured per-family steps and seconds of a finished run
 
-Counts come from ``trained_runs.workload`` (what ``reproduce`` submits to its pool; a run shared by claims, as
-C7-C10's, counts once in the total). ``--measure`` trains each distinct full-mode family (seed 0, one torch and
+Counts come from ``trained_runs.workload`` on the families of ``reproduce.families_of`` (what ``reproduce``
+submits to its pool; a family shared by claims, as C7-C10's, is built once and counts once in the total). ``--measure`` trains each distinct full-mode family (seed 0, one torch and
 one BLAS thread, as on a worker) for ``--steps`` steps at its *final* horizon with the planned sizes and reads
 the seconds per step between the first and the last logged step (model build, evaluations and readings
 excluded). It prints an estimate of CPU hours for the training steps: every job run to its step bound at the
@@ -34,17 +34,24 @@ import json  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from wavetheory.claims import reproduce  # noqa: E402,F401  (registers every claim's plan)
-from wavetheory.claims.evidence import Context  # noqa: E402
-from wavetheory.claims.trained_runs import PLANS, plan, workload  # noqa: E402
+from wavetheory.claims.claim import Plan  # noqa: E402
+from wavetheory.claims.registry import CLAIMS, claim  # noqa: E402
+from wavetheory.claims.reproduce import families_of  # noqa: E402
+from wavetheory.claims.trained_runs import submit, workload  # noqa: E402
 from wavetheory.learning.pool import Job, TrainingPool  # noqa: E402
 
-TRAINED = [cid for cid in reproduce.CLAIMS if cid in PLANS]
+# the claims that train networks (in either mode), in ID order
+TRAINED = [c.id for c in CLAIMS if c.families(Plan(quick=True)) or c.families(Plan(quick=False))]
+
+
+def _work(plan: Plan, ids: list[str]) -> dict[str, int]:
+    return workload(*families_of(plan, [claim(c) for c in ids]))
 
 
 def counts() -> dict[str, dict]:
     """Per mode, per trained claim and in total: families, jobs, step bound, untrained computations."""
-    return {mode: workload(Context(Path("unused"), quick=mode == "quick"), TRAINED) for mode in ("quick", "full")}
+    return {mode: {**{cid: _work(Plan(quick=mode == "quick"), [cid]) for cid in TRAINED},
+                   "total": _work(Plan(quick=mode == "quick"), TRAINED)} for mode in ("quick", "full")}
 
 
 def table(c: dict[str, dict]) -> str:
@@ -60,8 +67,9 @@ def measure(steps: int) -> list[dict]:
     """Seconds per step of every distinct full-mode family at its final horizon (seed 0), with its jobs' step bound."""
     from wavetheory.learning.trainer import train
 
-    target = TrainingPool(None, workers=0, progress=False)
-    jobs = {j.key: j for j in plan(Context(Path("unused"), quick=False), TRAINED, target)}.values()
+    target = TrainingPool(None, workers=0, progress=False)  # never started: submitting trains nothing
+    families, _ = families_of(Plan(quick=False), [claim(c) for c in TRAINED])
+    jobs = {j.key: j for j in submit(target, families, [])}.values()
     families: dict[str, dict] = {}
     for j in jobs:
         key = Job(j.task, dataclasses.replace(j.config, seed=0)).key

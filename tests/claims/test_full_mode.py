@@ -1,6 +1,6 @@
 """The full reproduction (``wavetheory reproduce`` without ``--quick``) end to end, every training run cut to a few steps.
 
-Full mode trains for hours and has branches quick mode never takes: the authors' task for C7-C10, C13 at
+Full mode trains for hours and has branches quick mode never takes: 20 seeds per family, C13 at
 s = 10, 20, 40 with the wave-RNN and LRU arms, C14's two-horizon curriculum, C15's S4D and the tasks a
 diagonal cell cannot realize, C16's singular-P task and capacity curves. A crash there after hours of
 training is the failure this file guards against. The plan is the real full plan (every family, task,
@@ -24,42 +24,50 @@ from pathlib import Path
 import pytest
 
 from wavetheory._validate import require_memory
-from wavetheory.claims import gated_measurements, reproduce as main_job, trained_runs
-from wavetheory.claims.evidence import KINDS, ROADS, STATUSES, Context
+from wavetheory.claims import claim as claim_mod, gated_measurements, reproduce as main_job, trained_runs
+from wavetheory.claims.cell_runs import c15_families, c16_families
+from wavetheory.claims.claim import FULL_SEEDS, Plan
+from wavetheory.claims.evidence import CHECK_KINDS, EVIDENCE_ROADS, STATUSES
 from wavetheory.claims.gated_study import c14_families
 from wavetheory.claims.learning_speed import c13_families
-from wavetheory.claims.state_space_checks import c15_families, c16_families
+from wavetheory.claims.registry import claim
+from wavetheory.claims.reproduce import families_of
+from wavetheory.claims.substrate_readings import substrate_families
 from wavetheory.claims.trained_runs import workload
 from wavetheory.learning import pool as pool_mod
 from wavetheory.learning import trainer
 
 TRAINED = ["C7", "C8", "C9", "C10", "C13", "C14", "C15", "C16"]
-SEEDS = 2  # 2 seeds, not 20: paired comparisons and "k of n" need more than one
+SEEDS = 2  # 2 seeds, not 20: every branch runs (a trained check reads "no data" below 3 seeds, which is a branch too)
 STEPS = 3  # optimizer steps per run: the curriculum, evaluation and checkpoint code all run, nothing learns
 PNG = b"\x89PNG\r\n\x1a\n"
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
-def _ctx(quick: bool) -> Context:
-    return Context(Path("unused"), quick=quick, seed=0)
+def work(plan: Plan, ids: list[str]) -> dict[str, int]:
+    """What reproduce would train for the claims ``ids`` (families built once, shared runs counted once)."""
+    return workload(*families_of(plan, [claim(c) for c in ids]))
 
 
 def test_the_full_plan_is_larger_than_the_quick_one_and_has_the_full_only_families():
     """Guards the end-to-end test below against running quick mode by mistake: the full plan's own families."""
-    quick, full = workload(_ctx(True), TRAINED), workload(_ctx(False), TRAINED)
+    quick, full = Plan(quick=True), Plan(quick=False)
     for cid in TRAINED:  # every trained claim trains more, and over 20 seeds
-        assert full[cid]["jobs"] > quick[cid]["jobs"] and full[cid]["steps"] > quick[cid]["steps"], cid
-        assert full[cid]["jobs"] % trained_runs.FULL_SEEDS == 0
-    assert full["total"]["families"] > quick["total"]["families"]
-    assert full["C7"] == full["C10"] and full["total"]["jobs"] < sum(full[c]["jobs"] for c in TRAINED)  # shared once
-    assert {a for a, s in c13_families(_ctx(False))} >= {"wrnn", "lru"}
-    assert {s for a, s in c13_families(_ctx(False))} == {10, 20, 40}
-    assert not {a for a, s in c13_families(_ctx(True))} & {"wrnn", "lru"}
-    assert {k[0] for k in c16_families(_ctx(False))} == {"sharp", "singular", "capacity"}
-    assert {k[2] for k in c16_families(_ctx(False)) if k[0] == "capacity"} == {"linear", "rnn", "gru", "lstm", "lru"}
-    assert {k[2] for k in c15_families(_ctx(False))} == {"lru", "s4d"} and "other" in {k[0] for k in c15_families(_ctx(False))}
-    assert c14_families(_ctx(False))["rnn"].configs()[0].horizons == (10, 20)
-    assert trained_runs.substrate_family(_ctx(False)).task.d == 8
+        q, f = work(quick, [cid]), work(full, [cid])
+        assert f["jobs"] > q["jobs"] and f["steps"] > q["steps"], cid
+        assert f["jobs"] % FULL_SEEDS == 0 and q["jobs"] % len(quick.seeds) == 0, cid
+    assert work(full, TRAINED)["families"] > work(quick, TRAINED)["families"]
+    assert work(full, ["C7"]) == work(full, ["C10"]) == work(full, ["C7", "C8", "C9", "C10"])  # one substrate family set
+    assert work(full, TRAINED)["jobs"] < sum(work(full, [c])["jobs"] for c in TRAINED)  # shared runs count once
+    assert work(full, TRAINED)["calls"] == 2  # C14's linearizations and compiled networks, on a worker
+    arms = lambda plan: {k.removeprefix("c13-").rsplit("-s", 1)[0] for k in c13_families(plan)}  # noqa: E731
+    assert arms(full) >= {"wrnn", "lru"} and not arms(quick) & {"wrnn", "lru"}
+    assert {int(k.rsplit("-s", 1)[1]) for k in c13_families(full)} == {10, 20, 40}
+    assert {k[0] for k in c16_families(full)} == {"sharp", "singular", "capacity"}
+    assert {k[2] for k in c16_families(full) if k[0] == "capacity"} == {"linear", "rnn", "gru", "lstm", "lru"}
+    assert {k[2] for k in c15_families(full)} == {"lru", "s4d"} and "other" in {k[0] for k in c15_families(full)}
+    assert c14_families(full)["c14-rnn"].configs()[0].horizons == (10, 20)
+    assert substrate_families(full)["substrate-paper"].task.d == 8  # the authors' configuration, in both modes
 
 
 def test_the_work_script_prints_the_plan_counts():
@@ -68,7 +76,9 @@ def test_the_work_script_prints_the_plan_counts():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     counts = module.counts()
-    assert counts["full"] == workload(_ctx(False), module.TRAINED) and module.TRAINED == TRAINED
+    assert module.TRAINED == TRAINED  # every claim with trained families, in ID order
+    assert counts["full"]["total"] == work(Plan(quick=False), TRAINED)
+    assert counts["quick"]["C13"] == work(Plan(quick=True), ["C13"])
     lines = module.table(counts).splitlines()
     assert [line.split()[0] for line in lines[1:]] == TRAINED + ["total"]
     assert lines[-1].split()[-1] == f"{counts['full']['total']['steps']:,}"
@@ -77,7 +87,7 @@ def test_the_work_script_prints_the_plan_counts():
 @pytest.fixture(params=["none-solved", "seed0-solved-seed1-failed"])
 def tiny_full_mode(request, monkeypatch):
     """Full mode with SEEDS seeds and every run cut to STEPS steps; (the (job, TrainResult) trained, the seeds that fail,
-    a dict that receives the run's context).
+    a dict that receives the run's pool and results).
 
     Networks of STEPS steps solve nothing, so the branches that read solved networks only (C14's and C15's
     limit checks, C16's singular task, C13's uncensored steps) would never run: in the second case the
@@ -86,7 +96,7 @@ def tiny_full_mode(request, monkeypatch):
     Those verdicts mean nothing; the test is that every branch runs.
     """
     solved, failing = ((), ()) if request.param == "none-solved" else ((0,), (1,))
-    monkeypatch.setattr(trained_runs, "FULL_SEEDS", SEEDS)
+    monkeypatch.setattr(claim_mod, "FULL_SEEDS", SEEDS)  # Plan.seeds reads it when a plan is built
     real_train, real_run_job, trained = trainer.train, pool_mod._run_job, []
 
     def short_train(task, config, *args, **kwargs):
@@ -114,14 +124,19 @@ def tiny_full_mode(request, monkeypatch):
     # C14's compiled networks are the same in quick and full mode and cost ~10 s at horizon 100: run them at 20
     monkeypatch.setattr(gated_measurements, "HORIZON", 20)
     captured = {}
+    real_reproduce, real_start = main_job.reproduce, main_job.start_training
 
     def reproduce_without_proofs(*args, **kwargs):  # the proofs are the same in both modes and take minutes
-        results, ctx = real_reproduce(*args, **{**kwargs, "proofs": False})
-        captured["ctx"] = ctx
-        return results, ctx
+        results, training = real_reproduce(*args, **{**kwargs, "proofs": False})
+        captured["results"] = results
+        return results, training
 
-    real_reproduce = main_job.reproduce
+    def start_and_keep(*args, **kwargs):
+        captured["pool"] = real_start(*args, **kwargs)
+        return captured["pool"]
+
     monkeypatch.setattr(main_job, "reproduce", reproduce_without_proofs)
+    monkeypatch.setattr(main_job, "start_training", start_and_keep)
     return trained, failing, captured
 
 
@@ -130,12 +145,13 @@ def test_full_mode_runs_end_to_end_on_networks_that_did_not_learn(tmp_path, tiny
     trained, failing, captured = tiny_full_mode
     out = tmp_path / "full"
     summary = main_job.run_main_job(out, quick=False, claims=TRAINED, progress=False, workers=0)
-    ctx = captured["ctx"]
-    assert not ctx.quick and summary["claims"].keys() == set(TRAINED)
+    assert summary["claims"].keys() == set(TRAINED)
 
     # every planned job ran once; none failed but the injected ones (a failure would hide as a missing seed)
-    planned = workload(_ctx(False), TRAINED)["total"]["jobs"]  # the full plan at SEEDS seeds
-    pool = ctx.cache["pool"]
+    plan = Plan(quick=False)
+    assert plan.seeds == tuple(range(SEEDS))
+    planned = work(plan, TRAINED)["jobs"]  # the full plan at SEEDS seeds
+    pool = captured["pool"]
     failed = {k: repr(v[0]) for k, v in pool._done.items() if isinstance(v[0], BaseException)}
     assert all("injected" in e for e in failed.values()), failed
     assert len(pool.jobs) == planned and len(failed) == planned * len(failing) // SEEDS
@@ -145,23 +161,22 @@ def test_full_mode_runs_end_to_end_on_networks_that_did_not_learn(tmp_path, tiny
 
     data = json.loads((out / "claims.json").read_text())
     assert data["meta"]["mode"] == "full" and [c["id"] for c in data["claims"]] == TRAINED
-    for claim in ctx.cache["results"]:
-        assert claim.status in STATUSES and claim.checks, claim.id
-        for c in claim.checks:
-            assert c.kind in KINDS and c.road in ROADS and c.scope.text, (claim.id, c.name)
-            if c.road == "trained":  # over the run's seeds (or the solved subset of them)
-                assert set(c.scope.seeds) <= set(range(SEEDS)), (claim.id, c.name)
+    for res in captured["results"]:
+        assert res.status in STATUSES and res.checks, res.id
+        for c in res.checks:
+            assert c.kind in CHECK_KINDS and c.road in EVIDENCE_ROADS, (res.id, c.name)
+            if c.road == "trained":  # over the run's seeds
+                assert set(c.scope.seeds) <= set(range(SEEDS)) and len(c.values) >= SEEDS, (res.id, c.name)
     assert all(c["status"] in STATUSES for c in data["claims"])
-    names = " | ".join(c.name for r in ctx.cache["results"] for c in r.checks)
-    assert "P singular" in names and "capacity curve" in names  # C16's full-only checks
+    names = " | ".join(c.name for r in captured["results"] for c in r.checks)
+    assert "P singular" in names and "capacity: no linear RNN below n_min" in names  # C16's full-only checks
     assert "not LTI-realizable" in names and "not diagonal-realizable" in names  # C15's full-only tasks
-    # C15 read the solved seeds when there were some, and said there were none otherwise
-    assert ("no seed solved the task" in names) == (not failing)
-    assert ("learned Lambda sits at" in names) == bool(failing)
+    assert "than wrnn" in names and "s = 40" in names  # C13's full-only arm and horizon
     for f in summary["figures"]:
         blob = Path(f).read_bytes()
         assert blob.startswith(PNG) and len(blob) > 2000, f  # a PNG with axes and text; a stub or empty file is smaller
     figures = {Path(f).name for f in summary["figures"]}
-    assert {"steps_to_solve.png", "capacity.png", "diagonal_spectra.png", "seeds_c7_c9.png", "c14_amplitude.png"} <= figures
+    assert {"steps_to_solve.png", "capacity.png", "diagonal_spectra.png", "seeds_paper.png", "seeds_small.png",
+            "c14_amplitude.png"} <= figures
     md = (out / "report.md").read_text()
     assert all(f"| {cid} |" in md for cid in TRAINED) and "data:image/png;base64," in (out / "report.html").read_text()

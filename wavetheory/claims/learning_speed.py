@@ -160,7 +160,17 @@ def declare_c13(plan: Plan) -> list[Declared]:
 
 
 def _steps(runs: list[tuple[Any, Any]]) -> list[int | None]:
+    """Steps to the target per seed; None: never reached (censored at the bound) or the run failed (see ``_ran``)."""
     return [None if res is None else res.target_step for res, _ in runs]
+
+
+def _ran(runs: list[tuple[Any, Any]]) -> list[bool]:
+    """Whether each seed's run finished: a failed run (its worker raised) is no data, not a run censored at the bound."""
+    return [res is not None for res, _ in runs]
+
+
+def _finished(steps: list[int | None], ran: list[bool]) -> list[int | None]:
+    return [v for v, ok in zip(steps, ran) if ok]
 
 
 def _fmt(med: tuple, bound: int) -> str:
@@ -173,6 +183,7 @@ def measure_c13(ctx: Context, judge: Judge) -> Measured:
     bound = BOUND[ctx.quick]
     runs = {key.removeprefix("c13-"): outcomes(ctx, fam) for key, fam in ctx.families.items() if key.startswith("c13-")}
     steps = {key: _steps(r) for key, r in runs.items()}
+    ran = {key: _ran(r) for key, r in runs.items()}
     for s in (QUICK_S if ctx.quick else FULL_S):
         n, ks = _names(s), ctx.seeds
         mine = steps.get(f"shift-s{s}")
@@ -187,20 +198,25 @@ def measure_c13(ctx: Context, judge: Judge) -> Measured:
                 judge.missing(_faster(arm.name, s), f"the {arm.name} arm runs in full mode only" if ctx.quick
                               else f"the {arm.name} arm did not run (this build lacks it)")
                 continue
-            ratio = [(bound if a is None else a) / (bound if b is None else b) for a, b in zip(mine, other)]
-            judge.seeds(_faster(arm.name, s), ratio, ks, detail=f"shift {_fmt(median_interval(mine), bound)}, {arm.name} "
-                        f"{_fmt(median_interval(other), bound)} (steps; never solved = {bound})",
+            both = [a and b for a, b in zip(ran[f"shift-s{s}"], ran[f"{arm.name}-s{s}"])]
+            ratio = [(bound if a is None else a) / (bound if b is None else b) if ok else None
+                     for a, b, ok in zip(mine, other, both)]
+            failed = len(both) - sum(both)
+            judge.seeds(_faster(arm.name, s), ratio, ks,
+                        detail=f"shift {_fmt(median_interval(_finished(mine, ran[f'shift-s{s}'])), bound)}, {arm.name} "
+                        f"{_fmt(median_interval(_finished(other, ran[f'{arm.name}-s{s}'])), bound)} (steps; never solved = "
+                        f"{bound})" + (f"; {failed} seed(s) with a failed run left out" if failed else ""),
                         numbers={f"steps {arm.name}": other, "steps shift": mine})
         judge.seeds(n["solution_control"], acc("wave", "linear"), ks)
         judge.seeds(n["solution"], acc("wave", "tanh"), ks, detail=f"its steps to the target: {steps.get(f'wave-s{s}')}")
-    table = {k: median_interval(v) for k, v in steps.items()}
+    table = {k: median_interval(_finished(v, ran[k])) for k, v in steps.items()}
     missing = [a.name for a in available_arms(ctx.quick)[1]]
     from ..plots import plot_steps_to_solve
 
     rows_fig: dict = {}
     for k, v in steps.items():
         name, s = k.rsplit("-s", 1)
-        rows_fig.setdefault(name, {})[int(s)] = (v, table[k][:3])
+        rows_fig.setdefault(name, {})[int(s)] = (_finished(v, ran[k]), table[k][:3])
     p = plot_steps_to_solve(rows_fig, {s: bound for s in (QUICK_S if ctx.quick else FULL_S)},
                             path=Path(ctx.out) / "steps_to_solve.png",
                             title=f"C13: steps to solve repeat copy (d = {D}), medians with order-statistic intervals")

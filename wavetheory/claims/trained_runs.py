@@ -1,18 +1,15 @@
-"""The trained networks behind C7-C10, C13 and C14: seeds, configurations, the pool, and per-network readings.
+"""The trained networks of the claims (C7-C10, C13-C16): families over seeds, the training pool, and reading runs.
 
-Trained claims are statistics over seeds (issue 12): ``seeds(ctx)`` gives 5 in quick mode and 20 in
-full mode. Every trained run of a ``reproduce`` is declared here (``plan``), submitted to one
-``TrainingPool`` before the first claim runs (``start_training``), trained once per (task, config) on
-the worker processes while the theory claims run, and read by the claims through ``outcomes``.
+Trained claims are statistics over seeds (issue 12): ``Plan.seeds`` gives 5 in quick mode and 20 in full mode.
+Each claim names its networks as ``Family`` objects (``Claim.families(plan)``); ``reproduce`` builds them once,
+submits every run to one ``TrainingPool`` before the first claim runs (``start_training``), trains each
+(task, config) once on the worker processes while the theory claims run, and the claims read them through
+``outcomes`` / ``readings``. ``workload`` counts what a plan would train without training it.
 
 Configurations are data: the trainer's defaults (``TrainConfig``, the authors' hyper-parameters and the
 project's protocol) plus only what a claim must fix: the task, sizes, step bound and ``TRAIN_TARGET``.
-A protocol default changed in ``learning.config`` flows through every claim.
-
-Readings (``substrate_reading``) run in the worker right after training: the trained network, the same
-network at initialization, and the null model (``analysis.null_model``: a random orthogonal W_hh of the
-trained norm with the same W_uh and W_hy) are measured the same way, so each claim's effect is reported
-against both controls.
+A protocol default changed in ``learning.config`` flows through every claim. A family's ``measure`` (e.g.
+``substrate_readings.substrate_reading``) runs in the worker right after training.
 """
 
 from __future__ import annotations
@@ -21,19 +18,15 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
-import numpy as np
-
 from .._validate import positive_int
 from ..learning.config import TrainConfig
 from ..learning.pool import Job, TrainingFailed, TrainingPool
-from ..theory.tasks import LinearHDS, repeat_copy
 from ..thresholds import SOLVED_ACCURACY
-from .claim import FULL_SEEDS, QUICK_SEEDS, Context, Plan
+from .claim import FULL_SEEDS, QUICK_SEEDS, Context
 
 __all__ = [
-    "QUICK_SEEDS", "FULL_SEEDS", "TRAIN_TARGET", "seeds", "seed_count", "Family", "substrate_family", "substrate_reading",
-    "network_reading", "pool", "plan", "workload", "start_training", "stop_training", "outcomes", "computed", "PLANS",
-    "CALLS",
+    "QUICK_SEEDS", "FULL_SEEDS", "TRAIN_TARGET", "seed_count", "Family", "describe", "pool", "submit", "workload",
+    "start_training", "stop_training", "outcomes", "readings", "computed",
 ]
 
 # The trainer stops at the first fresh evaluation that reaches its target; the verdict's "solved" is a
@@ -77,66 +70,6 @@ def describe(task: Any, config: TrainConfig, ks: tuple[int, ...] | list[int]) ->
     stop = f"stop at fresh accuracy {c.target:g}" if c.target is not None else "no early stop"
     return (f"{getattr(task, 'name', 'task')} d = {task.d}, s = {task.s}; {c.cell} hidden {c.hidden}, init {c.init}, "
             f"batch {c.batch}, lr {c.lr:g}, curriculum {list(c.horizons)}, <= {c.steps} steps, {stop}; {_seed_text(ks)}")
-
-
-# --------------------------------------------------------------------------- C7-C10: the substrate networks
-
-
-def substrate_family(ctx: Context) -> Family:
-    """C7-C10's networks: repeat copy d = 3, s = 4 (quick) or the authors' d = 8, s = 10 (full), default protocol."""
-    ks = tuple(seeds(ctx))
-    if ctx.quick:
-        task, config = repeat_copy(3, 4), {"steps": 3000, "target": TRAIN_TARGET}
-    else:  # the authors' configuration: their task and hyper-parameters (the trainer's defaults), our stop
-        task, config = repeat_copy(8, 10), {"target": TRAIN_TARGET}
-    first = TrainConfig(seed=ks[0], **config)
-    return Family(task, config, ks, describe(task, first, ks), substrate_reading,
-                  {"d": task.d, "s": task.s, "hidden": first.hidden})
-
-
-# sequences over which the Jacobian is averaged (output phase of the final horizon): 64 x horizon states
-JACOBIAN_BATCH = 64
-
-
-def network_reading(net: Any, task: LinearHDS, inputs: np.ndarray, seed: int) -> dict[str, Any]:
-    """Every C7-C10 measurement of one Elman network (trained, initial or null), as plain numbers.
-
-    W_hh and the trajectory-averaged Jacobian J (substrate.mean_jacobian over the output phase of
-    ``inputs``) are both matched to Phi's spectrum (C7) and put in the readout power basis (C8:
-    free column and boundary row of the Krylov form); waves R^2 (C9); ||dh(1+k)/dx(1)|| (C10).
-    """
-    from ..learning.analysis import analyze
-    from ..learning.power_basis import boundary_row_error, free_column_error, operator_in_power_basis, truncated_pinv
-    from ..learning.spectrum_match import match_spectrum
-    from ..learning.substrate import mean_jacobian
-
-    J = mean_jacobian(net, inputs, task.s)
-    readout = truncated_pinv(net.W_hy)[0]
-    out: dict[str, Any] = {}
-    for name, W in (("W", net.W_hh), ("J", J)):
-        m = match_spectrum(W, task)
-        out[name] = {**m.summary(), "n_outside": m.n_outside, "n_extra": int(m.extra.size),
-                     "free_column": free_column_error(W, readout, task),
-                     "boundary_row": boundary_row_error(operator_in_power_basis(W, readout, task), task),
-                     "eigenvalues": [[z.real, z.imag] for z in np.linalg.eigvals(W)]}
-    a = analyze(net, task, None, seed=seed)
-    out["radius"] = a.radius
-    out["wave_r2"] = a.wave_r2
-    out["grad"] = a.grad_after  # ||W^k W_uh||, k = 1..2s (C10, C11)
-    return out
-
-
-def substrate_reading(result: Any) -> dict[str, Any]:
-    """C7-C10 readings of a TrainResult: the trained network, its initialization and its null model."""
-    from ..learning.analysis import null_model
-    from ..theory.two_phase import two_phase_batch
-
-    task, seed = result.task, result.config.seed
-    inputs, _ = two_phase_batch(task, JACOBIAN_BATCH, result.config.horizons[-1], np.random.default_rng([seed, 7]))
-    nets = {"trained": result.rnn, "init": result.init, "null": null_model(result.rnn, np.random.default_rng([seed, 8]))}
-    return {"accuracy": result.accuracy, "steps": result.steps, "target_step": result.target_step,
-            "horizon": result.config.horizons[-1],
-            **{k: network_reading(net, task, inputs, seed) for k, net in nets.items()}}
 
 
 # --------------------------------------------------------------------------- the pool of a run
