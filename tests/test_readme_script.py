@@ -1,90 +1,95 @@
-"""README's claims block is generated from the committed reference run (no number typed by hand)."""
+"""scripts/readme.py: README's generated blocks follow the committed records, and the docs' long blocks render.
+
+No number in README.md is typed by hand: the main job's time, the test command's time and the claims
+table come from docs/reference_quick.json and docs/test_timing.json (``python scripts/readme.py``).
+"""
 
 import json
 import re
 
 import pytest
 
-from wavetheory.claims import readme
+import readme  # scripts/readme.py (pyproject: pytest's pythonpath holds scripts/)
 from wavetheory.io import read_json
 
 
-def test_readme_block_matches_the_reference():
-    text = readme.README.read_text()
-    block = readme.readme_block(text)
-    assert block == readme.render(read_json(readme.REFERENCE)), (
-        "README.md's claims block differs from docs/reference_quick.json: run python -m wavetheory.claims.readme")
+def test_readme_blocks_match_the_records():
+    assert readme.check_readme(), "README.md's generated blocks differ from the records: run python scripts/readme.py"
+    blocks = readme.readme_blocks(readme.README.read_text())
+    assert set(blocks) == set(readme.BLOCKS)  # every block is in README, once
 
 
-def test_every_status_and_measured_value_in_the_block_comes_from_the_reference():
+def test_the_claims_table_has_every_claim_with_its_status_and_nothing_else():
+    ref = read_json(readme.REFERENCE)
+    table = readme.render_claims(ref)
+    rows = [line for line in table.splitlines() if re.match(r"\| C\d+ \|", line)]
+    assert [r.split("|")[1].strip() for r in rows] == [c["id"] for c in ref["claims"]]
+    for row, c in zip(rows, ref["claims"]):
+        assert row.split("|")[2].strip() == f"**{c['status']}**"  # the status word, not the scope
+    assert f"{ref['meta']['wall_seconds']:.0f} s" in readme.render_job(ref)
+
+
+def test_blocks_follow_the_records(tmp_path):
+    ref = read_json(readme.REFERENCE)
+    changed = json.loads(json.dumps(ref))
+    changed["claims"][0]["status"] = "refuted"
+    changed["meta"]["wall_seconds"] = 4321.0
+    assert re.search(r"\| C1 \| \*\*refuted\*\*", readme.render_claims(changed))
+    assert "4321 s" in readme.render_job(changed) and "4321" not in readme.render_job(ref)
+    timing = {"tiers": [{"name": "fast", "command": "python -m pytest -q -m \"not slow\"", "seconds": 300.0,
+                         "summary": "900 passed, 3 skipped", "returncode": 0}], "commit": "abc", "date": "d", "machine": "m"}
+    assert "took 5.0 min (900 passed, 3 skipped)" in readme.render_tests(timing)
+    assert "Not timed yet" in readme.render_tests(None)
+
+
+def test_update_and_check(tmp_path):
+    md = tmp_path / "README.md"
+    begin, end = readme.markers("claims")
+    md.write_text(f"intro\n{begin}\nstale\n{end}\nrest\n")
+    blocks = {"claims": readme.BLOCKS["claims"]}
+    assert readme.update_readme(md, blocks) is True
+    assert readme.update_readme(md, blocks) is False
+    text = md.read_text()
+    assert text.startswith("intro\n") and text.endswith("rest\n") and "stale" not in text and "| C1 |" in text
+    with pytest.raises(ValueError, match="README"):
+        readme._splice("no markers", "x", "claims")
+
+
+def test_the_docs_claims_page_shows_every_check_of_the_reference():
     ref = read_json(readme.REFERENCE)
     block = readme.render(ref)
     for c in ref["claims"]:
         assert f"| {c['id']} |" in block and c["status"] in block
-        for k in c["checks"]:
+        for k in readme._checks(c):
             assert k["name"] in block and (not k["detail"] or k["detail"] in block)
-    assert f"{ref['meta']['wall_seconds']:.0f} s" in block
 
 
-def test_render_follows_the_reference(tmp_path):
-    ref = read_json(readme.REFERENCE)
-    changed = json.loads(json.dumps(ref))
-    changed["claims"][0]["status"] = "refuted"
-    changed["claims"][0]["checks"][0]["detail"] = "max |diff| = 1.23e+45"
-    block = readme.render(changed)
-    assert block != readme.render(ref) and "1.23e+45" in block and re.search(r"\| C1 \|.*refuted", block)
+def test_a_schema_3_claim_is_read_through_its_rows():
+    claim = {"id": "C9", "title": "t", "status": "reproduced", "verdict": "reproduced (x)", "rows": [
+        {"id": "C9.1", "checks": [{"name": "a", "kind": "stated", "road": "trained", "passed": True, "detail": "d1"}]},
+        {"id": "C9.2", "checks": [{"name": "b", "kind": "control", "road": "trained", "passed": False, "detail": "d2"}]}]}
+    block = readme.render({"meta": {"command": "x --out r", "mode": "quick", "seed": 0, "wall_seconds": 1.0,
+                                    "machine": "m"}, "claims": [claim]})
+    assert "stated 1/1, control 0/1" in block and "d1" in block and "d2" in block and "Verdict: reproduced (x)" in block
 
 
-def test_update_and_check(tmp_path, monkeypatch):
-    ref, md = tmp_path / "ref.json", tmp_path / "README.md"
-    ref.write_text(readme.REFERENCE.read_text())
-    md.write_text(f"intro\n{readme.BEGIN}\nstale\n{readme.END}\nrest\n")
-    assert readme.update_readme(ref, md) is True
-    assert readme.update_readme(ref, md) is False
-    text = md.read_text()
-    assert text.startswith("intro\n") and text.endswith("rest\n") and "stale" not in text
-    with pytest.raises(ValueError, match="README"):
-        readme._splice("no markers", "x")
+def test_every_further_run_renders_with_its_own_identity():
+    runs = readme.further_runs()
+    assert runs, "docs/run_*.json: the further committed runs"
+    for name, path in runs.items():
+        block = readme.render_run(read_json(path), path)
+        assert block.splitlines()[0] == readme.GENERATED.format(src=path.relative_to(readme.ROOT)), name
+        assert read_json(path)["meta"]["command"] in block
 
 
-def test_every_further_run_has_its_readme_block_and_it_matches():
-    text = readme.README.read_text()
-    for name, path in readme.further_runs().items():
-        assert readme.readme_block(text, *readme.run_markers(name)) == readme.render_run(read_json(path), path), name
-
-
-def test_a_further_run_is_spliced_between_its_markers(tmp_path):
-    ref, md = tmp_path / "reference_quick.json", tmp_path / "README.md"
-    ref.write_text(readme.REFERENCE.read_text())
-    data = read_json(readme.REFERENCE)
-    data["claims"] = [c for c in data["claims"] if c["id"] == "C13"]
-    data["meta"]["seeds_per_family"] = 7
-    (tmp_path / "run_c13-x.json").write_text(json.dumps(data))
-    begin, end = readme.run_markers("c13-x")
-    md.write_text(f"{readme.BEGIN}\n{readme.END}\n{begin}\nstale\n{end}\n")
-    assert readme.update_readme(ref, md) is True
-    block = readme.readme_block(md.read_text(), begin, end)
-    assert "stale" not in block and "7 seeds per trained family" in block and "C13" in block and "C1 " not in block
-    assert "run_c13-x.json" in block.splitlines()[0]
-
-
-def test_readme_mutation_block_matches_the_last_mutation_run():
+def test_the_mutation_record_renders_and_explains_every_equivalent_mutant():
     if not readme.MUTATION_RUN.exists():
         pytest.skip("no mutation run recorded yet (bash scripts/mutation.sh)")
-    text = readme.README.read_text()
     run = read_json(readme.MUTATION_RUN)
-    assert readme.readme_block(text, readme.MBEGIN, readme.MEND) == readme.render_mutation(run), (
-        "README.md's mutation block differs from docs/mutation_run.json: run python -m wavetheory.claims.readme")
+    block = readme.render_mutation(run)
+    assert f"{run['killed']} of {run['mutants']} mutants killed" in block
     assert run["killed"] + run["survived"] == run["mutants"]
-    assert all(e["reason"].strip() for e in run["equivalent"])  # every equivalent mutant says why
-
-
-def test_readme_bench_block_matches_the_benchmark_record():
-    if not readme.BENCH_RUN.exists():
-        pytest.skip("no benchmark recorded yet (python benchmarks/bench_train.py protocol)")
-    text = readme.README.read_text()
-    assert readme.readme_block(text, readme.BBEGIN, readme.BEND) == readme.render_bench(read_json(readme.BENCH_RUN)), (
-        "README.md's benchmark block differs from docs/bench_train.json: run python -m wavetheory.claims.readme")
+    assert all(e["reason"].strip() and f"`{e['name']}`" in block for e in run["equivalent"])
 
 
 def _protocol_run(network, protocol, seed, step, wall, threshold):
@@ -131,11 +136,3 @@ def test_render_bench_side_by_side_gives_each_level_and_the_time_per_step_ratio(
     assert "| 0 | 10 | 600, 6.0 | 500, 2.5 | 2.40 |" in block
     assert "the authors' code 1600 (1600..1600) steps, ours 2000 (2000..2000)" in block
     assert "over the 3 seeds where both cleared it" in block and "seconds per step, authors / ours: 2.00 (1.00..4.00)." in block
-
-
-def test_readme_prose_quotes_the_seed_counts_in_use():
-    # the one place README states the seed counts in prose: it must follow trained_runs, not go stale
-    from wavetheory.claims.trained_runs import FULL_SEEDS, QUICK_SEEDS
-
-    text = " ".join(readme.README.read_text().split())
-    assert f"statistics over seeds ({QUICK_SEEDS} in quick mode, {FULL_SEEDS} in the full run)" in text
