@@ -56,3 +56,4 @@ html_title = "wavetheory"
 html_static_path = ["_static"]
 html_css_files = ["wavetheory.css"]
 html_permalinks_icon = "#"
+smartquotes = False  # show quotes and dashes as written (docstrings, commands)

@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import html
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -75,8 +77,12 @@ def _checks(claim: dict[str, Any]) -> list[dict[str, Any]]:
     return claim.get("checks", [])
 
 
+_MARKDOWN = re.compile(r"([\\`*_|<\[\]])")
+
+
 def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Plain text for one line of markdown: its markup characters escaped, so ``lam**2`` stays ``lam**2``."""
+    return _MARKDOWN.sub(r"\\\1", " ".join(str(text).split()))
 
 
 def _check_line(c: dict[str, Any]) -> str:
@@ -118,17 +124,21 @@ def _run_header(ref: dict[str, Any], source: Path, what: str) -> list[str]:
 
 
 def _details(claims: list[dict[str, Any]]) -> list[str]:
-    """One collapsible section per claim: its summary and every check with the value it measured."""
+    """One collapsible section per claim: its summary and every check with the value it measured.
+
+    Raw HTML without blank lines, so that a Markdown reader passes it through as written (a formula like
+    ``(lam**2 - 1)**2`` would otherwise turn bold)."""
+    e = html.escape
     lines = []
     for c in claims:
-        lines.append(f"<details><summary><b>{c['id']}</b> {c['status']}: {_cell(c.get('title', ''))}</summary>")
-        lines.append("")
+        body = [f"<details><summary><b>{e(c['id'])}</b> {e(c['status'])}: {e(c.get('title', ''))}</summary>"]
         if c.get("verdict", c["status"]) != c["status"]:
-            lines += [f"Verdict: {c['verdict']}", ""]
+            body.append(f"<p>Verdict: {e(c['verdict'])}</p>")
         if c.get("summary"):
-            lines += [c["summary"], ""]
-        lines += [f"- {_check_line(k)}" for k in _checks(c)] or ["- no check ran"]
-        lines += ["", "</details>"]
+            body.append(f"<p>{e(c['summary'])}</p>")
+        items = [f"<li>{e(_check_line(k))}</li>" for k in _checks(c)] or ["<li>no check ran</li>"]
+        body += ["<ul>", *items, "</ul>", "</details>"]
+        lines += body
     return lines
 
 

@@ -32,7 +32,7 @@ def _check(name, quantity, passed, value, threshold, relation="<=", kind="stated
             "passed": passed, "value": value, "values": [value, value * 1.01] if road == "trained" else None,
             "interval": [value * 0.9, value * 1.1] if road == "trained" else None, "controls": [], "k_of_n": None,
             "replaces": None, "scope": {"text": "repeat-copy d = 3, s = 4; seeds 0-1 (n = 2)", "general": False},
-            "declared_in": "abc1234", "revision": None, "detail": f"median {value} over 2 seeds",
+            "declared_in": "abc1234", "revision": None, "detail": "formatted by the claim from the measured values",
             "numbers": {"c7_secret_internal_key": [1.0, 2.0]}, **extra}
 
 
@@ -46,6 +46,8 @@ def schema3() -> dict:
                      revision={"old": 0.02, "new": 0.05, "reason": "the bar of figure 4", "value_seen": 0.0172, "commit": "def"})
     proof = _check("c4_block_proof", "steps of the block-determinant proof that passed", True, 99, 99, "==",
                    road="symbolic")
+    bound = _check("c4_decay_bound", "", True, {"slope_excess": -0.824, "bound_ratio": 0.49}, {"slope_excess": 0.0},
+                   road="numeric")
     return {
         "schema": 3,
         "meta": {"command": "wavetheory reproduce --quick --out results", "mode": "quick", "seed": 0, "seeds_per_family": 2,
@@ -57,7 +59,7 @@ def schema3() -> dict:
              "decided_by": {"check": "c4_block_proof", "value": 99, "threshold": 99, "relation": "=="},
              "figures": [], "rows": [{"id": "C4.1", "wording": "the block formula gives the characteristic polynomial",
                                       "status": "proved", "verdict": "proved (general)", "reason": "", "revised": False,
-                                      "cites": ["Schur complement"], "checks": [proof]}]},
+                                      "cites": ["Schur complement"], "checks": [proof, bound]}]},
             {"id": "C7", "title": "Trained W_hh spectrum converges to that of Phi", "source": "paper",
              "status": "refined", "verdict": "refined (repeat-copy d = 3, s = 4; seeds 0-1 (n = 2))",
              "summary": "Over 2 seeds the Jacobian matches Phi; W_hh does not.",
@@ -117,10 +119,14 @@ def test_rows_checks_controls_and_revisions_are_shown_in_words(tmp_path):
 
 def test_no_internal_key_is_shown(tmp_path):
     data = schema3()
-    keys = {k for c in data["claims"] for r in c["rows"] for chk in r["checks"] for k in [chk["name"], *chk["numbers"]]}
+    checks = [chk for c in data["claims"] for r in c["rows"] for chk in r["checks"]]
+    keys = {k for chk in checks for k in [chk["name"], *chk["numbers"], *(chk["value"] if isinstance(chk["value"], dict) else [])]}
+    assert {"c4_decay_bound", "slope_excess", "bound_ratio"} <= keys
     md, page = render_markdown(data, tmp_path), _text(render_html(data, tmp_path))
     for key in keys:
         assert key not in md and key not in page, key
+    # a check without a quantity is labelled by its name in words; a value of several numbers, each in words
+    assert "c4 decay bound" in page and "slope excess -0.824, bound ratio 0.49" in page
 
 
 def test_html_is_self_contained_with_math_and_figures_embedded(tmp_path):
@@ -160,8 +166,11 @@ def test_the_reference_run_renders_one_row_per_claim(tmp_path):
         assert rows[c["id"]][4] != "no check ran", c["id"]
         for k in c["checks"]:
             assert fmt(k["value"]) in page
-            for key in k.get("numbers") or {}:  # internal keys such as c14_rnn_operating_point
+            keys = [*(k.get("numbers") or {}), *(k["value"] if isinstance(k["value"], dict) else [])]
+            for key in keys:  # internal keys such as c14_rnn_operating_point or slope_excess
                 assert key not in md and key not in page, key
+    c2 = next(c for c in run.claims if c.id == "C2")
+    assert c2.decided["label"] == "proofs/c2_fibonacci_radius.py"  # the claim's own proof, not C1's it also runs
     # C7 is refuted by a failed stated check that nothing replaces: the summary names it and its measured clause
     c7 = next(c for c in run.claims if c.id == "C7")
     assert c7.decided["inferred"] and not c7.decided["passed"] and c7.decided["value"].startswith("0/5 seeds pass")

@@ -14,7 +14,7 @@ import re
 
 __all__ = ["escape_prose", "to_rst"]
 
-_LITERAL = re.compile(r"(``.+?``)", re.S)
+_LITERAL = re.compile(r"((?<![\w`])``[^`]+?``(?![\w`]))", re.S)  # where reST ends it too: not inside a word
 _SPECIAL = re.compile(r"([\\`*_|\[\]<>])")
 _BULLET = re.compile(r"^(\s*)([-*]) (.*)$")
 
@@ -52,7 +52,10 @@ def to_rst(lines: list[str]) -> list[str]:
                 j += 1
             while j > i and not lines[j - 1].strip():
                 j -= 1
-            out += ([""] if out and out[-1] else []) + [".. code-block:: text", ""] + ["   " + ln for ln in lines[i:j]] + [""]
+            prose = [ln for ln in out if ln.strip()]
+            after_colons = bool(prose) and prose[-1].rstrip().endswith("::")  # reST's own literal-block marker
+            head = [] if after_colons else [".. code-block:: text", ""]
+            out += ([""] if out and out[-1] else []) + head + [("" if after_colons else "   ") + ln for ln in lines[i:j]] + [""]
             i = j
             continue
         m = _BULLET.match(line)

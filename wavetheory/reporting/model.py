@@ -43,6 +43,8 @@ def fmt(value: Any) -> str:
         return f"{value:.4g}" if value != int(value) or abs(value) >= 1e6 else str(int(value))
     if isinstance(value, (list, tuple)):
         return ", ".join(fmt(v) for v in value)
+    if isinstance(value, dict):  # several measured quantities: each under its name in words
+        return ", ".join(f"{_words(k)} {fmt(v)}" for k, v in value.items())
     return str(value)
 
 
@@ -74,6 +76,13 @@ class Check:
     @property
     def mark(self) -> str:
         return "PASS" if self.passed else "FAIL"
+
+    @property
+    def bar(self) -> str:
+        """The threshold as the checks table shows it: '<= 0.05', or '0.05' where the relation is not recorded."""
+        if self.threshold is None:
+            return ""
+        return f"{self.relation} {fmt(self.threshold)}" if self.relation else fmt(self.threshold)
 
     @property
     def requirement(self) -> str:
@@ -160,12 +169,12 @@ def _label(raw: dict) -> str:
     return _words(raw.get("quantity") or raw["name"])
 
 
-def _inferred_decider(status: str, checks: list[dict]) -> dict | None:
+def _inferred_decider(status: str, checks: list[dict], claim_id: str = "") -> dict | None:
     """For files without ``decided_by``: the check the status rule turned on (see ``RULE``).
 
     refuted: the first failed stated or control check that no passing refined check replaces; refined:
-    the first passing refined check; proved: the first passing stated check of general scope; otherwise
-    the first stated check.
+    the first passing refined check; proved: the claim's own general proof, else the first passing stated
+    check of general scope; otherwise the first stated check.
     """
     replaced = {c.get("replaces") for c in checks if c.get("kind") == "refined" and c.get("passed")}
     pick = None
@@ -174,9 +183,11 @@ def _inferred_decider(status: str, checks: list[dict]) -> dict | None:
                      and c["name"] not in replaced), None)
     elif status == "refined":
         pick = next((c for c in checks if c.get("kind") == "refined" and c.get("passed")), None)
-    elif status == "proved":
-        pick = next((c for c in checks if c.get("kind") == "stated" and c.get("passed")
-                     and isinstance(c.get("scope"), dict) and c["scope"].get("general")), None)
+    elif status == "proved":  # the claim's own proof first (proofs/c2_... for C2), then any general one
+        general = [c for c in checks if c.get("kind") == "stated" and c.get("passed")
+                   and isinstance(c.get("scope"), dict) and c["scope"].get("general")]
+        own = [c for c in general if f"/{claim_id.lower()}_" in c["name"]]
+        pick = (own or general or [None])[0]
     if pick is None and status != "open":
         pick = next((c for c in checks if c.get("kind") == "stated"), None)
     return pick
@@ -193,7 +204,7 @@ def _decided(raw: dict, checks: list[dict], labels: dict[str, str]) -> dict | No
                 "value": fmt(given.get("value")),
                 "requirement": ("needs " + f"{rel} {fmt(thr)}".strip()) if thr is not None else "",
                 "passed": check.get("passed"), "interval": check.get("interval"), "inferred": False}
-    pick = _inferred_decider(raw.get("status", ""), checks)
+    pick = _inferred_decider(raw.get("status", ""), checks, raw.get("id", ""))
     if pick is None:
         return None
     c = _check(pick, labels)
