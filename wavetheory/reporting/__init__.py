@@ -33,6 +33,11 @@ def _environment(html: bool):
     env.filters["num"] = fmt
     env.filters["cell"] = lambda text: " ".join(str(text).split()).replace("|", "\\|")
     env.filters["interval"] = lambda iv: f"[{fmt(iv[0])}, {fmt(iv[1])}]" if iv else ""
+    if html:  # a number never breaks inside (2.002e-15 would break at its minus sign); a list breaks between items
+        from markupsafe import Markup
+
+        env.filters["nobreak"] = lambda text: Markup(", ").join(
+            Markup('<span class="nb">{}</span>').format(part) for part in str(text).split(", "))
     return env
 
 
@@ -58,7 +63,7 @@ def _math(latex: Mapping[str, Sequence[str]] | None, draw: bool) -> list[dict[st
         formulas = []
         for tex in items:
             try:
-                formulas.append({"tex": tex, "src": svg_data_uri(tex) if draw else ""})
+                formulas.append({"tex": tex, "src": svg_data_uri(tex, 16.0) if draw else ""})
             except ValueError:  # outside mathtext's LaTeX: shown as its source, never dropped
                 formulas.append({"tex": tex, "src": ""})
         blocks.append({"title": title, "formulas": formulas})
