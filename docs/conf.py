@@ -51,6 +51,7 @@ autodoc_typehints = "signature"
 autodoc_preserve_defaults = True
 add_module_names = False
 
+highlight_language = "none"  # an unlabelled block is plain text (printouts, tables), not Python
 html_theme = "furo"
 html_title = "wavetheory"
 html_static_path = ["_static"]
