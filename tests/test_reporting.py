@@ -101,6 +101,7 @@ def _summary_rows(md: str) -> dict[str, list[str]]:
 def test_summary_table_comes_first_with_status_words_and_the_deciding_number(tmp_path):
     md = render_markdown(schema3(), tmp_path)
     assert md.index("## Summary") < md.index("## Claims") < md.index("### C4")
+    assert "on x86_64, 2 cores (Some CPU)" in md  # the machine and its CPU model (the fingerprint of schema 3)
     rows = _summary_rows(md)
     assert list(rows) == ["C4", "C7"]
     assert rows["C7"][2] == "2: 1 refined, 1 open" and rows["C7"][3] == "**refined**"  # the status word, no scope
