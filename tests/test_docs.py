@@ -169,11 +169,14 @@ def test_math_is_drawn_as_pictures(site):
     assert "$" not in re.sub(r"<(pre|code)\b.*?</\1>", "", _text(site / "_generated" / "notebooks" / "02_lbc_spectra.html"))
 
 
-def test_optional_pages_are_listed_only_when_they_exist(tmp_path, monkeypatch):
+def test_pages_added_to_docs_are_listed_in_the_contents(tmp_path, monkeypatch):
     monkeypatch.setattr(wavedocs, "DOCS", tmp_path)
+    (tmp_path / "index.md").write_text("```{toctree}\ntheory\n<!-- generated: optional-pages -->\n```\n")
+    (tmp_path / "theory.md").write_text("# Theory\n")
     assert wavedocs.optional_pages() == ""
-    (tmp_path / "guarantees.md").write_text("# Guarantees\n")
-    assert wavedocs.optional_pages() == "guarantees"
+    for name in ("zeta", "guarantees", "analyze_your_network"):
+        (tmp_path / f"{name}.md").write_text(f"# {name}\n")
+    assert wavedocs.optional_pages().splitlines() == ["analyze_your_network", "guarantees", "zeta"]
 
 
 @pytest.mark.slow

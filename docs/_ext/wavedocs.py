@@ -39,10 +39,7 @@ WINGS = {  # page -> (title, what it holds)
     "reporting": ("Reporting", "the reproduction report: report.md and report.html from claims.json"),
     "base": ("Base modules", "validation, files, statistics, thresholds, plots, strategies, the checkpoint reader"),
 }
-OPTIONAL_PAGES = {  # pages other parts of the project write: listed in the contents when they exist
-    "analyze_your_network": "Analyze your own network",
-    "guarantees": "Guarantees",
-}
+OPTIONAL_PAGES = ("analyze_your_network", "guarantees", "verdicts", "extending")  # written elsewhere: listed first
 _MARKER = re.compile(r"<!-- generated: ([a-z-]+) -->")
 
 
@@ -144,8 +141,13 @@ def mutation_block() -> str:
 
 
 def optional_pages() -> str:
-    """Toctree lines for the pages other parts of the project add, those that exist now."""
-    return "\n".join(name for name in OPTIONAL_PAGES if (DOCS / f"{name}.md").exists())
+    """Toctree lines for every page of docs/ that index.md does not list itself (pages other parts of the project
+    add): OPTIONAL_PAGES first, in that order, when they exist, then the others by name. A page in no toctree would
+    be a warning, so a new page is never left out of the contents."""
+    index = (DOCS / "index.md").read_text()
+    listed = set(re.findall(r"^([a-z_]+)$", index, flags=re.M)) | {"index"}
+    pages = sorted(p.stem for p in DOCS.glob("*.md") if p.stem not in listed)
+    return "\n".join([n for n in OPTIONAL_PAGES if n in pages] + [n for n in pages if n not in OPTIONAL_PAGES])
 
 
 GENERATORS = {
