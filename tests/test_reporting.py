@@ -40,7 +40,9 @@ def schema3() -> dict:
     control = _check("c7_init_w_spectrum", "mean matched eigenvalue distance of W_hh at initialization", True, 0.57,
                      0.05, ">", kind="control")
     stated = _check("c7_w_spectrum", "mean matched eigenvalue distance of W_hh to Phi", False, 0.0652, 0.05,
-                    controls=[{"name": "c7_init_w_spectrum", "difference": {"median": -0.5, "interval": [-0.52, -0.48]}}])
+                    controls=[{"name": "c7_init_w_spectrum", "difference": {"median": -0.5, "interval": [-0.52, -0.48]}}],
+                    universal=True, revisions=[{"what": "kind", "old": "limit", "new": "stated", "reason": "inside the scope",
+                                                "value_seen": 0.06, "commit": "abc"}])
     refined = _check("c7_jacobian_spectrum", "mean matched eigenvalue distance of the averaged Jacobian to Phi", True,
                      0.0172, 0.05, kind="refined", replaces="c7_w_spectrum",
                      revision={"old": 0.02, "new": 0.05, "reason": "the bar of figure 4", "value_seen": 0.0172, "commit": "def"})
@@ -117,6 +119,8 @@ def test_rows_checks_controls_and_revisions_are_shown_in_words(tmp_path):
         assert "replaces: mean matched eigenvalue distance of W_hh to Phi" in page
         assert 'Against control "mean matched eigenvalue distance of W_hh at initialization": median difference -0.5' in page
         assert "0.02 -> 0.05" in page.replace("→", "->") and "Cited without being checked: Schur complement." in page
+        assert "Revised after data: limit -> stated (inside the scope)" in page.replace("→", "->")
+        assert "One counterexample refutes." in page
 
 
 def test_no_internal_key_is_shown(tmp_path):

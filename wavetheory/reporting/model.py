@@ -18,13 +18,13 @@ from typing import Any
 __all__ = ["STATUSES", "RULE", "Check", "Row", "Claim", "Run", "fmt", "read_run"]
 
 STATUSES = ("proved", "verified", "reproduced", "refined", "refuted", "open")
-RULE = {
-    "proved": "every stated check passed and a proof of general scope passed",
+RULE = {  # one line per status; the full rule, row by row, is the docs page "How a status is decided"
+    "proved": "every stated check passed, a symbolic check of general scope among them, none with trained networks",
     "verified": "every stated check passed, numerically or by a proof up to a bound",
-    "reproduced": "every stated check passed, with trained networks",
-    "refined": "each failed stated check is replaced by passing refined checks that name it",
-    "refuted": "a failed stated (or control) check that nothing replaces",
-    "open": "no stated check ran",
+    "reproduced": "every stated check passed, one of them with trained networks",
+    "refined": "the claim as worded failed somewhere, and a corrected statement (a refined check) passed in its place",
+    "refuted": "a failed stated check that nothing rescues, or every stated check of a row failed",
+    "open": "no data to decide (a run that crashed, a precondition not met, too few seeds), with the reason",
 }
 KIND_WORDS = {"stated": "the claim as written", "refined": "a corrected statement", "limit": "where it stops holding",
               "control": "where the effect must be absent"}
@@ -70,7 +70,8 @@ class Check:
     justification: str
     replaces: str  # the label of the stated check it replaces, or ""
     controls: list[dict]  # {"label", "median", "interval"}
-    revision: dict | None
+    revisions: list[dict]  # each {"old", "new", "reason", ...}: a threshold or kind changed after data was seen
+    universal: bool  # one counterexample refutes (no seed may fail)
     name: str  # the key in claims.json, used only to link checks to one another
 
     @property
@@ -162,7 +163,8 @@ def _check(raw: dict, labels: dict[str, str]) -> Check:
                  values=raw.get("values", raw.get("per_seed")), detail=raw.get("detail") or "",
                  scope=_scope_text(raw.get("scope")), justification=raw.get("justification") or "",
                  replaces=labels.get(replaces, _words(replaces)) if replaces else "", controls=controls,
-                 revision=raw.get("revision"), name=raw["name"])
+                 revisions=list(raw.get("revisions") or ([raw["revision"]] if raw.get("revision") else [])),
+                 universal=bool(raw.get("universal")), name=raw["name"])
 
 
 def _label(raw: dict) -> str:
@@ -203,7 +205,7 @@ def _decided(raw: dict, checks: list[dict], labels: dict[str, str]) -> dict | No
         return {"label": labels.get(given.get("check", ""), _words(given.get("check", ""))),
                 "value": fmt(given.get("value")),
                 "requirement": ("needs " + f"{rel} {fmt(thr)}".strip()) if thr is not None else "",
-                "passed": check.get("passed"), "interval": check.get("interval"), "inferred": False}
+                "passed": check.get("passed"), "interval": given.get("interval", check.get("interval")), "inferred": False}
     pick = _inferred_decider(raw.get("status", ""), checks, raw.get("id", ""))
     if pick is None:
         return None
