@@ -201,3 +201,17 @@ def test_a_figure_that_is_not_an_image_is_refused(tmp_path):
     bad.write_text("x")
     with pytest.raises(ValueError, match="figures"):
         render_report(schema3(), tmp_path, [("notes", bad)])
+
+
+def test_a_check_named_by_its_statement_shows_the_statement_and_the_quantity(tmp_path):
+    data = schema3()
+    row = data["claims"][1]["rows"][0]
+    row["checks"][1]["name"] = "refined: the averaged Jacobian's eigenvalues converge to Phi's"
+    row["checks"][1]["replaces"] = row["checks"][0]["name"] = "the eigenvalues of W_hh converge to Phi's"
+    data["claims"][1]["decided_by"]["check"] = row["checks"][1]["name"]
+    page = _text(render_html(data, tmp_path))
+    assert "refined: the averaged Jacobian's eigenvalues converge to Phi's" in page
+    assert "measured: mean matched eigenvalue distance of the averaged Jacobian to Phi" in page
+    assert "replaces: the eigenvalues of W_hh converge to Phi's" in page  # the statement, not the shared quantity
+    row_c7 = _summary_rows(render_markdown(data, tmp_path))["C7"][4]
+    assert row_c7.startswith("refined: the averaged Jacobian's eigenvalues converge to Phi's; mean matched eigenvalue")

@@ -56,7 +56,8 @@ def _words(text: str) -> str:
 
 @dataclass(frozen=True)
 class Check:
-    label: str  # the measured quantity (or the check's sentence), in words
+    statement: str  # what the check asserts (its name, when the name is a sentence, not a key), or ""
+    label: str  # the measured quantity (or the check's name in words)
     kind: str
     road: str
     passed: bool
@@ -150,19 +151,30 @@ def _scope_text(scope: Any) -> str:
     return scope.get("text", "") if isinstance(scope, dict) else str(scope or "")
 
 
+def _statement(name: str) -> str:
+    return "" if _IDENTIFIER.match(str(name).strip()) else str(name)
+
+
+def _refer(name: str, labels: dict[str, str]) -> str:
+    """How one check names another (a control, the stated check a refined one replaces): by its statement."""
+    return _statement(name) or labels.get(name, _words(name))
+
+
 def _check(raw: dict, labels: dict[str, str]) -> Check:
     controls = []
     for ctl in raw.get("controls") or []:
         diff = ctl.get("difference") or {}
-        controls.append({"label": labels.get(ctl.get("name", ""), _words(ctl.get("name", ""))),
+        controls.append({"label": _refer(ctl.get("name", ""), labels),
                          "median": diff.get("median"), "interval": diff.get("interval")})
     replaces = raw.get("replaces") or ""
-    return Check(label=labels[raw["name"]], kind=raw.get("kind", ""), road=raw.get("road", ""),
+    statement = _statement(raw["name"])
+    return Check(statement="" if statement == labels[raw["name"]] else statement, label=labels[raw["name"]],
+                 kind=raw.get("kind", ""), road=raw.get("road", ""),
                  passed=bool(raw.get("passed")), value=raw.get("value"), threshold=raw.get("threshold"),
                  relation=raw.get("relation") or "", interval=raw.get("interval"),
                  values=raw.get("values", raw.get("per_seed")), detail=raw.get("detail") or "",
                  scope=_scope_text(raw.get("scope")), justification=raw.get("justification") or "",
-                 replaces=labels.get(replaces, _words(replaces)) if replaces else "", controls=controls,
+                 replaces=_refer(replaces, labels) if replaces else "", controls=controls,
                  revisions=list(raw.get("revisions") or ([raw["revision"]] if raw.get("revision") else [])),
                  universal=bool(raw.get("universal")), name=raw["name"])
 
@@ -202,7 +214,10 @@ def _decided(raw: dict, checks: list[dict], labels: dict[str, str]) -> dict | No
         check = by_name.get(given.get("check", ""), {})
         rel = given.get("relation") or check.get("relation") or ""
         thr = given.get("threshold", check.get("threshold"))
-        return {"label": labels.get(given.get("check", ""), _words(given.get("check", ""))),
+        name = given.get("check", "")
+        statement = _statement(name)
+        label = labels.get(name, _words(name))
+        return {"label": label if not statement or statement == label else f"{statement}; {label}",
                 "value": fmt(given.get("value")),
                 "requirement": ("needs " + f"{rel} {fmt(thr)}".strip()) if thr is not None else "",
                 "passed": check.get("passed"), "interval": given.get("interval", check.get("interval")), "inferred": False}
