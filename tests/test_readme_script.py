@@ -137,3 +137,12 @@ def test_render_bench_side_by_side_gives_each_level_and_the_time_per_step_ratio(
     assert "| 0 | 10 | 600, 6.0 | 500, 2.5 | 2.40 |" in block
     assert "the authors' code 1600 (1600..1600) steps, ours 2000 (2000..2000)" in block
     assert "over the 3 seeds where both cleared it" in block and "seconds per step, authors / ours: 2.00 (1.00..4.00)." in block
+
+
+def test_time_tests_keeps_pytest_s_own_summary_line():
+    import time_tests  # scripts/time_tests.py
+
+    out = "....\n=========== 1049 passed, 3 skipped, 2 deselected in 612.31s (0:10:12) ===========\n"
+    assert time_tests._summary(out) == "1049 passed, 3 skipped, 2 deselected"
+    assert time_tests._summary("2 failed, 10 passed in 3.00s\n") == "2 failed, 10 passed"
+    assert time_tests.TIERS["full"] in readme.README.read_text()  # the tier it times is README's test command
