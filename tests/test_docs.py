@@ -65,6 +65,9 @@ def test_cli_reference_has_every_command(site):
     from wavetheory.cli import build_parser
 
     text = _text(site / "cli.html")
+    # the help texts are plain-text blocks, which the site's stylesheet wraps instead of clipping
+    assert 'class="highlight-text' in (site / "cli.html").read_text()
+    assert ".highlight-text pre" in (site / "_static" / "wavetheory.css").read_text()
     sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     for name, parser in sub.choices.items():
         assert f"wavetheory {name}" in text
