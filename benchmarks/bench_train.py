@@ -1,15 +1,15 @@
 """Benchmark the trainer (issues 5, 16): the training protocol, the authors' code side by side, reproduce.
 
 Parts (``python benchmarks/bench_train.py PART [options]``); each writes its own key of ``--json``
-(default ``docs/bench_train.json``, the committed record from which ``python -m wavetheory.claims.readme``
-generates README's benchmark block), with the commit, date, machine and load average:
+(default ``docs/bench_train.json``, the committed record from which ``scripts/readme.py``
+renders the benchmark block of the docs' Benchmarks page), with the commit, date, machine and load average:
 
 * ``protocol``: steps and seconds to 0.99 fresh accuracy at horizon 100 on the authors' configuration
   (repeat copy d = 8, s = 10, hidden 128, batch 64, Adam 1e-3, clip 1, curriculum 10/20/40/60/100)
   for the old protocol (the ``authors`` preset's curriculum threshold 0.96, stopped at 0.99) and the
   new default (``CURRICULUM_MASTERY``), under the stop rule of issue 23 (a fresh evaluation of
   ``eval_batch`` >= 2048 sequences stops a run; ``accuracy`` is a separate one of ``eval_size`` >= 4096), seed by seed in alternation so that both see the same load;
-  the step and second at which each level is cleared (README compares the old protocol's with the
+  the step and second at which each level is cleared (the Benchmarks page compares the old protocol's with the
   authors' anchor of issue 16); the C7 figures of every trained network, also for the C7 network
   (repeat copy d = 3, s = 4, 3000 steps). The record is rewritten after every run; a rerun skips the
   runs already recorded with the same bound and resumes an interrupted one from its checkpoint.
@@ -40,7 +40,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from wavetheory.claims.readme import BENCH_RUN, render_bench
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from readme import BENCH_RUN, render_bench  # noqa: E402  (scripts/readme.py)
 from wavetheory.claims.report import machine, numerics
 from wavetheory.io import read_json, write_json
 from wavetheory.learning.analysis import analyze

@@ -11,7 +11,7 @@
 # the package to mutants/, mutates one function at a time and runs the tests that cover it. Then
 # scripts/mutation_report.py writes docs/mutation_run.json (docs/mutation_run_learning.json for --learning; counts,
 # score, every surviving mutant and, for
-# those listed in docs/mutation_equivalent.toml, why it is equivalent) and README's mutation block; it
+# those listed in docs/mutation_equivalent.toml, why it is equivalent) and the docs' Mutation testing page; it
 # exits 1 while a surviving mutant is neither killed by a test nor listed as equivalent.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,11 +1,11 @@
-"""Summarize a mutmut run: docs/mutation_run.json and README's mutation block (run by scripts/mutation.sh).
+"""Summarize a mutmut run: docs/mutation_run.json, shown on the docs' Mutation testing page (run by scripts/mutation.sh).
 
 Reads the statuses mutmut stored under mutants/ (``python -m mutmut results --all true``) for the mutants whose
 names match the globs given on the command line, and docs/mutation_equivalent.toml (mutant name = the reason
 it is equivalent: no test can tell it from the original). One class is recognized from the mutant's diff
 (``python -m mutmut show``) instead of by name: a mutant that only edits the text inside the string literals of
 a ``raise`` line (``"XXhorizon: ...XX"``) changes an error message, not a result; it is listed with that reason. Writes the counts, the score and every survivor
-to docs/mutation_run.json, re-renders README.md's mutation block from it, and exits 1 while a surviving
+to docs/mutation_run.json (the docs' Mutation testing page renders it at build time), and exits 1 while a surviving
 mutant is neither killed by a test nor listed as equivalent, or a listed one no longer survives.
 
 Suites: the default (the code that decides verdicts) writes docs/mutation_run.json and README's block;
@@ -89,14 +89,9 @@ def main(globs: list[str], suite: str = "verdicts") -> int:
         "by_status": {s: sum(v == s for v in rows.values()) for s in sorted(set(rows.values()))},
     }
     run_path.write_text(json.dumps(run, indent=2, ensure_ascii=False) + "\n")
-    if suite == "verdicts":
-        sys.path.insert(0, str(ROOT))
-        from wavetheory.claims.readme import update_readme
-
-        update_readme()
     print(f"{killed}/{len(rows)} mutants killed ({run['score']:.1%}); {len(equivalent)} equivalent; "
-          f"{len(unexplained)} unexplained survivors; wrote {run_path.relative_to(ROOT)}"
-          + (" and README.md" if suite == "verdicts" else ""))
+          f"{len(unexplained)} unexplained survivors; wrote {run_path.relative_to(ROOT)} (the docs' Mutation testing "
+          "page renders it)")
     for n in unexplained:
         print(f"  survived, not explained: {n}  (python -m mutmut show {n})")
     for n in stale:

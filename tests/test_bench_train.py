@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from wavetheory.claims.readme import render_bench
+from readme import render_bench  # scripts/readme.py
 from wavetheory.io import read_json
 from wavetheory.learning.config import TrainConfig
 from wavetheory.thresholds import CURRICULUM_MASTERY, CURRICULUM_THRESHOLD, SOLVED_ACCURACY

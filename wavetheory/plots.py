@@ -72,7 +72,8 @@ def plot_spectrum(
     ax.set_xlabel("Re $\\lambda$")
     ax.set_ylabel("Im $\\lambda$")
     ax.set_title(title)
-    ax.legend(loc="upper right", fontsize=8)
+    # below the axes, never over the eigenvalues (which crowd the unit circle, corners included)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=min(len(series), 2), fontsize=8, frameon=False)
     return save(fig, path)
 
 
@@ -170,16 +171,17 @@ def plot_waves(waves: np.ndarray, substrate: np.ndarray, s: int, d: int, title: 
     Rows are the sd wave coordinates ordered block 1 (oldest) .. block s (newest), component
     within block; a stored input travels as a diagonal stripe from block s down to block 1.
     """
-    fig, axes = plt.subplots(1, 2, figsize=(10, 2.4 + 0.12 * s * d), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(10.8, 2.4 + 0.12 * s * d), sharey=True, layout="constrained")
     t0 = s - 1  # the first time at which the whole substrate holds inputs
     for ax, (label, M) in zip(axes, (("decoded waves", waves), ("substrate x(t-s+i)", substrate))):
-        lim = float(np.max(np.abs(M))) or 1.0
-        ax.imshow(M.T, aspect="auto", cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest",
-                  extent=(t0 - 0.5, t0 + M.shape[0] - 0.5, s * d - 0.5, -0.5))
+        lim = float(np.max(np.abs(M))) or 1.0  # each panel its own symmetric scale, read on its own colorbar
+        im = ax.imshow(M.T, aspect="auto", cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest",
+                       extent=(t0 - 0.5, t0 + M.shape[0] - 0.5, s * d - 0.5, -0.5))
         for i in range(1, s):
             ax.axhline(i * d - 0.5, color="k", lw=0.4)
         ax.set_xlabel("time t")
         ax.set_title(label)
+        fig.colorbar(im, ax=ax, fraction=0.05, pad=0.02, label="value")
     axes[0].set_yticks([i * d + (d - 1) / 2 for i in range(s)], [f"block {i + 1}" for i in range(s)])
     fig.suptitle(title)
     return save(fig, path)
@@ -257,7 +259,8 @@ def plot_diagonal_spectra(panels: dict, title: str = "", path: str | Path | None
         ax.set_xlim(-1.15, 1.15)
         ax.set_ylim(-1.15, 1.15)
         ax.set_title(label, fontsize=9)
-        ax.legend(loc="lower left", fontsize=7)
+        # below the axes: the corners of the square hold eigenvalues too
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2, fontsize=7, frameon=False)
     fig.suptitle(title)
     return save(fig, path)
 

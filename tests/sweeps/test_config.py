@@ -52,10 +52,10 @@ def test_lag_file_tasks_are_embedded(tmp_path):
 
 
 def test_readme_example_config_is_valid(tmp_path):
-    text = (TESTS.parent / "README.md").read_text()
+    text = (TESTS.parent / "docs" / "sweeps.md").read_text()  # the docs' Sweeps page (moved from README)
     block = text.split("```toml\n# sweep.toml", 1)[1].split("```", 1)[0]
     cfg = load_config(_write(tmp_path / "sweep.toml", "# sweep.toml" + block))
-    assert len(cfg.cells()) == 24  # as the README says: 4 tasks x 3 seeds x 2 initializations
+    assert len(cfg.cells()) == 24  # as the page says: 4 tasks x 3 seeds x 2 initializations
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,148 @@
+"""scripts/readme.py: README's generated blocks follow the committed records, and the docs' long blocks render.
+
+No number in README.md is typed by hand: the main job's time, the test command's time and the claims
+table come from docs/reference_quick.json and docs/test_timing.json (``python scripts/readme.py``).
+"""
+
+import html
+import json
+import re
+
+import pytest
+
+import readme  # scripts/readme.py (pyproject: pytest's pythonpath holds scripts/)
+from wavetheory.io import read_json
+
+
+def test_readme_blocks_match_the_records():
+    assert readme.check_readme(), "README.md's generated blocks differ from the records: run python scripts/readme.py"
+    blocks = readme.readme_blocks(readme.README.read_text())
+    assert set(blocks) == set(readme.BLOCKS)  # every block is in README, once
+
+
+def test_the_claims_table_has_every_claim_with_its_status_and_nothing_else():
+    ref = read_json(readme.REFERENCE)
+    table = readme.render_claims(ref)
+    rows = [line for line in table.splitlines() if re.match(r"\| C\d+ \|", line)]
+    assert [r.split("|")[1].strip() for r in rows] == [c["id"] for c in ref["claims"]]
+    for row, c in zip(rows, ref["claims"]):
+        assert row.split("|")[2].strip() == f"**{c['status']}**"  # the status word, not the scope
+    assert f"{ref['meta']['wall_seconds']:.0f} s" in readme.render_job(ref)
+
+
+def test_blocks_follow_the_records(tmp_path):
+    ref = read_json(readme.REFERENCE)
+    changed = json.loads(json.dumps(ref))
+    changed["claims"][0]["status"] = "refuted"
+    changed["meta"]["wall_seconds"] = 4321.0
+    assert re.search(r"\| C1 \| \*\*refuted\*\*", readme.render_claims(changed))
+    assert "4321 s" in readme.render_job(changed) and "4321" not in readme.render_job(ref)
+    timing = {"tiers": [{"name": "fast", "command": "python -m pytest -q -m \"not slow\"", "seconds": 300.0,
+                         "summary": "900 passed, 3 skipped", "returncode": 0}], "commit": "abc", "date": "d", "machine": "m"}
+    assert "took 5.0 min (900 passed, 3 skipped)" in readme.render_tests(timing)
+    assert "Not timed yet" in readme.render_tests(None)
+
+
+def test_update_and_check(tmp_path):
+    md = tmp_path / "README.md"
+    begin, end = readme.markers("claims")
+    md.write_text(f"intro\n{begin}\nstale\n{end}\nrest\n")
+    blocks = {"claims": readme.BLOCKS["claims"]}
+    assert readme.update_readme(md, blocks) is True
+    assert readme.update_readme(md, blocks) is False
+    text = md.read_text()
+    assert text.startswith("intro\n") and text.endswith("rest\n") and "stale" not in text and "| C1 |" in text
+    with pytest.raises(ValueError, match="README"):
+        readme._splice("no markers", "x", "claims")
+
+
+def test_the_docs_claims_page_shows_every_check_of_the_reference():
+    ref = read_json(readme.REFERENCE)
+    block = readme.render(ref)
+    for c in ref["claims"]:
+        assert f"| {c['id']} |" in block and c["status"] in block
+        for k in readme._checks(c):
+            assert html.escape(k["name"]) in block and html.escape(k["detail"]) in block
+
+
+def test_a_schema_3_claim_is_read_through_its_rows():
+    claim = {"id": "C9", "title": "t", "status": "reproduced", "verdict": "reproduced (x)", "rows": [
+        {"id": "C9.1", "checks": [{"name": "a", "kind": "stated", "road": "trained", "passed": True, "detail": "d1"}]},
+        {"id": "C9.2", "checks": [{"name": "b", "kind": "control", "road": "trained", "passed": False, "detail": "d2"}]}]}
+    block = readme.render({"meta": {"command": "x --out r", "mode": "quick", "seed": 0, "wall_seconds": 1.0,
+                                    "machine": "m"}, "claims": [claim]})
+    assert "stated 1/1, control 0/1" in block and "d1" in block and "d2" in block and "Verdict: reproduced (x)" in block
+
+
+def test_every_further_run_renders_with_its_own_identity():
+    runs = readme.further_runs()
+    assert runs, "docs/run_*.json: the further committed runs"
+    for name, path in runs.items():
+        block = readme.render_run(read_json(path), path)
+        assert block.splitlines()[0] == readme.GENERATED.format(src=path.relative_to(readme.ROOT)), name
+        assert read_json(path)["meta"]["command"] in block
+
+
+def test_the_mutation_record_renders_and_explains_every_equivalent_mutant():
+    if not readme.MUTATION_RUN.exists():
+        pytest.skip("no mutation run recorded yet (bash scripts/mutation.sh)")
+    run = read_json(readme.MUTATION_RUN)
+    block = readme.render_mutation(run)
+    assert f"{run['killed']} of {run['mutants']} mutants killed" in block
+    assert run["killed"] + run["survived"] == run["mutants"]
+    assert all(e["reason"].strip() and f"`{e['name']}`" in block for e in run["equivalent"])
+
+
+def _protocol_run(network, protocol, seed, step, wall, threshold):
+    levels = [{"horizon": h, "step_cleared": step // 10 * i, "wall_cleared": wall / 10 * i} for i, h in enumerate((10, 20, 40, 60, 100), 1)]
+    return {"network": network, "protocol": protocol, "seed": seed, "bound": 5000, "threshold": threshold, "target_step": step,
+            "target_wall": wall, "levels": levels, "load": [1.0, 2.0], "seconds_per_step": wall / step,
+            "c7": {"eig_mean": 0.06, "eig_max": 0.1, "angle_max": 0.001, "modulus_mean": 1.05, "n_outside": 3, "horizon": 100}}
+
+
+def test_render_bench_shows_medians_ranges_censored_runs_and_the_ratio():
+    meta = {"command": "python benchmarks/bench_train.py protocol", "commit": "abc", "date": "d", "machine": "m"}
+    anchor = {"source": "src", "levels": {"10": [637, 3.2, 3.3], "100": [1665, 18.3, 18.8]},
+              "to_0.99": {"step": 12833, "seconds": 418, "criterion": "c"}}
+    runs = [_protocol_run("authors", "old", s, st, st / 100, 0.96) for s, st in enumerate((4000, 3000, 5000))]
+    runs += [_protocol_run("authors", "new", s, st, st / 100, 0.995) for s, st in enumerate((1000, 1500, 2000))]
+    block = readme.render_bench({"anchor": anchor, "protocol": {"meta": meta, "runs": runs}})
+    assert "| 0.96 | 3/3 | 4000 (3000..5000) | 40.0 (30.0..50.0) | 10.0 | 1.0-2.0 |" in block
+    assert "| 0.995 | 3/3 | 1500 (1000..2000) | 15.0 (10.0..20.0) | 10.0 | 1.0-2.0 |" in block
+    assert "2.7x fewer steps, 2.7x less time" in block  # 4000 / 1500
+    assert "| 10 | 637, 3.2-3.3 | 400 (300..500) |" in block  # the first level: step // 10
+    assert block.count("| - |") == 0  # every level cleared by some run
+    assert "| authors | old | 0.060 (0.060..0.060) |" in block and "3/3, 3/3, 0/3, 0/3 |" in block
+    runs[1]["target_step"] = runs[1]["target_wall"] = runs[2]["target_step"] = runs[2]["target_wall"] = None
+    block = readme.render_bench({"anchor": anchor, "protocol": {"meta": meta, "runs": runs}})
+    assert "| 0.96 | 1/3 | >5000 (4000..>5000) | not reached (40.0..not reached) |" in block
+    assert "fewer steps" not in block  # no ratio of medians when the old median is censored
+    for r in runs[3:]:
+        r["levels"][-1]["step_cleared"] = r["levels"][-1]["wall_cleared"] = None
+    block = readme.render_bench({"anchor": anchor, "protocol": {"meta": meta, "runs": runs}})
+    (row,) = [line for line in block.splitlines() if line.startswith("| 100 |")]
+    assert row.endswith("| - |")  # the new protocol never cleared 100 (it stopped at the target): one dash, no range
+
+
+def test_render_bench_side_by_side_gives_each_level_and_the_time_per_step_ratio():
+    meta = {"command": "python benchmarks/bench_train.py authors", "commit": "abc", "date": "d", "machine": "m"}
+    lv = lambda h, step, wall: {"horizon": h, "step_cleared": step, "wall_cleared": wall}  # noqa: E731
+    runs = [{"seed": s, "steps": 3000, "load": [1.0, 1.5],
+             "authors": {"levels": [lv(10, 600, 6.0), lv(100, 1600, 32.0)]},  # 20 ms per step up to 100
+             "ours": {"levels": [lv(10, 500, 2.5), lv(100, 2000, 20.0 * f)]}}  # 10 f ms per step
+            for s, f in enumerate((1.0, 0.5, 2.0))]
+    runs.append({"seed": 3, "steps": 3000, "load": [1.0, 1.5], "authors": {"levels": [lv(10, 600, 6.0)]},
+                 "ours": {"levels": [lv(10, 500, 2.5)]}})  # stopped by the bound before 100: no ratio from it
+    block = readme.render_bench({"anchor": {}, "authors": {"meta": meta, "runs": runs}})
+    assert "| 0 | 10 | 600, 6.0 | 500, 2.5 | 2.40 |" in block
+    assert "the authors' code 1600 (1600..1600) steps, ours 2000 (2000..2000)" in block
+    assert "over the 3 seeds where both cleared it" in block and "seconds per step, authors / ours: 2.00 (1.00..4.00)." in block
+
+
+def test_time_tests_keeps_pytest_s_own_summary_line():
+    import time_tests  # scripts/time_tests.py
+
+    out = "....\n=========== 1049 passed, 3 skipped, 2 deselected in 612.31s (0:10:12) ===========\n"
+    assert time_tests._summary(out) == "1049 passed, 3 skipped, 2 deselected"
+    assert time_tests._summary("2 failed, 10 passed in 3.00s\n") == "2 failed, 10 passed"
+    assert time_tests.TIERS["full"] in readme.README.read_text()  # the tier it times is README's test command
