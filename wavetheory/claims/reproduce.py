@@ -127,6 +127,7 @@ def run_main_job(out: str | Path, quick: bool = True, seed: int = 0, claims: lis
 
     ``shard`` ("K/N"): only train that share of the runs (``train_shard``); ``where``: the pool's executor options.
     """
+    from ..learning.platform_id import fingerprint
     from .report import machine, numerics, write_claims, write_reports
 
     t0 = time.perf_counter()
@@ -148,6 +149,7 @@ def run_main_job(out: str | Path, quick: bool = True, seed: int = 0, claims: lis
         "training": training,
         "machine": machine(),
         "numerics": numerics(),
+        "fingerprint": fingerprint(),
         "date": time.strftime("%Y-%m-%d", time.gmtime()),
         "figures": len(figures),
     }
