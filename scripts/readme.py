@@ -322,8 +322,11 @@ def render_bench(data: dict[str, Any]) -> str:
 def render_claims(ref: dict[str, Any], source: Path = REFERENCE) -> str:
     """README's short claims table: ID, status, the claim in one line, and where the rest is."""
     src = source.relative_to(ROOT) if source.is_relative_to(ROOT) else source.name
-    lines = [GENERATED.format(src=src), "", "| ID | status | claim |", "|---|---|---|"]
-    lines += [f"| {c['id']} | **{c['status']}** | {_cell(c.get('title', ''))} |" for c in ref["claims"]]
+    lines = [GENERATED.format(src=src), "", "| ID | status | claim | rows |", "|---|---|---|---|"]
+    for c in ref["claims"]:
+        rows = ", ".join(f"{r['id']} {r['status']}" + (" (revised after data)" if r.get("revised") else "")
+                         for r in c.get("rows", []))
+        lines.append(f"| {c['id']} | **{c['status']}** | {_cell(c.get('title', ''))} | {_cell(rows)} |")
     return "\n".join(lines)
 
 
