@@ -106,7 +106,10 @@ def test_break_c12_horizon_condition(tmp_path, monkeypatch):
 
     monkeypatch.setattr(real, "is_realizable", lambda task, horizon=None: set(task.active_lags) <= {task.s})
     res = run(tmp_path, "C12")
-    assert res.status == "refuted"  # the refined theorem check now disagrees with the least-squares fit
+    # the broken criterion makes the quick analysis "pass" while the theorem's check disagrees with the least-squares
+    # fit: the evidence contradicts itself, which the rule reports as open (never as a claim that holds)
+    status, reason = res.rows[0].decision
+    assert status == "open" and "failed although" in reason
 
 
 def test_a_perturbed_phi_refutes_the_rows_that_read_it(tmp_path):
