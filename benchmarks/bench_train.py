@@ -21,6 +21,9 @@ renders the benchmark block of the docs' Benchmarks page), with the commit, date
 * ``reproduce``: wall time of ``wavetheory reproduce --quick`` in a fresh folder.
 * ``step``: seconds per step at horizons 10 and 100 with 1 and 2 torch threads, and the data's share.
 * ``init``: steps to solve repeat copy (d = 3, curriculum 10/20/40) per initialization (C13).
+* ``ensemble``: the authors' configuration at horizon 100 for ``--steps`` steps (no early stop), the seeds
+  trained as one batched ensemble (``learning.ensemble``) and one by one, on ``--device`` (a GPU: cuda):
+  seconds of each, and the largest weight difference between the two (float32 rounding, issue 23).
 
 The machine is shared: wall times are only comparable within one run (ratios); steps are exact.
 """
@@ -273,12 +276,37 @@ def report_init(rows: list[dict], steps: int, inits: tuple[str, ...]) -> None:
         print(f"  s = {s:3d}  " + "  ".join(f"{i}: {c}" for i, c in zip(inits, cells)))
 
 
+# --------------------------------------------------------------------------- a family as one ensemble (issue 23)
+
+
+def ensemble_times(seeds: list[int], steps: int, device: str) -> dict:
+    """Wall seconds of ``seeds`` trained as one ensemble and one by one (same configs), and their weight gap."""
+    from wavetheory.learning.ensemble import train_ensemble
+
+    task = repeat_copy(8, 10)
+    configs = [TrainConfig(seed=s, steps=steps, horizons=(100,), target=None, device=device, checkpoint_every=10**6)
+               for s in seeds]
+    before, t0 = load(), time.perf_counter()
+    together = train_ensemble(task, configs, progress=None)
+    t1 = time.perf_counter()
+    alone = [train(task, c, progress=None) for c in configs]
+    t2 = time.perf_counter()
+    gap = max(float(np.max(np.abs(getattr(a.rnn, k) - getattr(b.rnn, k))))
+              for a, b in zip(together, alone) for k in ("W_hh", "W_uh", "W_hy"))
+    out = {"device": together[0].device, "seeds": len(seeds), "steps": steps, "ensemble_seconds": round(t1 - t0, 2),
+           "separate_seconds": round(t2 - t1, 2), "speedup": round((t2 - t1) / (t1 - t0), 2), "max_weight_gap": gap,
+           "load": [before, load()]}
+    print(f"  {len(seeds)} seeds x {steps} steps at horizon 100 on {out['device']}: ensemble {out['ensemble_seconds']} s, "
+          f"one by one {out['separate_seconds']} s ({out['speedup']}x); largest weight gap {gap:.2e}", flush=True)
+    return out
+
+
 # --------------------------------------------------------------------------- main
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("part", choices=["protocol", "authors", "reproduce", "step", "init", "report"])
+    ap.add_argument("part", choices=["protocol", "authors", "reproduce", "step", "init", "ensemble", "report"])
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4], help="seeds (default 0-4)")
     ap.add_argument("--networks", nargs="+", choices=list(NETWORKS), default=list(NETWORKS), help="protocol: networks")
     ap.add_argument("--steps", type=int, default=None,
@@ -291,6 +319,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--json", type=Path, default=BENCH_RUN, help="the record (default docs/bench_train.json)")
     ap.add_argument("--out", type=Path, default=Path("results/bench_train"), help="training runs")
     ap.add_argument("--fresh", action="store_true", help="drop this part's recorded runs first")
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="ensemble: the device (default cpu)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)  # measured fastest on 2 cores: the ``step`` part
     args.out.mkdir(parents=True, exist_ok=True)
@@ -312,6 +341,8 @@ def main(argv: list[str] | None = None) -> None:
     elif args.part == "init":
         part["rows"] = init_table(args.s, args.seeds, args.steps or 1500, 3, args.out, tuple(args.inits))
         report_init(part["rows"], args.steps or 1500, tuple(args.inits))
+    elif args.part == "ensemble":
+        part.setdefault("runs", []).append(ensemble_times(args.seeds, args.steps or 200, args.device))
     record.save()
     print(render_bench(record.data))
 

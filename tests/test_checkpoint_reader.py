@@ -171,6 +171,26 @@ def test_malformed_storages_are_refused(tmp_path, pkl, storages, message):
         read_checkpoint(_zip(tmp_path, pkl, storages))
 
 
+def test_a_huge_stride_of_a_length_one_axis_is_never_used(tmp_path):
+    """torch ignores the stride of a length-1 axis; 2**70 there was an OverflowError ("internal error") in as_strided."""
+    path = _zip(tmp_path, float_storage_pickle("0", 6, 0, (1, 3), (1 << 70, 2)), {"0": storage_bytes(range(6))})
+    assert read_checkpoint(path).data.tolist() == [[0.0, 2.0, 4.0]]
+
+
+def test_the_budget_is_shared_by_all_tensors_and_storages(tmp_path):
+    """Three stride-0 views of 1 MiB each fit a 2 MiB budget one by one, not together; a contiguous view costs nothing."""
+    from hostile_files import _tensor, torch_zip
+
+    items = b"".join(b"X\x01\x00\x00\x00" + k.encode() + _tensor("0", 1, 1 << 18, 0) for k in "abc")
+    (tmp_path / "s.ckpt").write_bytes(torch_zip(b"\x80\x02}(" + items + b"u.", {"0": bytes(4)}))
+    with pytest.raises(CheckpointError, match="reading it needs more than the limit of 2.0 MiB"):
+        read_checkpoint(tmp_path / "s.ckpt", max_bytes=2 << 20)
+    assert len(read_checkpoint(tmp_path / "s.ckpt", max_bytes=4 << 20).data) == 3
+    whole = b"X\x01\x00\x00\x00w" + _tensor("0", 1 << 18, 1 << 18, 1)  # a view of the whole 1 MiB storage
+    (tmp_path / "c.ckpt").write_bytes(torch_zip(b"\x80\x02}(" + whole + b"u.", {"0": bytes(1 << 20)}))
+    assert read_checkpoint(tmp_path / "c.ckpt", max_bytes=1 << 20).data["w"].shape == (1 << 18,)
+
+
 def test_build_on_our_objects_is_refused(tmp_path):
     # BUILD on the safe OrderedDict stand-in or on a placeholder *type* would rewrite our objects' fields
     for pkl in (b"\x80\x02ccollections\nOrderedDict\n}X\x02\x00\x00\x00fnNsb.",

@@ -111,6 +111,20 @@ def test_the_exit_statuses_are_the_ones_main_returns(capsys, monkeypatch, status
     assert err.count("\n") == (0 if status in (0, 141) else 1), err
 
 
+def test_the_memo_pickle_the_page_describes_is_the_tests():
+    import inspect
+    import io
+    import zipfile
+
+    import hostile_files
+
+    pkl = zipfile.ZipFile(io.BytesIO(hostile_files.memo_index_checkpoint())).read("archive/data.pkl")
+    index = inspect.signature(hostile_files.memo_index_checkpoint).parameters["index"].default
+    page = " ".join(PAGE.read_text().split())
+    assert f"a {len(pkl)}-byte pickle that puts one object at a memo index of 2^{index.bit_length() - 1}" in page
+    assert 2 * index * 8 == 1 << 30 and "fill a 1 GiB table" in page  # CPython's memo grows to 2 (index) pointers
+
+
 if __name__ == "__main__":  # rewrite the generated blocks of the page
     text = PAGE.read_text()
     for name, render in BLOCKS.items():

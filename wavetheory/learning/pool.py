@@ -250,8 +250,8 @@ class TrainingPool:
         failed = sum(isinstance(self._done[k][0], BaseException) for k in keys)
         return {"jobs": len(keys), "ok": len(keys) - failed, "failed": failed}
 
-    def _out(self, job: Job) -> str | None:
-        return None if self.runs is None else str(self.runs / job.folder)
+    def _out(self, job: Job) -> str | None:  # absolute: a dask worker's working folder may be another
+        return None if self.runs is None else str((self.runs / job.folder).absolute())
 
     def _fns(self, key: str) -> tuple[Measure, ...]:
         return tuple(self._measures.get(key, {}).values())
