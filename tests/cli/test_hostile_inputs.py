@@ -283,19 +283,15 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-# --------------------------------------------------------------------------- fixes that belong to other modules (the lead's)
+# --------------------------------------------------------------------------- fixes in theory/tasks and learning/config
 
 
-@pytest.mark.xfail(strict=True, reason="issue 24 item 6: theory/tasks.signed_selection must call require_memory "
-                                      "before np.zeros((s, d, d)); strict: remove this marker once it does")
 def test_a_binding_with_a_huge_lag_is_refused_before_allocating(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("WAVETHEORY_MAX_BYTES", "64M")
     (tmp_path / "b.json").write_text('{"bindings": "x0(t-99999999999)"}')  # 745 GiB of lags: now a MemoryError, exit 1
     refused(capsys, "spectrum", "--lags", tmp_path / "b.json", words="needs about 745.1 GiB")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 24 item 10: learning/config.TrainConfig must validate threads with "
-                                      "_validate.thread_count; strict: remove this marker once it does")
 def test_train_config_bounds_its_threads():
     from wavetheory.learning.config import TrainConfig
 

@@ -69,12 +69,14 @@ def proof_files(proofs_dir: Path = PROOFS_DIR) -> list[Path]:
 
 def run_proofs(proofs_dir: Path = PROOFS_DIR, timeout: float = 600) -> dict[str, ProofRun]:
     """Run every proof as a script (dying with this process); map proof name -> its run."""
+    from ..io import die_with_parent
+
     out: dict[str, ProofRun] = {}
     for path in proof_files(proofs_dir):
         t0 = time.perf_counter()
         try:
             r = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=timeout, cwd=proofs_dir,
-                               preexec_fn=child_dies_with_parent)
+                               preexec_fn=die_with_parent)
             text = (r.stdout + r.stderr).strip()
             last = (r.stdout.strip() if r.returncode == 0 else text).splitlines()[-1] if text else ""
             scope, steps = parse_proof_output(r.stdout)
@@ -83,15 +85,6 @@ def run_proofs(proofs_dir: Path = PROOFS_DIR, timeout: float = 600) -> dict[str,
             code, last, scope, steps = -1, f"timed out after {timeout:g} s", Scope("timed out"), None
         out[path.stem] = ProofRun(path.stem, code, time.perf_counter() - t0, last, steps, scope)
     return out
-
-
-def child_dies_with_parent() -> None:
-    """In a child before exec: ask Linux to SIGKILL it when its parent dies (a killed ``reproduce`` leaves no proof running)."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-        import signal
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG = 1
 
 
 def proof_check(name: str, claim: str, row: str, kind: str = "stated", replaces: str | None = None,

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import one_of, positive_float, positive_int, probability
+from .._validate import one_of, positive_float, positive_int, probability, thread_count
 from .._validate import seed as _seed
 from .cells import CELL_NAMES
 from ..thresholds import CURRICULUM_MASTERY, CURRICULUM_THRESHOLD, SOLVED_ACCURACY
@@ -87,6 +87,7 @@ class TrainConfig:
         for name in ("hidden", "batch", "steps", "log_every", "eval_every", "eval_batch", "final_eval_batch",
                      "checkpoint_every", "threads"):
             positive_int(getattr(self, name), name)
+        thread_count(self.threads, "threads")
         _seed(self.seed)
         for name in ("lr", "clip"):
             positive_float(getattr(self, name), name)

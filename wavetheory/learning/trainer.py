@@ -173,6 +173,9 @@ def _restore(path: Path, device, config: TrainConfig, task_json: dict | None, mo
                           f"move it away to start afresh")
 
     try:
+        from ..checkpoint_reader import check_torch_file
+
+        check_torch_file(path)  # the memory limit holds for torch's own loader too (issue 24)
         with zipfile.ZipFile(path) as zf:  # torch's reader skips the CRCs: check every member first
             damaged = zf.testzip()
         if damaged is not None:

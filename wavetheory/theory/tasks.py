@@ -25,7 +25,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .._validate import as_float_array, positive_int, rng as as_rng
+from .._validate import as_float_array, matrix_bytes, positive_int, require_memory, rng as as_rng
 from ..io import read_json
 
 __all__ = [
@@ -257,6 +257,7 @@ def signed_selection(bindings: Iterable[Binding] | str, s: int | None = None) ->
     s = max_lag if s is None else positive_int(s, "s")
     if max_lag > s:
         raise ValueError(f"s: a binding uses lag {max_lag} > s = {s}")
+    require_memory(matrix_bytes(s * d, d), f"bindings: lags up to {s} of d = {d} components")
     lags = np.zeros((s, d, d))
     for j, b in enumerate(bs):
         if b.component >= d:
