@@ -73,3 +73,7 @@ def test_jobs_time_left_groups_a_pools_jobs_by_family_across_seeds():
     # pending: small seed 2 (1000 x 0.5 x 2 ms = 1 s) and large seed 1 (1000 x 0.5 x 8 ms = 4 s); u = 1000 / 2000
     assert jobs_time_left([small[2], large[1]], finished, workers=1) == pytest.approx(5.0)
     assert jobs_time_left([small[2], large[1]], finished, workers=2) == pytest.approx(4.0)  # the longest job
+    # a TrainResult's own wall time is the cost when it has one (here twice the seconds given: 2 s + 8 s)
+    timed = [(small[0], SimpleNamespace(steps=500, wall_seconds=2.0), 1.0),
+             (large[0], SimpleNamespace(steps=500, wall_seconds=8.0), 4.0)]
+    assert jobs_time_left([small[2], large[1]], timed, workers=1) == pytest.approx(10.0)

@@ -172,3 +172,26 @@ def test_restricted_error_at_a_capped_rank_is_the_error_on_the_held_subspace():
     want = np.linalg.norm(pinv_r @ W @ K - Pi_Phi) / np.linalg.norm(Pi_Phi)
     assert restricted_phi_error(W, K, TASK, rank=r) == pytest.approx(want, rel=1e-9)
     assert abs(restricted_phi_error(W, K, TASK) / want - 1) > 0.01  # the cap changes the reading on this network
+
+
+def test_truncated_pinv_threshold_is_relative_to_the_largest_singular_value_and_exact_zeros_are_dropped():
+    import warnings
+
+    M = np.diag([100.0, 1e-3])
+    assert truncated_pinv(M, rcond=1e-4)[2] == 1  # 1e-3 < 1e-4 * 100: dropped (an absolute 1e-4 would keep it)
+    assert truncated_pinv(M, rcond=1e-6)[2] == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no division by the zero singular value, not even with a warning
+        P, cond, r = truncated_pinv(np.diag([2.0, 0.0]), rcond=0.0)
+    np.testing.assert_array_equal(P, np.diag([0.5, 0.0]))
+    assert cond == np.inf and r == 1
+
+
+@pytest.mark.parametrize("normalize", ["scalar", "columns"])
+def test_power_basis_of_a_zero_seed_is_zero_not_nan(normalize):
+    W = network(0)[0].W_hh
+    seed = np.zeros((W.shape[0], D))
+    seed[:, 0] = _readout_seed(network(0)[0])[:, 0]  # one live column, the others zero
+    K = power_basis(W, seed, S, normalize)
+    assert np.all(np.isfinite(K)) and not K[:, 1::D].any()
+    assert not power_basis(W, np.zeros((W.shape[0], D)), S, normalize).any()

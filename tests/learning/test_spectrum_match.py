@@ -132,6 +132,9 @@ def test_cluster_counts_of_a_trained_network(seed):
         assert c["learned"] == int(mine.sum())
         if mine.any():
             assert c["spread"] == pytest.approx(np.abs(eig[mine] - roots[k]).max(), rel=1e-9)
+            assert c["mean_modulus"] == pytest.approx(np.abs(eig[mine]).mean(), rel=1e-12)
+        else:
+            assert c["spread"] is None and c["mean_modulus"] is None
     assert match_spectrum(W, TASK).clusters == out
 
 
@@ -222,3 +225,34 @@ def test_summary_of_a_nilpotent_task_has_no_angle_to_read():
     s = match_spectrum(W, task).summary()
     assert s["angle_mean"] == 0.0 and s["angle_max"] == 0.0
     assert s["modulus_excess_max"] == pytest.approx(0.9, rel=1e-9)  # the largest learned modulus minus 0
+
+
+def test_cluster_radius_is_half_the_gap_below_the_cap_and_the_boundary_counts():
+    """Theory {1, -1}: half the gap is 1. An eigenvalue at 0 lies exactly on the radius of both; it counts (<=) for
+    the one listed first (the nearest by argmin): 1 or -1, whichever the grouping lists first."""
+    out = clusters(np.array([1.0, -1.0]), np.array([0.0, -0.5, 0.9]), cap=10.0)
+    assert [c["radius"] for c in out] == [1.0, 1.0]
+    first, second = out
+    assert first["learned"] == 2 and second["learned"] == 1 and sum(c["learned"] for c in out) == 3
+    near = {1.0: 0.9, -1.0: -0.5}  # the non-boundary eigenvalue of each root
+    assert first["mean_modulus"] == pytest.approx(abs(near[first["value"][0]]) / 2)  # with the 0 at the boundary
+    assert first["spread"] == 1.0 and second["spread"] == pytest.approx(abs(second["value"][0] - near[second["value"][0]]))
+    assert clusters(np.array([1.0, -1.0]), np.array([0.0]), cap=0.5)[0]["radius"] == 0.5  # the cap below half the gap
+
+
+def test_cluster_values_are_the_theory_eigenvalues_and_jordan_spreads_merge():
+    """Fibonacci's golden ratios are labelled by their value (not rounded to integers); a nilpotent Jordan block,
+    which numerical eigensolvers spread by eps^(1/m), is one cluster of its full multiplicity."""
+    phi = (1 + 5**0.5) / 2
+    out = clusters(spectrum(fibonacci(1, 2)), np.array([1.6, -0.6]))
+    np.testing.assert_allclose(sorted(c["value"][0] for c in out), [1 - phi, phi], rtol=1e-12)
+    from wavetheory.theory.tasks import signed_selection
+    from wavetheory.theory.wave_operator import Phi, make_basis
+
+    task = signed_selection("x0(t-3), x0(t-3), x0(t-3)")  # Phi: eigenvalues 1, e^(+-2 pi i / 3), and 0 six times
+    Q = make_basis("orthogonal", 9, rng=0)
+    theory = np.linalg.eigvals(Q @ Phi(task) @ Q.T)  # Phi in another basis: the zero eigenvalues come out spread
+    small = np.abs(theory) < 0.5
+    assert small.sum() == 6 and 1e-6 < np.max(np.abs(theory[small])) < 1e-3  # the spread the grouping must merge
+    zero = [c for c in clusters(theory, theory) if abs(complex(*c["value"])) < 0.5]
+    assert len(zero) == 1 and zero[0]["multiplicity"] == 6 and zero[0]["learned"] == 6

@@ -10,8 +10,9 @@ adds, over the pending jobs j, the step bound b_j times the fraction u of their 
 actually used (1 before any finished: an upper bound) times the family's cost per step c_f (measured on
 this run's finished jobs, else a prior such as ``benchmarks/full_mode_work.py --measure``'s or
 docs/bench_train.json's seconds per step, else the median measured cost of the other families), spread over
-the workers, and never below the longest single job. Measured costs include the machine's load, so the
-estimate follows a busy machine, unlike a rate of finished claims (issue 25: "19:26" shown for 2:14).
+the workers, and never below the longest single job. Costs measured as wall time in the workers include the
+machine's load, so the estimate follows a busy machine, unlike a rate of finished claims (issue 25: "19:26"
+shown for a run of 2:14).
 """
 
 from __future__ import annotations
@@ -92,8 +93,9 @@ def jobs_time_left(pending: Iterable[Any], finished: Iterable[tuple[Any, Any, fl
                    prior: Mapping[str, float] | None = None) -> float | None:
     """``remaining_seconds`` over a training pool's jobs (``learning.pool.Job``): family = the job's key at seed 0.
 
-    ``finished`` holds (job, its TrainResult, seconds it ran); a job that raised (an exception in place of
-    its result) took unknown steps and is left out of the costs.
+    ``finished`` holds (job, its TrainResult, seconds): the cost is the result's ``wall_seconds`` (training as
+    timed in its worker, so a loaded machine's slowness is in it), else the seconds given (e.g. the pool's CPU
+    seconds). A job that raised (an exception in place of its result) took unknown steps and is left out.
     """
     from dataclasses import replace
 
@@ -102,7 +104,8 @@ def jobs_time_left(pending: Iterable[Any], finished: Iterable[tuple[Any, Any, fl
     def work(job: Any) -> Work:
         return Work(Job(job.task, replace(job.config, seed=0)).key, job.config.steps)
 
-    done = [Finished(work(j), int(r.steps), float(sec)) for j, r, sec in finished if not isinstance(r, BaseException)]
+    done = [Finished(work(j), int(r.steps), float(getattr(r, "wall_seconds", None) or sec))
+            for j, r, sec in finished if not isinstance(r, BaseException)]
     return remaining_seconds([work(j) for j in pending], done, workers, prior)
 
 
