@@ -71,3 +71,12 @@ def test_reproduce_quick_writes_every_claim_and_figure(tmp_path, capsys):
         assert str(Path(f).relative_to(out)) in md
     diffs = compare(json.loads((out / "claims.json").read_text()), json.loads(REFERENCE.read_text()))
     assert not diffs, "\n".join(diffs[:40])
+
+
+def test_reproduce_logs_a_line_per_claim_as_it_finishes(tmp_path, capsys):
+    from wavetheory.cli.logs import command_logging
+
+    with command_logging():
+        reproduce(tmp_path, claims=["C2", "C3"], proofs=False, progress=False, workers=0)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[1] for line in lines] == ["C2", "C3"] and all("training left" in line for line in lines)

@@ -242,6 +242,20 @@ class TrainingPool:
             self._launch([k for k in calls + ranked if k not in self._done])
         return self
 
+    def progress(self) -> tuple[list[Job], list[tuple[Job, Any, float]]]:
+        """(jobs not finished, finished jobs as (job, TrainResult or its exception, CPU seconds)); waits for nothing."""
+        pending, finished = [], []
+        for key, job in self._jobs.items():
+            fut = self._futures.get(key)
+            if key in self._done:
+                finished.append((job, self._done[key][0], self._done[key][2]))
+            elif fut is not None and fut.done() and not fut.cancelled() and fut.exception() is None:
+                value, _, cpu = fut.result()
+                finished.append((job, value, cpu))
+            else:
+                pending.append(job)
+        return pending, finished
+
     def wait(self) -> dict[str, int]:
         """Wait for every started job (a shard: its share); counts of jobs, finished and failed ones."""
         keys = [k for k in self._jobs if self._mine is None or k in self._mine]
