@@ -237,7 +237,9 @@ def test_cluster_radius_is_half_the_gap_below_the_cap_and_the_boundary_counts():
     near = {1.0: 0.9, -1.0: -0.5}  # the non-boundary eigenvalue of each root
     assert first["mean_modulus"] == pytest.approx(abs(near[first["value"][0]]) / 2)  # with the 0 at the boundary
     assert first["spread"] == 1.0 and second["spread"] == pytest.approx(abs(second["value"][0] - near[second["value"][0]]))
-    assert clusters(np.array([1.0, -1.0]), np.array([0.0]), cap=0.5)[0]["radius"] == 0.5  # the cap below half the gap
+    capped = clusters(np.array([1.0, -1.0]), np.array([0.0]), cap=0.5)  # the cap below half the gap: 0 is in neither
+    assert [c["radius"] for c in capped] == [0.5, 0.5] and [c["learned"] for c in capped] == [0, 0]
+    assert all(c["spread"] is None and c["mean_modulus"] is None for c in capped)
 
 
 def test_cluster_values_are_the_theory_eigenvalues_and_jordan_spreads_merge():
@@ -246,6 +248,8 @@ def test_cluster_values_are_the_theory_eigenvalues_and_jordan_spreads_merge():
     phi = (1 + 5**0.5) / 2
     out = clusters(spectrum(fibonacci(1, 2)), np.array([1.6, -0.6]))
     np.testing.assert_allclose(sorted(c["value"][0] for c in out), [1 - phi, phi], rtol=1e-12)
+    thirds = clusters(spectrum(repeat_copy(1, 3)), np.zeros(1))  # the cube roots of unity: Im = +-sqrt(3)/2
+    np.testing.assert_allclose(sorted(c["value"][1] for c in thirds), [-(3**0.5) / 2, 0.0, 3**0.5 / 2], atol=1e-12)
     from wavetheory.theory.tasks import signed_selection
     from wavetheory.theory.wave_operator import Phi, make_basis
 
@@ -256,3 +260,20 @@ def test_cluster_values_are_the_theory_eigenvalues_and_jordan_spreads_merge():
     assert small.sum() == 6 and 1e-6 < np.max(np.abs(theory[small])) < 1e-3  # the spread the grouping must merge
     zero = [c for c in clusters(theory, theory) if abs(complex(*c["value"])) < 0.5]
     assert len(zero) == 1 and zero[0]["multiplicity"] == 6 and zero[0]["learned"] == 6
+
+
+def test_diagonal_targets_of_a_task_without_a_recurrence_are_the_folded_distinct_eigenvalues_of_phi():
+    """Second road: a dense random task (not LTI-realizable) has distinct eigenvalues, some closer than 1 to each
+    other; the targets are those with Im >= 0, each once."""
+    from wavetheory.theory.task_library import random_linear
+    from wavetheory.theory.wave_operator import Phi
+
+    task = random_linear(1, 4, seed=0)
+    ev = np.linalg.eigvals(Phi(task))
+    gaps = np.abs(ev[:, None] - ev[None, :])[np.triu_indices(4, 1)]
+    assert gaps.min() < 1.0  # a grouping tolerance as coarse as 1 would merge some of them
+    m = match_diagonal(ev, task)
+    want = np.sort_complex(ev[ev.imag >= 0])
+    np.testing.assert_allclose(np.sort_complex(m.target), want, atol=1e-9)
+    np.testing.assert_allclose(np.sort_complex(m.learned), want, atol=1e-9)  # fed its own spectrum: all matched
+    assert not m.diagonal_realizable and m.extra.size == 1  # the Im < 0 member, folded onto its partner
