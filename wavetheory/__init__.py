@@ -40,7 +40,7 @@ _LAZY |= {  # SymPy, torch and the rest
     "TrainConfig": "learning.config", "train": "learning.trainer", "TrainResult": "learning.trainer",
     "analyze": "learning.analysis", "Analysis": "learning.analysis", "load_weights": "learning.weights",
     "load_network": "learning.interop", "read_checkpoint": "checkpoint_reader",
-    "GatedWeights": "theory.gated", "compile_gated": "theory.gated", "nonlinear_copy": "learning.substrate", "c14_study": "claims.reproduce",
+    "GatedWeights": "theory.gated", "compile_gated": "theory.gated", "nonlinear_copy": "theory.nonlinear_tasks", "c14_study": "claims.reproduce",
 }
 
 
