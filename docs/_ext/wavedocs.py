@@ -136,8 +136,15 @@ def bench_block() -> str:
 
 
 def mutation_block() -> str:
+    """The verdict code's last mutation run, then the learning wing's (docs/mutation_run_learning.json) when present."""
     readme = _readme_script()
-    return readme.render_mutation(json.loads(readme.MUTATION_RUN.read_text())) + "\n"
+    out = readme.render_mutation(json.loads(readme.MUTATION_RUN.read_text()))
+    learning = readme.MUTATION_RUN.with_name("mutation_run_learning.json")
+    if learning.exists():
+        out += "\n\n**The learning wing's measurements** (`bash scripts/mutation.sh --learning`):\n\n" + \
+            readme.render_mutation(json.loads(learning.read_text())).replace(
+                str(readme.MUTATION_RUN.relative_to(readme.ROOT)), str(learning.relative_to(readme.ROOT)))
+    return out + "\n"
 
 
 def optional_pages() -> str:
