@@ -19,6 +19,7 @@ import dataclasses
 import importlib.util
 import json
 import pickle
+import re
 from pathlib import Path
 
 import pytest
@@ -179,4 +180,6 @@ def test_full_mode_runs_end_to_end_on_networks_that_did_not_learn(tmp_path, tiny
     assert {"steps_to_solve.png", "capacity.png", "diagonal_spectra.png", "seeds_paper.png", "seeds_small.png",
             "c14_amplitude.png"} <= figures
     md = (out / "report.md").read_text()
-    assert all(f"| {cid} |" in md for cid in TRAINED) and "data:image/png;base64," in (out / "report.html").read_text()
+    assert all(re.search(rf"\b{cid}\b", md) for cid in TRAINED) and "data:image/png;base64," in (out / "report.html").read_text()
+    for f in summary["figures"]:  # every figure is linked from the markdown report
+        assert str(Path(f).relative_to(out)) in md
