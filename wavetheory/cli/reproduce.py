@@ -67,10 +67,11 @@ def cmd_reproduce(args: argparse.Namespace) -> tuple[Any, str]:
                                ("ensemble", args.ensemble)) if v not in (None, "local")}  # forwarded when given
     # one run per folder (DIR/.lock, as train and sweep): a second reproduce on it is refused at once, and
     # a run that fails before writing anything leaves no folder behind
+    merged = None
     with locked_folder(args.out, "--out"):
         remove_temporaries(args.out)  # what a killed run's atomic writes left behind
         if args.merge:
-            merge_shards([Path(d) / "runs" for d in args.merge], Path(args.out) / "runs")
+            merged = merge_shards([Path(d) / "runs" for d in args.merge], Path(args.out) / "runs")
         res = run_main_job(args.out, quick=args.quick, seed=args.seed, claims=args.claims, command=command,
                            workers=args.workers, n_seeds=args.seeds, **where)
     if shard is not None:
