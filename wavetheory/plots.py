@@ -20,22 +20,9 @@ import numpy as np  # noqa: E402
 from .io import atomic_write  # noqa: E402
 
 __all__ = [
-    "save",
-    "plot_spectrum",
-    "plot_matrix",
-    "plot_trajectory",
-    "plot_attention",
-    "plot_gradient_norms",
-    "plot_waves",
-    "plot_training",
-    "analysis_figures",
-    "plot_diagonal_spectra",
-    "plot_capacity",
-    "gated_figures",
-    "sweep_figures",
-    "plot_seed_values",
-    "plot_steps_to_solve",
-    "plot_lenses",
+    "save", "plot_spectrum", "plot_matrix", "plot_trajectory", "plot_attention", "plot_gradient_norms", "plot_waves",
+    "plot_training", "analysis_figures", "plot_diagonal_spectra", "plot_capacity", "gated_figures", "sweep_figures",
+    "plot_seed_values", "plot_steps_to_solve", "plot_lenses",
 ]
 
 

@@ -220,3 +220,10 @@ def open_executor(backend: str = "local", workers: int | None = None, scheduler:
         raise
     finally:
         w.close()
+
+
+def job_cost(job: Any) -> float:
+    """A rough cost of a job for scheduling: step bound x sequence length x hidden^2 (x3 for a gated cell)."""
+    c = job.config
+    gates = 1 if c.cell == "rnn" else 3
+    return float(c.steps) * (job.task.s + c.horizons[-1]) * c.hidden**2 * gates

@@ -53,8 +53,8 @@ from typing import Any, Callable
 
 from ..theory.tasks import HDS, LinearHDS
 from .config import TrainConfig
-from .executor import (WORKER_ENV, Workers, check_backend, kill_workers, member_future, start_workers, watch_parent,
-                       worker_env)
+from .executor import (WORKER_ENV, Workers, check_backend, job_cost, kill_workers, member_future, start_workers,
+                       watch_parent, worker_env)
 from .journal import JOURNAL, PLAN, Journal, code_version, decode, encode, journal_key, parse_shard, plan_id, shard_of
 
 __all__ = [
@@ -229,7 +229,7 @@ class TrainingPool:
 
             self._bar = tqdm(total=0, desc="training", unit="run", leave=False,
                              disable=None if self.progress is None else not self.progress)
-            ranked = sorted(self._jobs, key=lambda k: (-_cost(self._jobs[k]), k))
+            ranked = sorted(self._jobs, key=lambda k: (-job_cost(self._jobs[k]), k))
             if self.runs is not None:
                 self._resume()
                 n = self.shard[1] if self.shard else None
@@ -247,13 +247,9 @@ class TrainingPool:
         pending, finished = [], []
         for key, job in self._jobs.items():
             fut = self._futures.get(key)
-            if key in self._done:
-                finished.append((job, self._done[key][0], self._done[key][2]))
-            elif fut is not None and fut.done() and not fut.cancelled() and fut.exception() is None:
-                value, _, cpu = fut.result()
-                finished.append((job, value, cpu))
-            else:
-                pending.append(job)
+            done = self._done.get(key) or (fut.result() if fut is not None and fut.done() and not fut.cancelled()
+                                           and fut.exception() is None else None)
+            (pending.append(job) if done is None else finished.append((job, done[0], done[2])))
         return pending, finished
 
     def wait(self) -> dict[str, int]:
@@ -450,9 +446,3 @@ def _families(jobs: list[Job], ensemble: bool) -> list[list[Job]]:
         groups.setdefault(Job(j.task, replace(j.config, seed=0)).key if together else j.key, []).append(j)
     return list(groups.values())
 
-
-def _cost(job: Job) -> float:
-    """A rough cost of a job for scheduling: step bound x sequence length x hidden^2 (x3 for a gated cell)."""
-    c = job.config
-    gates = 1 if c.cell == "rnn" else 3
-    return float(c.steps) * (job.task.s + c.horizons[-1]) * c.hidden**2 * gates
