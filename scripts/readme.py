@@ -98,7 +98,7 @@ def _counts(checks: list[dict[str, Any]]) -> str:
     for kind in ("stated", "refined", "limit", "control"):
         ks = [c for c in checks if c["kind"] == kind]
         if ks:
-            parts.append(f"{kind} {sum(c['passed'] for c in ks)}/{len(ks)}")
+            parts.append(f"{kind} {sum(c['passed'] is True for c in ks)}/{len(ks)}")
     return ", ".join(parts) or "none"
 
 

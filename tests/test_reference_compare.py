@@ -131,13 +131,15 @@ def test_statuses_elsewhere_theory_exact_trained_only_when_robust(ref):
     diffs = rc.compare(new, elsewhere)
     assert "C1: status proved vs verified" in diffs and any(d.startswith("C7: status 'open'") for d in diffs)
     new = _retrained(ref)
-    checks_of = {c["id"]: [k for cc, k in _checks(ref) if cc is c] for c in ref["claims"]}
-    robust_claims = [cid for cid, ks in checks_of.items()
-                     if any(k["road"] == "trained" for k in ks)
-                     and all(k["road"] != "trained" or rc.robust(k) for k in ks if k["kind"] in rc.DECIDING)]
-    assert robust_claims  # some trained claim is decided robustly (C9 in the committed reference)
-    {c["id"]: c for c in new["claims"]}[robust_claims[0]]["status"] = "refuted"
-    assert any(d.startswith(f"{robust_claims[0]}: status") for d in rc.compare(new, elsewhere))
+    # a row decided robustly: it holds trained evidence and every deciding trained check is robust
+    robust_rows = [(c["id"], r["id"]) for c in ref["claims"] for r in c.get("rows", [])
+                   if any(k["road"] == "trained" for k in r["checks"])
+                   and all(k["road"] != "trained" or rc.robust(k) for k in r["checks"] if k["kind"] in rc.DECIDING)]
+    assert robust_rows  # some trained row is decided robustly (e.g. C13.3, C14.3 in the committed reference)
+    cid, rid = robust_rows[0]
+    row = next(r for c in new["claims"] if c["id"] == cid for r in c["rows"] if r["id"] == rid)
+    row["status"] = "reproduced" if row["status"] != "reproduced" else "refuted"
+    assert any(d.startswith(f"{cid} row {rid}: status") for d in rc.compare(new, elsewhere))
 
 
 @pytest.mark.parametrize("values, threshold, expected", [

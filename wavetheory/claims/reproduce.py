@@ -88,7 +88,7 @@ def reproduce(out: str | Path, quick: bool = True, seed: int = 0, claims: list[s
             t1 = time.perf_counter()
             results.append(annotate(c.run(ctx)))
             log.info("%-4s %-10s (%.0f s; training left: about %s)", c.id, results[-1].status, time.perf_counter() - t1,
-                     format_duration(jobs_time_left(*pool.progress(), max(pool.workers, 1)) if pool.jobs else 0.0))
+                     format_duration(jobs_time_left(*pool.job_progress(), max(pool.workers, 1)) if pool.jobs else 0.0))
             bar.update()
     except BaseException:  # an error, Ctrl-C or SIGTERM: stop the training workers now
         stop_training(pool, kill=True)

@@ -242,7 +242,7 @@ class TrainingPool:
             self._launch([k for k in calls + ranked if k not in self._done])
         return self
 
-    def progress(self) -> tuple[list[Job], list[tuple[Job, Any, float]]]:
+    def job_progress(self) -> tuple[list[Job], list[tuple[Job, Any, float]]]:
         """(jobs not finished, finished jobs as (job, TrainResult or its exception, CPU seconds)); waits for nothing."""
         pending, finished = [], []
         for key, job in self._jobs.items():
