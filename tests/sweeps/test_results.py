@@ -26,8 +26,10 @@ def test_journal_round_trip_and_numpy_scalars(tmp_path):
     assert [r["cell_id"] for r in recs] == ["a", "b"]
     assert recs[0]["accuracy"] == 0.5 and recs[0]["steps"] == 3 and recs[0]["realizable"] is True
     assert (tmp_path / JOURNAL).read_bytes().count(b"\n") == 2  # one line per record
-    with pytest.raises(TypeError, match="record: value of type object"):
+    with pytest.raises(TypeError, match=r"\['bad'\]: not JSON-able: object"):
         j.append(_record("c", 2, bad=object()))
+    j.append(_record("d", 3, accuracy=float("nan")))  # the one JSON rule: a non-finite number is written as null
+    assert b"NaN" not in (tmp_path / JOURNAL).read_bytes() and j.load()[-1]["accuracy"] is None
 
 
 def test_torn_tail_is_ignored_and_cut_only_with_repair(tmp_path):

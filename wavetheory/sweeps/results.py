@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ..jsonable import dumps
 from ..io import JSON_FRACTION, atomic_write, input_limit, parse_json, read_bounded
 
 __all__ = ["Journal", "latest", "write_table", "read_results", "JOURNAL", "TABLE", "NONDETERMINISTIC_FIELDS"]
@@ -63,7 +64,7 @@ class Journal:
         return records
 
     def append(self, record: dict) -> None:
-        line = (json.dumps(record, sort_keys=True, default=_json_default) + "\n").encode()
+        line = (dumps(record, sort_keys=True) + "\n").encode()  # the project's one JSON rule: NaN -> null
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             os.write(fd, line)
@@ -72,12 +73,6 @@ class Journal:
             os.close(fd)
 
 
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, (np.floating, np.integer, np.bool_)):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    raise TypeError(f"record: value of type {type(obj).__name__} is not JSON serializable")
 
 
 def latest(records: list[dict]) -> dict[str, dict]:
