@@ -44,14 +44,20 @@ def test_seeds_per_family_can_be_raised_never_lowered_below_five(tmp_path, capsy
     assert err.count("\n") == 1 and "n_seeds: expected an integer >= 5, got 2" in err and not (tmp_path / "y").exists()
 
 
+# C7-C10 at the paper's configuration are about half of the quick run's CPU time (~10 min on 2 cores in all): the
+# suite reruns every other claim against the reference, and tests/claims/test_trained_substrate.py runs C7-C10 end to
+# end with tiny networks (the suite stays near ten minutes on 2 cores)
+RERUN = [f"C{i}" for i in range(1, 17) if not 7 <= i <= 10]
+
+
 @pytest.mark.slow
 def test_reproduce_quick_writes_every_claim_and_figure(tmp_path, capsys):
     out = tmp_path / "results"
-    assert main(["reproduce", "--quick", "--out", str(out), "--json"]) == 0
+    assert main(["reproduce", "--quick", "--out", str(out), "--json", "--claims", *RERUN]) == 0
     res = json.loads(capsys.readouterr().out)
     data = json.loads((out / "claims.json").read_text())
     ids = [c["id"] for c in data["claims"]]
-    assert ids == [f"C{i}" for i in range(1, 17)]
+    assert ids == RERUN
     for c in data["claims"]:
         assert c["status"] in STATUSES and c["rows"]
         assert {"id", "status", "rows", "decided_by", "source"} <= c.keys()
@@ -69,7 +75,9 @@ def test_reproduce_quick_writes_every_claim_and_figure(tmp_path, capsys):
     assert "C14" in md and "data:image/png;base64," in html
     for f in res["figures"]:  # every figure is linked from the markdown report
         assert str(Path(f).relative_to(out)) in md
-    diffs = compare(json.loads((out / "claims.json").read_text()), json.loads(REFERENCE.read_text()))
+    ref = json.loads(REFERENCE.read_text())
+    ref["claims"] = [c for c in ref["claims"] if c["id"] in RERUN]
+    diffs = compare(json.loads((out / "claims.json").read_text()), ref)
     assert not diffs, "\n".join(diffs[:40])
 
 
