@@ -33,7 +33,6 @@ def test_plan_json_lists_every_declared_check_without_running_anything(capsys):
     assert {c["row"] for c in c7} == {"C7.1", "C7.2"}
     for c in plan["checks"]:
         assert {"claim", "row", "name", "kind", "threshold", "controls", "declared_in"} <= set(c)
-    assert not Path("results").exists() or True  # nothing is written by --plan (no --out needed)
 
 
 @pytest.mark.parametrize("plan", PLANS, ids=["quick", "full"])
