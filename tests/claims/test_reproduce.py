@@ -1,9 +1,9 @@
 """Tests of the main job: every claim gets a derived status, every status can fail, and the run matches the reference.
 
 The reference (docs/reference_quick.json) was written by ``wavetheory reproduce --quick`` (its meta
-says which commit and platform). Theory-side numbers must agree to float tolerance everywhere;
-numbers of trained networks only where the numerics platform (torch, numpy, CPU vector ISA) is
-the reference's: training is bit-identical for a seed on one platform, reductions may differ across.
+says which commit and machine fingerprint). Theory-side numbers must agree everywhere; numbers of
+trained networks only on the machine whose fingerprint made the reference (tests/reference_compare.py):
+training is bit-identical for a seed on one machine, and differs across CPUs even with the same flags.
 """
 
 import json

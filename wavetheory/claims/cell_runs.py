@@ -23,7 +23,7 @@ from .claim import Plan
 from .trained_runs import TRAIN_TARGET, Family, describe
 
 __all__ = ["FAST_LR", "SINGULAR_P", "NON_REALIZABLE", "final_reading", "diagonal_reading", "family_name", "c15_families",
-           "c16_families", "solved", "accuracies", "median_nmse"]
+           "c16_families", "named", "solved", "accuracies", "median_nmse"]
 
 FAST_LR = 1e-2
 SINGULAR_P = "x1(t-2), x2(t-2), x2(t-2)"  # realizable, P singular: rank H_1 = 4 < n_min = 5 (C16 limit, C15 approximable)
@@ -78,6 +78,11 @@ def _linear(hidden: int, quick: bool, cell: str = "linear") -> dict[str, Any]:
 def family_name(key: tuple) -> str:
     """The run-wide name of a family key (kind, task, cell[, hidden])."""
     return "|".join(str(k) for k in key)
+
+
+def named(families: Any) -> Any:
+    """A claim's ``families(plan)``: the keyed families of ``families(plan)`` under their run-wide names."""
+    return lambda plan: {family_name(k): f for k, f in families(plan).items()}
 
 
 def c16_families(plan: Plan) -> dict[tuple, Family]:

@@ -22,7 +22,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..theory import wave_operator
-from .evidence import Check, ClaimResult, Declared, RowResult, with_differences
+from .evidence import Check, ClaimResult, Declared, RowResult, Scope, with_differences
 
 __all__ = ["Plan", "Context", "Claim", "Judge", "QUICK_SEEDS", "FULL_SEEDS"]
 
@@ -89,9 +89,7 @@ class Judge:
     def missing(self, name: str, reason: str) -> Check:
         """A declared check that could not run (no data): it reads ``open`` with its reason."""
         d = self.declared[name]
-        from .evidence import Check as _Check, Scope
-
-        return self.add(_Check(d, None, detail=reason, reason=reason, scope=Scope(d.scope)))
+        return self.add(Check(d, None, detail=reason, reason=reason, scope=Scope(d.scope)))
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from ..learning.spectrum_match import persistence_radius
 from ..theory.diagonal_recurrence import diagonal_profile, target_states
 from ..theory.tasks import repeat_copy
 from ..thresholds import DIAGONAL_ANGLE_FRACTION, SOLVED_ACCURACY
-from .cell_runs import accuracies, c15_families, family_name, median_nmse, solved
+from .cell_runs import accuracies, c15_families, family_name, median_nmse, named, solved
 from .claim import Claim, Context, Judge, Measured, Plan
 from .evidence import Declared, Scope
 from .proofs import judge_proof, proof_check
@@ -56,12 +56,14 @@ def declare_c15(plan: Plan) -> list[Declared]:
     out = [proof_check("c15_diagonal_recurrences", "C15", "C15.1"),
            Declared(PROFILE, "C15", "C15.1", "stated", "symbolic", "(d, s) pairs, d <= 4, s <= 8, where the count differs",
                     "==", 0, "exact profile of the minimal realization: one counterexample refutes")]
-    for key, fam in c15_families(plan).items():
+    fams = c15_families(plan)
+    lru = next(k for k in fams if k[0] == "diagonal" and k[2] == "lru")
+    lru_control = _names(_label(lru, fams[lru]), *_tol(fams[lru])[1:])["control"]
+    for key, fam in fams.items():
         kind, _, cell = key
         label, row = _label(key, fam), ROWS.get(cell, "C15.2")
         if kind == "diagonal":
-            target = target_states(diagonal_profile(fam.task))
-            tol, radius = angle_tolerance(target), persistence_radius(fam.config["horizons"][-1])
+            _, tol, radius = _tol(fam)
             n = _names(label, tol, radius)
             ctrl = (n["control"],)
             out += [
@@ -79,7 +81,7 @@ def declare_c15(plan: Plan) -> list[Declared]:
         elif not diagonal_profile(fam.task).realizable:
             out.append(Declared(f"{label}: not LTI-realizable, so no diagonal cell solves it (every seed)", "C15", row,
                                 "stated", "trained", "fresh accuracy", "<", SOLVED_ACCURACY, "Theorem (C15, C12)",
-                                universal=True, controls=(_other_control(plan),)))
+                                universal=True, controls=(lru_control,)))
         else:
             out.append(Declared(f"{label}: limit: realizable but not diagonal-realizable; a diagonal cell solves it anyway",
                                 "C15", row, "limit", "trained", "fresh accuracy", ">=", SOLVED_ACCURACY,
@@ -87,14 +89,10 @@ def declare_c15(plan: Plan) -> list[Declared]:
     return out
 
 
-def _other_control(plan: Plan) -> str:
-    key = next(k for k in c15_families(plan) if k[0] == "diagonal" and k[2] == "lru")
-    return _names(_label(key, c15_families(plan)[key]), *_tol(c15_families(plan)[key]))["control"]
-
-
-def _tol(fam) -> tuple[float, float]:
+def _tol(fam) -> tuple[np.ndarray, float, float]:
+    """(target states, angle tolerance, modulus bar over the final horizon) of a diagonal family."""
     target = target_states(diagonal_profile(fam.task))
-    return angle_tolerance(target), persistence_radius(fam.config["horizons"][-1])
+    return target, angle_tolerance(target), persistence_radius(fam.config["horizons"][-1])
 
 
 def _persistent(reading: dict, target: np.ndarray, tol: float, radius: float) -> int:
@@ -119,8 +117,7 @@ def measure_c15(ctx: Context, judge: Judge) -> Measured:
             name = next(d.name for d in judge.declared.values() if d.name.startswith(label + ":"))
             judge.seeds(name, accuracies(V), ks, detail=f"median nmse {median_nmse(V)}")
             continue
-        target = target_states(diagonal_profile(fam.task))
-        tol, radius = _tol(fam)
+        target, tol, radius = _tol(fam)
         n = _names(label, tol, radius)
         on_solved = lambda fn: [fn(r) if solved(r) else None for r in V]  # noqa: E731
         judge.seeds(n["control"], [None if r is None else r["init"]["angle_max"] for r in V], ks)
@@ -145,4 +142,4 @@ C15 = Claim("C15", "State-space models: diagonal linear recurrences on the two-p
              "diagonalizable (proved as an iff; the state count with conjugate pairs)",
     "C15.2": "trained LRUs: learned eigenvalues converge to the nonzero spectrum of Phi's minimal part with moduli -> 1",
     "C15.3": "trained S4D cells: the same",
-}, declare_c15, measure_c15, families=lambda plan: {family_name(k): f for k, f in c15_families(plan).items()})
+}, declare_c15, measure_c15, families=named(c15_families))

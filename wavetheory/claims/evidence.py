@@ -45,7 +45,6 @@ import operator
 from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
-import numpy as np
 
 from ..jsonable import to_jsonable
 from ..stats import median_bootstrap
@@ -434,7 +433,3 @@ class ClaimResult:
                 "summary": self.summary, "decided_by": self.decided_by(),
                 "figures": [str(p) for _, p in self.figures], "rows": [r.to_json() for r in self.rows]}
 
-
-def finite(values: Sequence[Any]) -> list[float]:
-    """The finite numbers among values (None and nan skipped)."""
-    return [float(v) for v in values if v is not None and np.isfinite(v)]

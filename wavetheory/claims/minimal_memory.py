@@ -17,7 +17,7 @@ from ..theory.realizability import is_realizable
 from ..theory.tasks import all_signed_selections, repeat_copy, signed_selection
 from ..theory.two_phase import two_phase_batch
 from ..thresholds import SOLVED_ACCURACY
-from .cell_runs import SINGULAR_P, accuracies, c16_families, family_name, median_nmse, solved
+from .cell_runs import SINGULAR_P, accuracies, c16_families, family_name, median_nmse, named, solved
 from .claim import Claim, Context, Judge, Measured, Plan
 from .evidence import Declared, Scope
 from .proofs import judge_proof, proof_check
@@ -38,16 +38,8 @@ def selection_sets(quick: bool) -> list[tuple[int, int]]:
 
 
 def _sharp(plan: Plan) -> dict[str, int]:
-    """Sharp task name -> n_min (the tasks trained at n_min - 1, n_min, n_min + 1)."""
-    names = {}
-    for k in c16_families(plan):
-        if k[0] == "sharp":
-            names[k[1]] = minimal_realization(_task_of(plan, k)).n
-    return names
-
-
-def _task_of(plan: Plan, key: tuple):
-    return c16_families(plan)[key].task
+    """Sharp task name -> n_min (the tasks trained at n_min - 1, n_min, n_min + 1; n_min recorded in each family)."""
+    return {k[1]: f.sizes["n_min"] for k, f in c16_families(plan).items() if k[0] == "sharp"}
 
 
 def _names(name: str, n: int) -> dict[str, str]:
@@ -132,7 +124,6 @@ def measure_c16(ctx: Context, judge: Judge) -> Measured:
         exact = float(np.abs(minimal_realization(fam.task).linear_rnn().run(u)[0][:, fam.task.s:] - x).max())
         judge(m["reach"], exact, detail=f"exact minimal RNN max |error| {exact:.1e}; {sum(solved(r) for r in R[key(n)])} "
               f"trained seeds found it; at n_min + 1: {sum(solved(r) for r in R[key(n + 1)])}/{len(ks)}")
-    rows = _capacity(fams, R)
     if not ctx.quick:
         mr = minimal_realization(signed_selection(SINGULAR_P))
         sing = [k for k in fams if k[0] == "singular" and k[3] == mr.rank_H1 - 1]
@@ -141,7 +132,7 @@ def measure_c16(ctx: Context, judge: Judge) -> Measured:
         below = [a for k in fams if k[0] == "capacity" and k[2] == "linear" and k[3] < fams[k].sizes["n_min"]
                  for a in accuracies(R[k])]
         if below:  # every (seed, size) below n_min is one run of the universal negative
-            judge.add(judge[CAPACITY].judge_seeds(below, tuple(range(len(below))), numbers={"capacity": rows},
+            judge.add(judge[CAPACITY].judge_seeds(below, tuple(range(len(below))), numbers={"capacity": _capacity(fams, R)},
                                                   scope=Scope("repeat copy d = 2, s = 3, linear RNNs below n_min, every seed")))
         else:
             judge.missing(CAPACITY, "no linear run below n_min in this plan")
@@ -177,4 +168,4 @@ C16 = Claim("C16", "The smallest memory: minimal hidden size of a linear RNN for
              "partial realization problem; s*d for repeat copy",
     "C16.2": "less than s*d when a stored component is never read",
     "C16.3": "trained linear RNNs fail below n_min and solve at it",
-}, declare_c16, measure_c16, families=lambda plan: {family_name(k): f for k, f in c16_families(plan).items()})
+}, declare_c16, measure_c16, families=named(c16_families))

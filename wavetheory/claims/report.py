@@ -44,13 +44,9 @@ def machine() -> str:
 
 
 def numerics() -> dict[str, str]:
-    """What trained numbers depend on besides the seed: library versions and the CPU's vector ISA.
+    """What trained numbers depend on besides the seed and the CPU model: the fingerprint's library versions and the
+    CPU's vector ISA (``learning.platform_id.fingerprint`` is the whole key a comparison of trained numbers uses)."""
+    from ..learning.platform_id import fingerprint
 
-    Training is bit-identical for a fixed seed on one such platform (CPU); across platforms
-    floating-point reductions may differ, so a comparison of trained numbers needs this key to match.
-    """
-    import numpy
-    import torch
-
-    return {"torch": torch.__version__, "numpy": numpy.__version__, "cpu_capability": torch.backends.cpu.get_cpu_capability(),
-            "python": sys.version.split()[0]}
+    fp = fingerprint()
+    return {k: fp[k] for k in ("torch", "numpy", "cpu_capability", "python")}
