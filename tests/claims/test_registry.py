@@ -8,7 +8,7 @@ import pytest
 
 from wavetheory.claims import registry
 from wavetheory.claims.claim import Plan
-from wavetheory.claims.revisions import REVISIONS, revisions_of
+from wavetheory.claims.revisions import REVISIONS, _touches, revisions_of
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "docs" / "reference_quick.json"
@@ -64,7 +64,20 @@ def test_every_revision_touches_a_declared_check_and_carries_the_value_seen():
     declared = [d for plan in PLANS for d in registry.plan_checks(plan)]
     for r in REVISIONS:
         assert r.value_seen and r.reason and r.commit and r.old != r.new
-        assert any(r in revisions_of(d.name, d.claim, d.road) for d in declared), f"revision touches nothing: {r.what}"
+        assert any(r in revisions_of(d.name, d.claim, d.road, d.row) for d in declared), f"revision touches nothing: {r.what}"
+        for selector in r.applies:  # a mistyped selector (a row or a text that matches nothing) is caught here
+            assert any(_touches(selector, d.name, d.claim, d.road, d.row) for d in declared), (r.what, selector)
+
+
+def test_revisions_mark_only_the_checks_they_changed():
+    declared = [d for plan in PLANS for d in registry.plan_checks(plan)]
+    by_row = lambda row: [d for d in declared if d.row == row]  # noqa: E731
+    # C7.1's Jacobian reading was revised; its W_hh reading was not; C13's split touched C13.3 only
+    assert all(revisions_of(d.name, d.claim, d.road, d.row) for d in by_row("C7.1") if "operating-point Jacobian" in d.name)
+    assert any("W_hh" in d.name and not [r for r in revisions_of(d.name, d.claim, d.road, d.row) if "C7.1" in r.what]
+               for d in by_row("C7.1"))
+    assert not [r for d in by_row("C13.1") for r in revisions_of(d.name, d.claim, d.road, d.row) if "C13" in r.what]
+    assert [r for d in by_row("C13.3") for r in revisions_of(d.name, d.claim, d.road, d.row) if "C13" in r.what]
 
 
 def test_the_disclosed_revisions_of_the_audit_are_listed():

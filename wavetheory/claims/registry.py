@@ -86,7 +86,7 @@ def annotate(result: ClaimResult) -> ClaimResult:
 
     rows = []
     for row in result.rows:
-        checks = tuple(replace(c, revisions=tuple(revisions_of(c.name, c.claim, c.road)), declared_in=declared_in(c.declared))
+        checks = tuple(replace(c, revisions=tuple(revisions_of(c.name, c.claim, c.road, c.row)), declared_in=declared_in(c.declared))
                        for c in row.checks)
         rows.append(replace(row, checks=checks, revised=any(c.revisions for c in checks)))
     return replace(result, rows=rows)
