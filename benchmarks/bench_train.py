@@ -18,6 +18,12 @@ renders the benchmark block of the docs' Benchmarks page), with the commit, date
   ``experiments_public/2_all_linearVB/1_0_binary_linearVB.py`` (task (255, 0, 0), their defaults: the
   authors' configuration) run unmodified by ``benchmarks/authors_driver.py`` until it clears horizon
   100, then our trainer under their protocol, back to back, per seed: steps and seconds per level.
+* ``target`` (issue 23's target): with ``--authors-src DIR --authors-python PY``, per seed and back to back,
+  their script (unmodified, ``scripts/authors_networks.run_authors``) until *their* criterion of 0.99 (mean
+  batch accuracy over 20 batches at horizon 100), then our default trainer until *ours* (the honest rule: a fresh
+  evaluation of >= 2048 sequences reaches 0.99; ``accuracy`` from a separate one of >= 4096): steps and wall
+  seconds of each, and the ratio of wall seconds. With ``--keep-networks`` their trained networks are kept as the
+  C7/C8 arm ``authors`` (``wavetheory/claims/authors_networks``, manifest with sha256).
 * ``reproduce``: wall time of ``wavetheory reproduce --quick`` in a fresh folder.
 * ``step``: seconds per step at horizons 10 and 100 with 1 and 2 torch threads, and the data's share.
 * ``init``: steps to solve repeat copy (d = 3, curriculum 10/20/40) per initialization (C13).
@@ -181,6 +187,43 @@ def authors_side_by_side(part: dict, src: Path, python: str, seeds: list[int], s
               f"ours {[(lv['step_cleared'], lv['wall_cleared']) for lv in runs[-1]['ours']['levels']]}", flush=True)
 
 
+# --------------------------------------------------------------------------- to 0.99: their script vs ours (issue 23)
+
+
+def to_target(record: Record, part: dict, src: Path, python: str, seeds: list[int], bound: int, out: Path,
+              keep_networks: bool, commit: str | None) -> None:
+    """Their script to their 0.99 and our default trainer to the honest 0.99, back to back per seed."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import authors_networks as an  # scripts/authors_networks.py
+
+    runs = part.setdefault("runs", [])
+    for seed in seeds:
+        if any(r["seed"] == seed and r["bound"] == bound for r in runs):
+            print(f"  seed {seed}: recorded, skipped", flush=True)
+            continue
+        before = load()
+        weights = an.OUT / f"seed{seed}" if keep_networks else None
+        theirs = an.run_authors(src, python, seed, bound, weights)
+        if keep_networks:
+            an.keep(seed, theirs, commit, bound)
+        reached = theirs.get("until_mean")
+        r = train(repeat_copy(8, 10), protocol_config("new", seed, bound), out / f"target-seed{seed}-bound{bound}",
+                  resume=True, progress=None)
+        row = {"seed": seed, "bound": bound, "load": [before, load()],
+               "authors": {"step": reached["step"] if reached else None, "wall": reached["wall"] if reached else None,
+                           "steps": theirs["steps"], "wall_seconds": theirs["wall_seconds"], "criterion": "mean batch accuracy "
+                           "over 20 batches >= 0.99 at horizon 100", "torch": theirs["torch"], "lightning": theirs["lightning"]},
+               "ours": {"step": r.target_step, "wall": r.target_wall, "steps": r.steps, "accuracy": r.accuracy, **eval_sizes(r),
+                        "criterion": "fresh evaluation of >= 2048 sequences >= 0.99 at horizon 100"}}
+        row["speedup"] = (round(row["authors"]["wall"] / row["ours"]["wall"], 2)
+                          if row["authors"]["wall"] and row["ours"]["wall"] else None)
+        runs[:] = [x for x in runs if x["seed"] != seed] + [row]
+        record.save()
+        print(f"  seed {seed}: authors 0.99 at step {row['authors']['step']} ({row['authors']['wall']} s); ours at step "
+              f"{row['ours']['step']} ({row['ours']['wall']} s, final accuracy {r.accuracy:.4f} on {row['ours']['eval_size']}); "
+              f"speedup {row['speedup']}", flush=True)
+
+
 # --------------------------------------------------------------------------- reproduce --quick
 
 
@@ -306,7 +349,7 @@ def ensemble_times(seeds: list[int], steps: int, device: str) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("part", choices=["protocol", "authors", "reproduce", "step", "init", "ensemble", "report"])
+    ap.add_argument("part", choices=["protocol", "authors", "target", "reproduce", "step", "init", "ensemble", "report"])
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4], help="seeds (default 0-4)")
     ap.add_argument("--networks", nargs="+", choices=list(NETWORKS), default=list(NETWORKS), help="protocol: networks")
     ap.add_argument("--steps", type=int, default=None,
@@ -314,6 +357,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--authors-src", type=Path, metavar="DIR", help="authors: a checkout of emt_variable_binding")
     ap.add_argument("--authors-python", default=sys.executable, metavar="PY",
                     help="authors: the Python of a venv with the authors' requirements (default: this one)")
+    ap.add_argument("--keep-networks", action="store_true",
+                    help="target: keep the authors' trained networks as the C7/C8 arm (wavetheory/claims/authors_networks)")
+    ap.add_argument("--authors-commit", default=None, help="target: the commit of --authors-src (for the manifest)")
     ap.add_argument("--s", type=int, nargs="+", default=[10, 20, 40], help="init: history lengths")
     ap.add_argument("--inits", nargs="+", default=["default", "shift", "wave"], help="init: initializations")
     ap.add_argument("--json", type=Path, default=BENCH_RUN, help="the record (default docs/bench_train.json)")
@@ -333,6 +379,11 @@ def main(argv: list[str] | None = None) -> None:
         if args.authors_src is None:
             ap.error("authors: --authors-src DIR is required (a checkout of the authors' repository)")
         authors_side_by_side(part, args.authors_src, args.authors_python, args.seeds, args.steps or 3000, args.out)
+    elif args.part == "target":
+        if args.authors_src is None:
+            ap.error("target: --authors-src DIR is required (a checkout of the authors' repository)")
+        to_target(record, part, args.authors_src, args.authors_python, args.seeds, args.steps or 20000, args.out,
+                  args.keep_networks, args.authors_commit)
     elif args.part == "reproduce":
         reproduce_quick(part)
     elif args.part == "step":
