@@ -139,6 +139,22 @@ def test_render_bench_side_by_side_gives_each_level_and_the_time_per_step_ratio(
     assert "over the 3 seeds where both cleared it" in block and "seconds per step, authors / ours: 2.00 (1.00..4.00)." in block
 
 
+def test_render_bench_target_gives_steps_speedup_and_whether_each_target_is_met():
+    meta = {"command": "python benchmarks/bench_train.py target", "commit": "abc", "date": "d", "machine": "m"}
+    ours = lambda step, wall: {"step": step, "wall": wall, "steps": step or 20000, "accuracy": 0.991, "eval_size": 4096}  # noqa: E731
+    runs = [{"seed": k, "load": [1.0, 1.2], "authors": {"step": 12000, "wall": 400.0, "steps": 12000},
+             "ours": ours(step, wall), "speedup": (400.0 / wall if wall else None)}
+            for k, (step, wall) in enumerate([(1800, 20.0), (1900, 25.0), (2500, 40.0)])]
+    block = readme.render_bench({"anchor": {}, "target": {"meta": meta, "runs": runs}})
+    assert "| 0 | 12000, 400.0 | 1800, 20.0 | 0.9910 (4096) | 20.0 |" in block
+    assert "our steps to 0.99 1900 (1800..2500) (target <= 2000: met)" in block
+    assert "authors / ours 16.0 (10.0..20.0) (target >= 15: met)" in block
+    runs[1]["ours"], runs[1]["speedup"] = ours(None, None), None  # a run that never reached 0.99 counts as never
+    block = readme.render_bench({"anchor": {}, "target": {"meta": meta, "runs": runs}})
+    assert "| 1 | 12000, 400.0 | not reached in 20000 |" in block
+    assert "2500 (1800..never) (target <= 2000: not met)" in block and "(target >= 15: not met)" in block
+
+
 def test_time_tests_keeps_pytest_s_own_summary_line():
     import time_tests  # scripts/time_tests.py
 
