@@ -40,7 +40,7 @@ from wavetheory.io import read_json, write_json, write_text  # noqa: E402
 from wavetheory.stats import median_range  # noqa: E402
 
 __all__ = ["REFERENCE", "README", "MUTATION_RUN", "BENCH_RUN", "TEST_TIMING", "BLOCKS", "markers", "render", "render_claims",
-           "render_job", "render_tests", "render_mutation", "render_bench", "render_run", "further_runs", "readme_blocks",
+           "render_job", "render_tests", "render_mutation", "render_bench", "render_run", "render_further", "further_runs", "readme_blocks",
            "update_readme", "check_readme", "save_reference", "main"]
 
 REFERENCE = ROOT / "docs" / "reference_quick.json"
@@ -379,6 +379,25 @@ def render_tests(timing: dict[str, Any] | None) -> str:
     return "\n".join(lines)
 
 
+def render_further(runs: dict[str, Path]) -> str:
+    """README's table of the further committed runs (full mode of some claims): each claim's status and rows there."""
+    lines = [GENERATED.format(src="docs/run_*.json")]
+    if not runs:
+        return "\n".join(lines + ["No further run is committed."])
+    lines += ["", "| run | ID | status | rows |", "|---|---|---|---|"]
+    for name, path in runs.items():
+        ref = read_json(path)
+        meta = ref["meta"]
+        seeds = f", {meta['seeds_per_family']} seeds per trained family" if "seeds_per_family" in meta else ""
+        what = f"`{path.relative_to(ROOT)}` ({meta['mode']} mode{seeds}; commit {meta.get('commit', 'unknown')})"
+        for c in ref["claims"]:
+            rows = ", ".join(f"{r['id']} {r['status']}" + (" (revised after data)" if r.get("revised") else "")
+                             for r in c.get("rows", []))
+            lines.append(f"| {what} | {c['id']} | **{c['status']}** | {_cell(rows)} |")
+            what = ""
+    return "\n".join(lines)
+
+
 def _test_timing(path: Path = TEST_TIMING) -> dict[str, Any] | None:
     return read_json(path) if path.exists() else None
 
@@ -387,6 +406,7 @@ BLOCKS = {  # README's generated blocks: name -> the block's text from the recor
     "job": lambda: render_job(read_json(REFERENCE)),
     "tests": lambda: render_tests(_test_timing()),
     "claims": lambda: render_claims(read_json(REFERENCE)),
+    "further": lambda: render_further(further_runs()),
 }
 
 

@@ -155,6 +155,21 @@ def test_render_bench_target_gives_steps_speedup_and_whether_each_target_is_met(
     assert "2500 (1800..never) (target <= 2000: not met)" in block and "(target >= 15: not met)" in block
 
 
+def test_render_further_lists_every_claim_of_every_further_run_with_its_rows(tmp_path):
+    run = {"meta": {"mode": "full", "seeds_per_family": 20, "commit": "abc"},
+           "claims": [{"id": "C7", "status": "refined", "rows": [{"id": "C7.1", "status": "refined", "revised": True},
+                                                                  {"id": "C7.2", "status": "refuted"}]}]}
+    path = readme.ROOT / "docs" / "run_example-full.json"
+    try:
+        path.write_text(json.dumps(run))
+        block = readme.render_further({"example-full": path})
+    finally:
+        path.unlink()
+    assert "| `docs/run_example-full.json` (full mode, 20 seeds per trained family; commit abc) | C7 | **refined** | " \
+           "C7.1 refined (revised after data), C7.2 refuted |" in block
+    assert "No further run" in readme.render_further({})
+
+
 def test_time_tests_keeps_pytest_s_own_summary_line():
     import time_tests  # scripts/time_tests.py
 
