@@ -40,7 +40,7 @@ from wavetheory.io import read_json, write_json, write_text  # noqa: E402
 from wavetheory.stats import median_range  # noqa: E402
 
 __all__ = ["REFERENCE", "README", "MUTATION_RUN", "BENCH_RUN", "TEST_TIMING", "BLOCKS", "markers", "render", "render_claims",
-           "render_job", "render_tests", "render_mutation", "render_bench", "render_run", "render_further", "further_runs", "readme_blocks",
+           "render_job", "render_tests", "render_mutation", "render_mutation_summary", "render_bench", "render_run", "render_further", "further_runs", "readme_blocks",
            "update_readme", "check_readme", "save_reference", "main"]
 
 REFERENCE = ROOT / "docs" / "reference_quick.json"
@@ -177,6 +177,30 @@ def render_mutation(run: dict[str, Any]) -> str:
         lines += [f"- `{e['name']}`: {e['reason']}" for e in run["equivalent"]]
     if run["unexplained"]:
         lines += ["", "Surviving, not yet killed or explained:", ""] + [f"- `{n}`" for n in run["unexplained"]]
+    return "\n".join(lines)
+
+
+MUTATION_RUNS = {"the verdict code": MUTATION_RUN, "the measurements of trained networks": MUTATION_RUN.with_name(
+    "mutation_run_learning.json")}
+
+
+def render_mutation_summary(runs: dict[str, Path] = MUTATION_RUNS) -> str:
+    """README's mutation block: per recorded run its score, and every surviving mutant with its reason (folded)."""
+    lines = [GENERATED.format(src="docs/mutation_run*.json")]
+    for what, path in runs.items():
+        if not path.exists():
+            lines += ["", f"- {what}: no run recorded (`bash scripts/mutation.sh`)"]
+            continue
+        run = read_json(path)
+        lines += ["", f"- {what} (`{path.relative_to(ROOT)}`, {run['date']}; modules "
+                  + ", ".join(f"`{m}`" for m in run["modules"]) + f"): {run['killed']} of {run['mutants']} mutants killed, "
+                  f"score {run['score']:.1%}; {len(run['equivalent'])} survivors equivalent (reasons below), "
+                  f"{len(run['unexplained'])} unexplained" + (f"; {run['not_run']} not run" if run.get("not_run") else "") + "."]
+        if run["equivalent"] or run["unexplained"]:
+            lines += ["", f"<details><summary>Every surviving mutant of {what}, with its reason</summary>", ""]
+            lines += [f"- `{e['name']}`: {e['reason']}" for e in run["equivalent"]]
+            lines += [f"- `{n}`: unexplained (not yet killed by a test)" for n in run["unexplained"]]
+            lines += ["", "</details>"]
     return "\n".join(lines)
 
 
@@ -407,6 +431,7 @@ BLOCKS = {  # README's generated blocks: name -> the block's text from the recor
     "tests": lambda: render_tests(_test_timing()),
     "claims": lambda: render_claims(read_json(REFERENCE)),
     "further": lambda: render_further(further_runs()),
+    "mutation": lambda: render_mutation_summary(),
 }
 
 

@@ -170,6 +170,20 @@ def test_render_further_lists_every_claim_of_every_further_run_with_its_rows(tmp
     assert "No further run" in readme.render_further({})
 
 
+def test_readme_mutation_block_gives_each_score_and_every_surviving_mutant_s_reason(tmp_path):
+    run = {"date": "d", "modules": ["m"], "mutants": 10, "killed": 7, "score": 0.7, "not_run": 0,
+           "equivalent": [{"name": "m.f__mutmut_1", "reason": "same value"}], "unexplained": ["m.g__mutmut_2", "m.g__mutmut_3"]}
+    path = readme.ROOT / "docs" / "mutation_run_example.json"
+    try:
+        path.write_text(json.dumps(run))
+        block = readme.render_mutation_summary({"the example": path, "nothing": tmp_path / "absent.json"})
+    finally:
+        path.unlink()
+    assert "7 of 10 mutants killed, score 70.0%; 1 survivors equivalent (reasons below), 2 unexplained" in block
+    assert "- `m.f__mutmut_1`: same value" in block and "- `m.g__mutmut_3`: unexplained" in block
+    assert "- nothing: no run recorded" in block
+
+
 def test_time_tests_keeps_pytest_s_own_summary_line():
     import time_tests  # scripts/time_tests.py
 
