@@ -11,13 +11,14 @@ import numpy as np
 import pytest
 
 from fake_pool import FakePool, result
-from wavetheory.claims import substrate_flow, trained_checks
+from wavetheory.claims import authors_arm, substrate_flow, trained_checks
+from wavetheory.claims.authors_arm import ArmReadings, AuthorsReading
 from wavetheory.claims.claim import Context, Plan
 from wavetheory.claims.evidence import Scope
 from wavetheory.claims.proofs import ProofRun
 from wavetheory.claims.substrate_flow import C9, C10
-from wavetheory.claims.substrate_readings import (CONFIGS, NetworkReading, OperatorReading, SubstrateReading,
-                                                  network_reading, substrate_families)
+from wavetheory.claims.substrate_readings import (CONFIGS, LensReading, NetworkReading, OperatorReading,
+                                                  SubstrateReading, network_reading, substrate_families)
 from wavetheory.claims.trained_checks import C7, C8
 from wavetheory.learning.spectrum_match import persistence_radius
 from wavetheory.thresholds import EIG_MATCH, PHI_ERROR, SOLVED_ACCURACY, WAVE_R2
@@ -33,7 +34,8 @@ def op(match: float, extra: float, free: float) -> OperatorReading:
 
 def net(match: float, extra: float, free: float, r2: float, g0: float, rate: float, s: int) -> NetworkReading:
     grad = g0 * rate ** np.arange(2 * s)  # ||dh(1+k)/dx(1)||, k = 1..2s
-    return NetworkReading(op(match, extra, free), op(match, extra, free), r2, grad, grad.copy())
+    lens = LensReading(op(match, extra, free), 3, 1, 1e-15, 2.0, match, 2 * match, 12)  # the lenses read what W_hh reads
+    return NetworkReading(op(match, extra, free), op(match, extra, free), r2, grad, grad.copy(), lens)
 
 
 def good(s: int) -> SubstrateReading:
@@ -45,6 +47,14 @@ def good(s: int) -> SubstrateReading:
     """
     return SubstrateReading(0.996, 300, 300, 100, trained=net(0.02, 0.1, 0.05, 0.9, 0.9, 1.05, s),
                             init=net(0.5, 0.9, 1.0, 0.02, 0.4, 0.7, s), null=net(0.55, 0.95, 1.0, 0.03, 0.35, 0.65, s))
+
+
+def arm(path: tuple[str, ...] = (), value=None, seeds: int = 1) -> ArmReadings:
+    """The authors' arm (d = 8, s = 10): five seeds that reached their stop, each as ``good``; ``path`` = ``value`` on
+    the first ``seeds`` seeds."""
+    R = [AuthorsReading(k, 0.991, 9000, True, g.trained, g.init) for k, g in enumerate(good(authors_arm.S) for _ in range(5))]
+    R[:seeds] = [setpath(r, path, value) for r in R[:seeds]] if path else R[:seeds]
+    return ArmReadings(tuple(range(5)), tuple(R), "", "injected")
 
 
 def setpath(obj, path: tuple[str, ...], value):
@@ -72,9 +82,10 @@ def run(tmp_path, monkeypatch):
                     (substrate_flow, "_gradient_figure")):
         monkeypatch.setattr(mod, fn, lambda *a, **k: [])
 
-    def go(claim, runs=None, proofs=PROOFS):
-        ctx = Context(quick=True, out=tmp_path, pool=FakePool(FAMILIES, runs or readings()), families=FAMILIES,
-                      proofs=proofs)
+    def go(claim, runs=None, proofs=PROOFS, authors=None):
+        ctx = Context(quick=True, out=tmp_path, pool=FakePool(FAMILIES, runs or readings(),
+                                                              {"arm_readings": authors or arm()}),
+                      families=FAMILIES, proofs=proofs)
         go.last = claim.run(ctx)
         return {r.id: r.status for r in go.last.rows}
 
@@ -247,7 +258,8 @@ def test_the_figures_are_drawn_from_the_readings(tmp_path, monkeypatch):
     monkeypatch.setattr(trained_checks, "_analysis_figures", lambda *a, **k: [])  # needs trained networks
     runs = readings()
     runs["substrate-small"][0] = None  # a failed seed: the figures skip it
-    ctx = Context(quick=True, out=tmp_path, pool=FakePool(FAMILIES, runs), families=FAMILIES, proofs=PROOFS)
+    ctx = Context(quick=True, out=tmp_path, pool=FakePool(FAMILIES, runs, {"arm_readings": arm()}), families=FAMILIES,
+                  proofs=PROOFS)
     figures = [p for claim in (C7, C10) for _, p in claim.run(ctx).figures]
     assert {p.name for p in figures} == {"seeds_small.png", "seeds_paper.png", "spectrum_trained_small.png",
                                          "spectrum_trained_paper.png", "gradients_trained_small.png",
