@@ -157,6 +157,54 @@ def test_a_failed_run_is_no_data_not_a_failure(run):
     assert run(C9, runs) == {"C9.1": "open"}
 
 
+def test_the_lenses_are_limits_reported_with_their_init_values_that_never_decide(run):
+    # the fixed-point Jacobian and DMD far from Phi on every seed: the limits fail, the rows keep their status
+    runs = readings("small", ("trained", "lens", "dmd_match"), 3 * EIG_MATCH, seeds=5)
+    assert run(C7, runs) == {"C7.1": "reproduced", "C7.2": "reproduced"}
+    c = check(run.last, "limit: the DMD eigenvalues")
+    assert c.kind == "limit" and c.passed is False and c.numbers["dmd_match_init"] == [0.5] * 5
+    assert check(run.last, "limit: the s*d leading eigenvalues of the Jacobian at the network's stable fixed point").passed
+    # no stable fixed point on 3 seeds: no value there (the rule reads no other point), the limit reads open
+    assert run(C7, readings("small", ("trained", "lens", "fixed_point"), None, seeds=3))["C7.1"] == "reproduced"
+    c = check(run.last, "stable fixed point (input 0)")
+    assert c.passed is None and "only 2 of 5" in c.reason
+    assert run(C8, readings("small", ("trained", "lens", "fixed_point", "free_column"), 3 * PHI_ERROR)) == {"C8.1": "reproduced"}
+    assert check(run.last, "limit: the readout power basis on the Jacobian").passed is False
+
+
+# --------------------------------------------------------------------------- the authors' networks (authors_arm)
+
+
+def arm_check(res, text: str):
+    (c,) = [c for c in res.checks if c.name.startswith(authors_arm.LABEL) and text in c.name]
+    return c
+
+
+def test_the_authors_arm_is_judged_like_the_paper_configuration_against_its_initialization(run):
+    assert run(C7, authors=arm()) == {"C7.1": "reproduced", "C7.2": "reproduced"}
+    c = arm_check(run.last, "leading eigenvalues of W_hh")
+    assert c.passed and c.scope.seeds == (0, 1, 2, 3, 4) and "5 seeds" in c.scope.text and c.numbers["accuracy"]
+    assert run(C7, authors=arm(("trained", "W", "match_mean"), 2 * EIG_MATCH)) == {"C7.1": "refuted", "C7.2": "reproduced"}
+    # the initialization matching Phi voids the reading (the arm's only control)
+    assert run(C7, authors=arm(("init", "J", "match_mean"), EIG_MATCH / 2))["C7.1"] == "refuted"
+    assert arm_check(run.last, "leading eigenvalues of the operating-point Jacobian").passed
+    # runs that did not reach their stop give no value: three of five -> open
+    assert run(C7, authors=arm(("stopped",), False, seeds=3)) == {"C7.1": "open", "C7.2": "open"}
+    # C8: W_hh's free column failing is rescued by the Jacobian's, with its own passing control
+    assert run(C8, authors=arm(("trained", "W", "free_column"), 3 * PHI_ERROR)) == {"C8.1": "refined"}
+    assert run(C8, authors=arm(("init", "J", "free_column"), PHI_ERROR / 2)) == {"C8.1": "reproduced"}
+
+
+def test_the_arms_checks_read_open_with_the_reason_when_the_files_are_absent(run, tmp_path):
+    absent = ArmReadings((), (), f"folder: {tmp_path / 'absent'} not found")
+    for claim, row in ((C7, "C7.1"), (C8, "C8.1")):
+        run(claim, authors=absent)
+        arm_checks = [c for c in run.last.checks if c.name.startswith(authors_arm.LABEL)]
+        assert arm_checks and all(c.passed is None and "absent" in c.reason for c in arm_checks)
+        status, reason = next(r for r in run.last.rows if r.id == row).decision
+        assert status == "open" and "absent" in reason
+
+
 # --------------------------------------------------------------------------- C8
 
 

@@ -147,12 +147,19 @@ def network_of(state: dict[str, Any]) -> LinearRNN:
 
 def _accuracy(net: LinearRNN, seed: int) -> float:
     """Sign accuracy of ``net`` on EVAL_BATCH fresh two-phase sequences of repeat copy at horizon HORIZON."""
+    import torch
+
     from ..theory.two_phase import two_phase_batch
 
     task, rng, right = repeat_copy(D, S), np.random.default_rng([seed, 9]), 0
-    for _ in range(EVAL_BATCH // EVAL_CHUNK):
+    W_hh, W_uh, W_hy = (torch.as_tensor(w) for w in (net.W_hh, net.W_uh, net.W_hy))
+    for _ in range(EVAL_BATCH // EVAL_CHUNK):  # torch: its one thread (arm_readings), where numpy's BLAS may take more
         u, y = two_phase_batch(task, EVAL_CHUNK, HORIZON, rng)
-        right += int(np.sum(net.run(u, "tanh")[0][:, S:] * y > 0))
+        h, drive = torch.zeros(EVAL_CHUNK, net.hidden, dtype=torch.float64), torch.as_tensor(u) @ W_uh.T
+        for t in range(S + HORIZON):
+            h = torch.tanh(h @ W_hh.T + drive[:, t])
+            if t >= S:
+                right += int(((h @ W_hy.T) * torch.as_tensor(y[:, t - S]) > 0).sum())
     return right / (EVAL_BATCH * HORIZON * D)
 
 
@@ -162,6 +169,8 @@ def arm_readings(folder: str, digest: str = "") -> ArmReadings:
     ``digest`` (the manifest's sha256, ``digest()``) only keys the computation in the run's journal, so that new
     files are read again.
     """
+    import torch
+
     from ..theory.two_phase import two_phase_batch
 
     try:
@@ -169,13 +178,18 @@ def arm_readings(folder: str, digest: str = "") -> ArmReadings:
         nets = load_networks(folder)
     except ValueError as exc:
         return ArmReadings((), (), str(exc))
-    task, out = repeat_copy(D, S), []
-    for seed, pair in nets.items():
-        entry = manifest["networks"][f"seed{seed}"]
-        inputs, _ = two_phase_batch(task, JACOBIAN_BATCH, HORIZON, np.random.default_rng([seed, 7]))
-        trained, init = network_of(pair["final"]), network_of(pair["init"])
-        out.append(AuthorsReading(seed, _accuracy(trained, seed), int(entry.get("steps", 0)), "until_mean" in entry,
-                                  network_reading(trained, task, inputs, seed), network_reading(init, task, inputs, seed)))
+    task, out, threads = repeat_copy(D, S), [], torch.get_num_threads()
+    torch.set_num_threads(1)  # as on the pool's workers, wherever it runs (measured: several threads are slower here)
+    try:
+        for seed, pair in nets.items():
+            entry = manifest["networks"][f"seed{seed}"]
+            inputs, _ = two_phase_batch(task, JACOBIAN_BATCH, HORIZON, np.random.default_rng([seed, 7]))
+            trained, init = network_of(pair["final"]), network_of(pair["init"])
+            out.append(AuthorsReading(seed, _accuracy(trained, seed), int(entry.get("steps", 0)), "until_mean" in entry,
+                                      network_reading(trained, task, inputs, seed),
+                                      network_reading(init, task, inputs, seed)))
+    finally:
+        torch.set_num_threads(threads)
     source = f"{manifest.get('source', '')} {manifest.get('branch', '')} {manifest.get('commit') or ''}".strip()
     return ArmReadings(tuple(nets), tuple(out), "", source)
 
@@ -193,13 +207,6 @@ def authors_calls(plan: Plan) -> list:
 
 def read_arm(ctx: Any) -> ArmReadings:
     """The arm's readings in a run (the pool's computation; computed here when the run did not plan it)."""
-    import torch
-
     from .trained_runs import computed
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # when computed here (no worker): one thread, as on the workers
-    try:
-        return computed(ctx, arm_readings, str(FOLDER), digest())
-    finally:
-        torch.set_num_threads(threads)
+    return computed(ctx, arm_readings, str(FOLDER), digest())

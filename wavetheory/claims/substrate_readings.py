@@ -34,6 +34,10 @@ CONFIGS: dict[str, tuple[int, int, dict[str, Any]]] = {
 
 # sequences over which the operating-point Jacobian and the gradients are averaged (output phase of the final horizon)
 JACOBIAN_BATCH = 64
+# DMD_RANK_NOTE: the lenses' DMD rank is n_min (C16); it is passed as the number of Phi's nonzero eigenvalues, the
+# dimension of the span the recall-phase activity keeps once the nilpotent part has died out, which equals n_min = s*d
+# for repeat copy (Phi a block permutation; tests/claims/test_substrate_readings.py) and costs a matrix power, where the
+# exact n_min (theory.minimal) takes ~9 s at d = 8, s = 10 on first use in each process
 # candidates of the fixed-point finder, drawn from those sequences' states (the lenses' default is 32: ~0.5-1.5 s
 # per hidden-128 network on one core, measured)
 FIXED_POINT_STARTS = 32
@@ -77,8 +81,8 @@ class LensReading:
     fixed points, not slow ones), the first stable one (spectral radius < 1) in the finder's order, i.e. the smallest
     residual; None when no fixed point is stable. ``n_fixed``, ``n_stable``: how many were found, how many stable;
     ``fp_residual``, ``fp_norm``: the point read. ``dmd_match``, ``dmd_max``: mean / max distance of Phi's nonzero
-    spectrum to the eigenvalues of a Hankel DMD of the hidden states (delays s, rank n_min of C16, recall phase after
-    s*d steps), the DMD spectrum padded with zeros up to the size of Phi's nonzero spectrum where the recording's
+    spectrum to the eigenvalues of a Hankel DMD of the hidden states (delays s, rank n_min of C16 = the number of Phi's
+    nonzero eigenvalues for repeat copy, DMD_RANK_NOTE; recall phase after s*d steps), the DMD spectrum padded with zeros up to the size of Phi's nonzero spectrum where the recording's
     numerical rank is smaller (the operator read from the activity is 0 off the recorded span); ``dmd_rank``: the
     rank used.
     """
@@ -152,10 +156,10 @@ def lens_reading(net: Any, task: LinearHDS, inputs: np.ndarray, readout: np.ndar
               if p.kind == "fixed"]
     stable = [p for p in points if p.stable]
     fp = stable[0] if stable else None
-    dmd = (None, None, 0)
+    dmd, target = (None, None, 0), nonzero_spectrum(task).size
     if states.shape[1] - (task.s - 1 + task.s * task.d) > task.s:  # a pair of embedded states after the burn-in
-        D, _ = network_dmd(states, task)
-        pad = max(0, nonzero_spectrum(task).size - D.eigenvalues.size)  # every target eigenvalue gets a partner
+        D, _ = network_dmd(states, task, rank=target)  # = n_min for repeat copy (DMD_RANK_NOTE)
+        pad = max(0, target - D.eigenvalues.size)  # every target eigenvalue gets a partner
         m = match_dmd(np.concatenate([D.eigenvalues, np.zeros(pad, complex)]), task).summary()
         dmd = (float(m["mean"]), float(m["max"]), int(D.rank))
     return LensReading(None if fp is None else read_operator(fp.jacobian, readout, task), len(points), len(stable),

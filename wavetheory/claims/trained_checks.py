@@ -122,7 +122,8 @@ def declare_c7(plan: Plan) -> list[Declared]:
         out.append(D(DMD_LIMIT, "C7.1", "limit", "mean distance of Phi's nonzero spectrum to the matched eigenvalues of a "
                      "Hankel DMD of the recall-phase hidden states, delays s, rank n_min, padded with zeros to its size "
                      "(solved seeds)", "<=", EIG_MATCH, f"the operator read from activity alone (theory/dmd.py) is "
-                     f"{OUTSIDE}; threshold as the W_hh reading, {WHY_EIG}"))
+                     f"{OUTSIDE}; delays s and rank n_min (= s*d, the number of Phi's nonzero eigenvalues, for repeat "
+                     f"copy) are the theory's, read after the s*d-step burn-in; threshold as the W_hh reading, {WHY_EIG}"))
     return out + _declare_arm_c7()
 
 
