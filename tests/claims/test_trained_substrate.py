@@ -343,12 +343,16 @@ def test_c7_to_c10_read_one_family_trained_once_per_seed_end_to_end(tmp_path, mo
                                                                          "steps": 30, "eval_batch": 32})})
     for mod in (trained_checks, substrate_flow):
         monkeypatch.setattr(mod, "CONFIGS", substrate_readings.CONFIGS)
+    monkeypatch.setattr(authors_arm, "FOLDER", tmp_path / "no-authors-networks")  # the arm: no files, open with why
     results, training = main_job.reproduce(tmp_path, claims=["C7", "C8", "C9", "C10"], proofs=False, progress=False,
                                            workers=0)
     assert training["jobs"] == 5  # submitted up front, shared by the four claims
     assert len([p for p in (tmp_path / "runs").iterdir() if p.is_dir()]) == 5  # plus the journal and plan files
     for res in results:
-        trained = [c for c in res.checks if c.road == "trained"]
+        arm_checks = [c for c in res.checks if c.name.startswith(authors_arm.LABEL)]
+        assert all(c.passed is None and "no-authors-networks" in c.reason for c in arm_checks)
+        assert len(arm_checks) == {"C7": 6, "C8": 4}.get(res.id, 0)
+        trained = [c for c in res.checks if c.road == "trained" and not c.name.startswith(authors_arm.LABEL)]
         assert trained and all(len(c.values) == 5 and c.scope.seeds == (0, 1, 2, 3, 4) for c in trained)
         assert all(r.status in ("reproduced", "refined", "refuted", "open") for r in res.rows) and res.to_json()["rows"]
     assert (tmp_path / "seeds_small.png").exists() and (tmp_path / "spectrum_trained_small.png").exists()
