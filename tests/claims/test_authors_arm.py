@@ -41,7 +41,8 @@ def write_arm(folder, seeds=(0,), stopped=True) -> dict:
         torch.save(state(rnn.W_hh, rnn.W_uh, rnn.W_hy), folder / f"seed{k}" / "final.pt")
         torch.save(state(*init), folder / f"seed{k}" / "init.pt")
         files = {n: hashlib.sha256((folder / f"seed{k}" / n).read_bytes()).hexdigest() for n in ("init.pt", "final.pt")}
-        manifest["networks"][f"seed{k}"] = {"steps": 100, "files": files} | ({"until_mean": {"step": 100}} if stopped else {})
+        stop = {"until_mean": {"step": 100}} if stopped else {}
+        manifest["networks"][f"seed{k}"] = {"steps": 100, "files": files} | stop
     (folder / "manifest.json").write_text(json.dumps(manifest))
     return manifest
 
@@ -87,7 +88,8 @@ def test_readings_of_a_compiled_network_in_the_authors_format_read_phi(tmp_path)
     back = decode(json.loads(json.dumps(encode(A))))
     assert back.readings[0].trained.W.match_mean == r.trained.W.match_mean and back.readings[0].solved is False
     np.testing.assert_array_equal(back.readings[0].trained.W.eigenvalues, r.trained.W.eigenvalues)
-    assert (back.readings[0].trained.lens.dmd_match, back.readings[0].trained.lens.n_fixed) == (r.trained.lens.dmd_match, r.trained.lens.n_fixed)
+    lens, back_lens = r.trained.lens, back.readings[0].trained.lens
+    assert (back_lens.dmd_match, back_lens.n_fixed, back_lens.fp_norm) == (lens.dmd_match, lens.n_fixed, lens.fp_norm)
 
 
 def _declared(plan=Plan()):
@@ -105,7 +107,8 @@ def test_the_arm_is_declared_with_the_paper_configurations_kinds_thresholds_and_
                                                                              twin.justification, twin.row)
         assert d.controls and all(D[c].kind == "control" and "initialization" in c for c in d.controls if c.startswith(LABEL))
         assert "the authors' networks trained by their code" in d.scope
-    assert sum(n.startswith(LABEL) and d.kind == "control" for n, d in D.items()) == 5  # C7: W_hh, Jacobian, extra; C8: W_hh, Jacobian
+    # controls: C7 W_hh, Jacobian, extra eigenvalues; C8 W_hh, Jacobian
+    assert sum(n.startswith(LABEL) and d.kind == "control" for n, d in D.items()) == 5
 
 
 def test_reproduce_plan_lists_the_lenses_as_limits_and_the_arm(capsys):

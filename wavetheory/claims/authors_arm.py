@@ -55,7 +55,7 @@ WHO = ("trained", "init")
 
 @dataclass(frozen=True)
 class AuthorsReading:
-    """One seed of the authors' networks: their run's outcome, our fresh accuracy, the two networks' readings."""
+    """One seed of the authors' networks: their run's outcome, our fresh accuracy, the two networks' readings (C7, C8)."""
 
     seed: int
     accuracy: float  # our evaluation: sign accuracy on EVAL_BATCH fresh sequences at horizon HORIZON
@@ -83,7 +83,7 @@ class ArmReadings:
 
 
 def load_manifest(folder: str | Path = FOLDER) -> dict[str, Any]:
-    """The manifest of the authors' networks (ValueError naming the folder or file when absent or unreadable)."""
+    """The manifest of the authors' networks (C7/C8 arm; ValueError naming the folder or file when absent or unreadable)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ValueError(f"folder: {folder} not found (scripts/authors_networks.py writes the authors' networks there)")
@@ -136,7 +136,11 @@ def load_networks(folder: str | Path = FOLDER) -> dict[int, dict[str, dict[str, 
 
 
 def network_of(state: dict[str, Any]) -> LinearRNN:
-    """The Elman network of one of their state_dicts (float64): W_hh, W_uh = weight_ih_l0, W_hy = readout.weight."""
+    """The Elman network of one of their state_dicts, float64 (C7, C8).
+
+        h(t) = tanh(W_hh h(t-1) + W_uh x(t)),  y(t) = W_hy h(t):  W_hh = rnn.weight_hh_l0, W_uh = rnn.weight_ih_l0,
+        W_hy = readout.weight
+    """
     w = {k: np.asarray(v.detach().cpu().double().numpy() if hasattr(v, "detach") else v, dtype=np.float64)
          for k, v in state.items()}
     net = LinearRNN(w["rnn.weight_hh_l0"], w["rnn.weight_ih_l0"], w["readout.weight"])
@@ -164,7 +168,7 @@ def _accuracy(net: LinearRNN, seed: int) -> float:
 
 
 def arm_readings(folder: str, digest: str = "") -> ArmReadings:
-    """Every seed's ``AuthorsReading`` (trained = final.pt, control = init.pt); a loading error becomes the reason.
+    """Every seed's ``AuthorsReading`` (trained = final.pt, control = init.pt; C7, C8); a loading error is the reason.
 
     ``digest`` (the manifest's sha256, ``digest()``) only keys the computation in the run's journal, so that new
     files are read again.

@@ -82,9 +82,9 @@ class LensReading:
     residual; None when no fixed point is stable. ``n_fixed``, ``n_stable``: how many were found, how many stable;
     ``fp_residual``, ``fp_norm``: the point read. ``dmd_match``, ``dmd_max``: mean / max distance of Phi's nonzero
     spectrum to the eigenvalues of a Hankel DMD of the hidden states (delays s, rank n_min of C16 = the number of Phi's
-    nonzero eigenvalues for repeat copy, DMD_RANK_NOTE; recall phase after s*d steps), the DMD spectrum padded with zeros up to the size of Phi's nonzero spectrum where the recording's
-    numerical rank is smaller (the operator read from the activity is 0 off the recorded span); ``dmd_rank``: the
-    rank used.
+    nonzero eigenvalues for repeat copy, DMD_RANK_NOTE; recall phase after s*d steps), the DMD spectrum padded with
+    zeros up to the size of Phi's nonzero spectrum where the recording's numerical rank is smaller (the operator read
+    from the activity is 0 off the recorded span); None when the recording is too short; ``dmd_rank``: the rank used.
     """
 
     fixed_point: OperatorReading | None
