@@ -153,15 +153,19 @@ def _declare_arm_c7() -> list[Declared]:
     return out
 
 
-def _judge_arm(ctx: Context, judge: Judge, names: list[str], judged: Callable[[Any], None]) -> str:
-    """Read the arm and judge its checks (``judged(arm readings)``), or every one of ``names`` missing with the reason."""
+def _judge_arm(ctx: Context, judge: Judge, names: list[str], judged: Callable[[Any], None],
+               fn: Callable[[Any], Any], what: str) -> str:
+    """Read the arm and judge its checks (``judged(arm readings)``), or every one of ``names`` missing with the reason;
+    the summary's sentence (the medians of ``fn``, trained and at initialization)."""
     A = arm.read_arm(ctx)
     if A.reason or not A.seeds:
         for n in names:
             judge.missing(f"{arm.LABEL} {n}", A.reason or "the manifest lists no network")
         return f"{arm.LABEL}: no data ({A.reason or 'no network'})."
     judged(A)
-    return ""
+    R = A.readings
+    return (f"{arm.LABEL}: {sum(r.solved for r in R)}/{len(R)} of the authors' runs reached their stop; median {what}: "
+            + ", ".join(f"{w} {_med(values(R, lambda r: fn(r.of(w))))}" for w in arm.WHO) + ".")
 
 
 def _arm_kw(A: Any, R: Sequence[Any], fn: Callable[[Any], Any], what: str) -> dict[str, Any]:
@@ -187,7 +191,7 @@ def _measure_arm_c7(ctx: Context, judge: Judge) -> str:
         R, L = A.readings, arm.LABEL
         for M, what in OPS:
             fn = lambda x, M=M: getattr(x, M).match_mean  # noqa: E731
-            judge.seeds(f"{L} {stated[M]}", values(R, lambda x: fn(x.trained)), A.seeds, **_arm_kw(A, R, fn, f"distance {M}"))
+            judge.seeds(f"{L} {stated[M]}", values(R, lambda x: fn(x.trained)), A.seeds, **_arm_kw(A, R, fn, f"eig_match_{M}"))
             judge.seeds(f"{L} {_arm_ctrl_c7(what)}", values(R, lambda x: fn(x.init), False), A.seeds,
                         scope=Scope(arm.SCOPE.format(n=f"{len(A.seeds)} seeds"), seeds=A.seeds))
         fn = lambda x: x.W.extra_max  # noqa: E731
@@ -195,8 +199,7 @@ def _measure_arm_c7(ctx: Context, judge: Judge) -> str:
         judge.seeds(f"{L} {extra[1]}", values(R, lambda x: fn(x.init), False), A.seeds,
                     scope=Scope(arm.SCOPE.format(n=f"{len(A.seeds)} seeds"), seeds=A.seeds))
 
-    return _judge_arm(ctx, judge, names, judged) or (
-        f"{arm.LABEL}: the authors' networks, read like ours (the control is each network at initialization).")
+    return _judge_arm(ctx, judge, names, judged, lambda x: x.W.match_mean, "distance of W_hh")
 
 
 def measure_c7(ctx: Context, judge: Judge) -> Measured:
@@ -353,10 +356,10 @@ def _measure_arm_c8(ctx: Context, judge: Judge) -> str:
         R, L, sc = A.readings, arm.LABEL, Scope(arm.SCOPE.format(n=f"{len(A.seeds)} seeds"), seeds=A.seeds)
         for M, (name, ctrl) in (("W", ARM_C8[:2]), ("J", ARM_C8[2:])):
             fn = lambda x, M=M: getattr(x, M).free_column  # noqa: E731
-            judge.seeds(f"{L} {name}", values(R, lambda x: fn(x.trained)), A.seeds, **_arm_kw(A, R, fn, f"free_column {M}"))
+            judge.seeds(f"{L} {name}", values(R, lambda x: fn(x.trained)), A.seeds, **_arm_kw(A, R, fn, f"free_column_{M}"))
             judge.seeds(f"{L} {ctrl}", values(R, lambda x: fn(x.init), False), A.seeds, scope=sc)
 
-    return _judge_arm(ctx, judge, list(ARM_C8), judged) or f"{arm.LABEL}: the authors' networks, read like ours."
+    return _judge_arm(ctx, judge, list(ARM_C8), judged, lambda x: x.W.free_column, "free-column error of W_hh")
 
 
 def measure_c8(ctx: Context, judge: Judge) -> Measured:
