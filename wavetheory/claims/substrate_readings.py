@@ -37,7 +37,7 @@ JACOBIAN_BATCH = 64
 # DMD_RANK_NOTE: the lenses' DMD rank is n_min (C16); it is passed as the number of Phi's nonzero eigenvalues, the
 # dimension of the span the recall-phase activity keeps once the nilpotent part has died out, which equals n_min = s*d
 # for repeat copy (Phi a block permutation; tests/claims/test_substrate_readings.py) and costs a matrix power, where the
-# exact n_min (theory.minimal) takes ~9 s at d = 8, s = 10 on first use in each process
+# exact n_min (theory.minimal) takes 4-9 s (measured) at d = 8, s = 10 on first use in each process
 # candidates of the fixed-point finder, drawn from those sequences' states (the lenses' default is 32: ~0.5-1.5 s
 # per hidden-128 network on one core, measured)
 FIXED_POINT_STARTS = 32
