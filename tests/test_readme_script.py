@@ -148,7 +148,12 @@ def test_render_bench_target_gives_steps_speedup_and_whether_each_target_is_met(
     block = readme.render_bench({"anchor": {}, "target": {"meta": meta, "runs": runs}})
     assert "| 0 | 12000, 400.0 | 1800, 20.0 | 0.9910 (4096) | 20.0 |" in block
     assert "our steps to 0.99 1900 (1800..2500) (target <= 2000: met)" in block
-    assert "authors / ours 16.0 (10.0..20.0) (target >= 15: met)" in block
+    assert "authors / ours 16.0 (10.0..20.0) (target >= 15: met;" in block
+    censored = [*runs[:2], {**runs[2], "speedup": None,  # their script never reached 0.99: a lower bound on the ratio
+                            "authors": {"step": None, "wall": None, "steps": 20000, "wall_seconds": 800.0}}]
+    block = readme.render_bench({"anchor": {}, "target": {"meta": meta, "runs": censored}})
+    assert "| 2 | not reached in 20000 | 2500, 40.0 | 0.9910 (4096) | > 20.0 |" in block
+    assert "authors / ours 20.0 (16.0..theirs never) (target >= 15: met;" in block
     runs[1]["ours"], runs[1]["speedup"] = ours(None, None), None  # a run that never reached 0.99 counts as never
     block = readme.render_bench({"anchor": {}, "target": {"meta": meta, "runs": runs}})
     assert "| 1 | 12000, 400.0 | not reached in 20000 |" in block
