@@ -157,7 +157,7 @@ def test_render_bench_target_gives_steps_speedup_and_whether_each_target_is_met(
     runs[1]["ours"], runs[1]["speedup"] = ours(None, None), None  # a run that never reached 0.99 counts as never
     block = readme.render_bench({"anchor": {}, "target": {"meta": meta, "runs": runs}})
     assert "| 1 | 12000, 400.0 | not reached in 20000 |" in block
-    assert "2500 (1800..never) (target <= 2000: not met)" in block and "(target >= 15: not met)" in block
+    assert "2500 (1800..never) (target <= 2000: not met)" in block and "(target >= 15: not met;" in block
 
 
 def test_render_further_lists_every_claim_of_every_further_run_with_its_rows(tmp_path):
