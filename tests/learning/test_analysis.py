@@ -341,3 +341,231 @@ def test_load_weights_on_damaged_files_is_one_value_error_naming_the_file(tmp_pa
     path.write_bytes(hostile_files.NPZ[name](hostile_files.good_npz()))
     with pytest.raises(ValueError, match=f"^{path}: "):
         load_weights(path)
+
+
+# --------------------------------------------------------------------------- the null model (the trained claims' control)
+
+
+def test_null_model_of_a_trained_network_is_a_scaled_orthogonal_matrix_drawn_from_its_seed():
+    """W_null = (||W_hh||_F / sqrt(H)) Q: checked through W_null W_null^T = (||W_hh||_F^2 / H) I (Q orthogonal) on a
+    committed trained network; the draw is a function of the seed; W_uh and W_hy are the network's own."""
+    from trained_networks import network
+
+    from wavetheory.learning.analysis import null_model
+
+    net = network(0)[0]
+    H, scale2 = net.hidden, np.linalg.norm(net.W_hh) ** 2 / net.hidden
+    null = null_model(net, rng=3)
+    # products of 24 x 24 float64 matrices with entries ~0.2: rounding ~1e-15
+    np.testing.assert_allclose(null.W_hh @ null.W_hh.T, scale2 * np.eye(H), atol=1e-12)
+    assert null.W_uh is net.W_uh or np.array_equal(null.W_uh, net.W_uh)
+    assert np.array_equal(null.W_hy, net.W_hy)
+    assert np.array_equal(null_model(net, rng=3).W_hh, null.W_hh)  # the same seed, the same draw
+    assert np.array_equal(null_model(net, rng=np.random.default_rng(3)).W_hh, null.W_hh)
+    assert not np.allclose(null_model(net, rng=4).W_hh, null.W_hh)  # another seed, another draw
+    assert np.array_equal(null_model(net).W_hh, null_model(net, rng=0).W_hh)  # the documented default seed 0
+    with pytest.raises(TypeError, match="^rng: expected an integer seed"):
+        null_model(net, rng="seven")
+
+
+# --------------------------------------------------------------------------- every reading of analyze on trained networks
+# The committed trained networks (tests/trained_networks.py) are non-normal, hold an initialization bulk and have a
+# readout that is not the transpose of their input map: every option of analyze changes the readings there. Each
+# reading is recomputed below by a second road written in the test: explicit matrix powers for the power basis,
+# least squares (np.linalg.lstsq) for pinv, an explicit tanh loop for the hidden states, the gains and R^2 by their
+# definitions. Tolerance: float64 on 24 x 12 bases of condition <= ~1e2 (the trained networks: 2-11): the two roads
+# differ by ~1e-14 relative, so 1e-9 is a wide margin that any changed formula exceeds by orders of magnitude.
+ROAD = 1e-9
+
+
+def _explicit_states(net, u, nonlinearity):
+    """h(t) = f(W_hh h(t-1) + W_uh u(t)), h(-1) = 0, by an explicit loop over the steps (columns: sequences)."""
+    B, T, _ = u.shape
+    hs, h = np.zeros((B, T, net.hidden)), np.zeros((net.hidden, B))
+    for t in range(T):
+        h = net.W_hh @ h + net.W_uh @ u[:, t].T
+        h = np.tanh(h) if nonlinearity == "tanh" else h
+        hs[:, t] = h.T
+    return hs
+
+
+def _pinv_rank(M, r):
+    """The pseudo-inverse of M restricted to its r leading singular directions (r = full rank: pinv(M))."""
+    U, sv, Vh = np.linalg.svd(M, full_matrices=False)
+    return Vh[:r].T @ np.diag(1 / sv[:r]) @ U[:, :r].T
+
+
+def _second_road(net, task, road="readout", normalize="scalar", rank=None, align=False, nonlinearity="tanh", seed=0):
+    """Every reading analyze reports in bases / phi_error / robust / wave_r2 / decode_r2, by explicit formulas."""
+    from trained_networks import explicit_power_basis
+
+    from wavetheory.theory.two_phase import two_phase_batch
+    from wavetheory.theory.wave_operator import E
+
+    s, d = task.s, task.d
+    sd, ref = s * d, Phi(task)
+    U = explicit_power_basis(ref, E(d, s, s), s)  # Phi's own power basis: U = [Phi^(s-1) E_s, ..., E_s]
+    moduli = np.abs(np.linalg.eigvals(net.W_hh))
+    radius = 0.01 ** (1 / s)
+    effective = int(np.sum(moduli > radius))
+    out = {"effective_rank": effective, "spectral_radius": float(moduli.max()), "bases": {}}
+    seeds = {"readout": np.linalg.lstsq(net.W_hy, np.eye(d), rcond=None)[0], "input": net.W_uh}  # pinv(W_hy) = lstsq
+    if rank == "auto":
+        rank = min(effective, sd)
+    for r, P in seeds.items():
+        K = explicit_power_basis(net.W_hh, P, s)
+        K = K / np.linalg.norm(K, axis=0) if normalize == "columns" else K  # a scalar scale changes no reading
+        kept = sd if rank is None else rank
+        sv = np.linalg.svd(K, compute_uv=False)
+        one = {"cond": sv[0] / sv[-1], "rank": kept}
+        for name, B in (("", K), ("_aligned", K @ np.linalg.inv(U))):
+            Phi_hat = (np.linalg.lstsq(B, net.W_hh @ B, rcond=None)[0] if kept == sd
+                       else _pinv_rank(B, kept) @ net.W_hh @ B)
+            one["phi_error" + name] = np.linalg.norm(Phi_hat - ref) / np.linalg.norm(ref)
+            one["Phi_hat" + name] = Phi_hat
+        Pb = K @ np.linalg.inv(U) if align else K
+        proj = _pinv_rank(Pb, kept) @ Pb @ ref
+        one["phi_error_restricted"] = (np.linalg.norm(_pinv_rank(Pb, kept) @ net.W_hh @ Pb - proj)
+                                       / np.linalg.norm(proj))
+        one["Psi"] = Pb
+        out["bases"][r] = one
+    Psi = out["bases"][road]["Psi"]
+    # waves (C9): the same fresh batch analyze draws (two_phase_batch with rng = seed), states by the explicit loop
+    u, y = two_phase_batch(task, 256, 2 * s, rng=seed)
+    h = _explicit_states(net, u, nonlinearity)[:, s - 1:]  # times t >= s - 1
+    x = np.concatenate([u[:, :s], y], axis=1)
+    sub = np.stack([x[:, t - s + 1: t + 1].reshape(256, sd) for t in range(s - 1, 3 * s)], axis=1)
+    w = h @ _pinv_rank(Psi, sd if rank is None else rank).T
+    Wf, Xf = w.reshape(-1, sd), sub.reshape(-1, sd)
+    gain = np.array([Wf[:, j] @ Xf[:, j] / (Wf[:, j] @ Wf[:, j]) for j in range(sd)])
+    out["wave_r2"] = 1 - np.sum((Xf - gain * Wf) ** 2) / np.sum((Xf - Xf.mean(axis=0)) ** 2)
+    fit = np.linalg.lstsq(h[:128].reshape(-1, net.hidden), sub[:128].reshape(-1, sd), rcond=None)[0]
+    test_x = sub[128:].reshape(-1, sd)
+    out["decode_r2"] = 1 - np.sum((test_x - h[128:].reshape(-1, net.hidden) @ fit) ** 2) / np.sum(
+        (test_x - test_x.mean(axis=0)) ** 2)
+    out["waves"], out["substrate"] = gain * w[0], sub[0]
+    return out
+
+
+def _assert_same(a, want, road="readout", align=False):
+    assert a.effective_rank == want["effective_rank"]
+    assert a.spectral_radius == pytest.approx(want["spectral_radius"], rel=ROAD)
+    for r in ("readout", "input"):
+        got, ref = a.bases[r], want["bases"][r]
+        assert got["rank"] == ref["rank"], r
+        for key in ("phi_error", "phi_error_aligned", "cond", "phi_error_restricted"):
+            assert got[key] == pytest.approx(ref[key], rel=ROAD), (r, key)
+    head = want["bases"][road]
+    assert a.phi_error == pytest.approx(head["phi_error_aligned" if align else "phi_error"], rel=ROAD)
+    np.testing.assert_allclose(a.Phi_hat, head["Phi_hat_aligned" if align else "Phi_hat"], rtol=0, atol=ROAD)
+    assert a.wave_r2 == pytest.approx(want["wave_r2"], rel=ROAD)
+    assert a.decode_r2 == pytest.approx(want["decode_r2"], rel=ROAD)
+    np.testing.assert_allclose(a.waves, want["waves"], rtol=0, atol=ROAD)
+    np.testing.assert_array_equal(a.substrate, want["substrate"])
+
+
+def _other_task():
+    """A task of the committed networks' sizes (d = 3, s = 4) whose lags A_1..A_3 are not 0 (Fibonacci: every lag I):
+    its Krylov alignment U is not the identity, so the aligned and plain bases differ (repeat copy has U = I)."""
+    from trained_networks import D, S
+
+    return fibonacci(D, S)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_analyze_reads_a_trained_network_as_the_second_road_does(seed):
+    from trained_networks import TASK, network
+
+    net, init = network(seed)
+    a = analyze(net, TASK, init)
+    _assert_same(a, _second_road(net, TASK))
+    assert (a.hidden, a.d, a.s, a.road, a.aligned, a.cell, a.diagonal) == (24, 3, 4, "readout", False, None, None)
+    np.testing.assert_array_equal(a.Phi, Phi(TASK))
+    # the robust reading truncates to min(effective rank, sd) = 12 here (the bulk puts 19-20 eigenvalues outside)
+    assert a.robust["rank"] == min(a.effective_rank, 12) == 12
+    assert a.robust["phi_error"] == pytest.approx(a.bases["readout"]["phi_error"], rel=ROAD)
+    assert a.robust["phi_error_restricted"] == pytest.approx(a.bases["readout"]["phi_error_restricted"], rel=ROAD)
+    assert a.robust["wave_r2"] == pytest.approx(a.wave_r2, rel=ROAD)
+    # guards: the options below change the readings on this network, so the tests of each option can fail
+    assert abs(a.bases["input"]["phi_error"] / a.bases["readout"]["phi_error"] - 1) > 0.05
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"road": "input"},
+    {"normalize": "columns"},
+    {"nonlinearity": "linear"},
+    {"seed": 3},
+    {"rank": 9},
+], ids=lambda k: "-".join(f"{a}={b}" for a, b in k.items()))
+def test_every_option_of_analyze_reads_as_the_second_road_on_a_trained_network(kwargs):
+    from trained_networks import TASK, network
+
+    net = network(2)[0]
+    a = analyze(net, TASK, **kwargs)
+    want = _second_road(net, TASK, **kwargs)
+    _assert_same(a, want, road=kwargs.get("road", "readout"))
+    default = _second_road(net, TASK)
+    changed = [k for k in ("wave_r2", "decode_r2") if abs(want[k] - default[k]) > 1e-6] + [
+        f"{r}.{k}" for r in ("readout", "input") for k in ("phi_error", "phi_error_restricted")
+        if abs(want["bases"][r][k] - default["bases"][r][k]) > 1e-6]
+    assert changed, f"guard: {kwargs} changes no reading on this network"
+
+
+@pytest.mark.parametrize("align", [False, True])
+def test_aligned_readings_of_a_trained_network_against_a_task_with_lower_lags(align):
+    """The Krylov alignment K U^-1 (U != I for this task): phi_error_aligned, the aligned headline and waves."""
+    from trained_networks import network
+
+    net, task = network(0)[0], _other_task()
+    a = analyze(net, task, align=align)
+    want = _second_road(net, task, align=align)
+    _assert_same(a, want, align=align)
+    r = want["bases"]["readout"]
+    assert abs(r["phi_error_aligned"] / r["phi_error"] - 1) > 0.01  # guard: alignment matters for this task
+
+
+def test_the_robust_reading_truncates_to_the_effective_rank_below_sd():
+    """With a radius between the 8th and 9th largest moduli of the trained W_hh the effective rank is 8 < sd = 12:
+    the robust reading is phi_error and the restricted error at rank 8, and the waves decoded at rank 8."""
+    from trained_networks import TASK, network
+
+    net = network(1)[0]
+    moduli = np.sort(np.abs(np.linalg.eigvals(net.W_hh)))[::-1]
+    radius = (moduli[7] + moduli[8]) / 2
+    a = analyze(net, TASK, radius=radius)
+    assert a.radius == radius and a.effective_rank == 8
+    assert a.n_outside == int(np.sum(moduli[12:] > radius)) == 0
+    at8 = _second_road(net, TASK, rank=8)["bases"]["readout"]
+    assert a.robust["rank"] == 8
+    assert a.robust["phi_error"] == pytest.approx(at8["phi_error"], rel=ROAD)
+    assert a.robust["phi_error_restricted"] == pytest.approx(at8["phi_error_restricted"], rel=ROAD)
+    assert a.robust["wave_r2"] == pytest.approx(_second_road(net, TASK, rank=8)["wave_r2"], rel=ROAD)
+    assert a.bases["readout"]["rank"] == 12  # the headline stays at full rank (rank=None)
+    assert abs(a.robust["phi_error"] / a.phi_error - 1) > 0.01  # guard: truncation changes the reading
+    auto = analyze(net, TASK, radius=radius, rank="auto")  # rank "auto": the effective rank for every reading
+    _assert_same(auto, dict(_second_road(net, TASK, rank=8), effective_rank=8))
+
+
+def test_analyze_hands_its_arguments_to_the_lenses(monkeypatch):
+    """lenses=True reads the lenses with the network, the task, nonlinearity, seed, delays and dmd_rank given."""
+    import wavetheory.learning.lenses as lenses_module
+    from trained_networks import TASK, network
+
+    seen = []
+    monkeypatch.setattr(lenses_module, "read_lenses", lambda *args: seen.append(args) or "lenses")
+    net = network(0)[0]
+    a = analyze(net, TASK, lenses=True, nonlinearity="linear", seed=4, delays=5, dmd_rank=7)
+    assert a.lenses == "lenses" and len(seen) == 1
+    assert seen[0][0] is net and seen[0][1:] == (TASK, "linear", 4, 5, 7)
+    assert analyze(net, TASK).lenses is None and len(seen) == 1
+
+
+def test_analyze_validates_its_options_naming_them():
+    from trained_networks import TASK, network
+
+    net = network(0)[0]
+    for kwargs, error, message in (({"road": "output"}, ValueError, "^road: "), ({"rcond": -1.0}, ValueError, "^rcond: "),
+                                   ({"rank": 0}, ValueError, "^rank: "), ({"rank": "all"}, TypeError, "^rank: ")):
+        with pytest.raises(error, match=message):
+            analyze(net, TASK, **kwargs)
+    assert analyze(net, TASK, rcond=0.0).phi_error == pytest.approx(analyze(net, TASK).phi_error, rel=ROAD)  # 0 allowed

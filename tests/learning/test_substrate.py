@@ -139,3 +139,57 @@ def test_k_is_checked_like_every_integer_argument():
         nonlinear_copy(3, 4, k=1.5)
     with pytest.raises(ValueError, match=r"^k: expected an integer 1 <= k <= s = 4, got 5"):
         nonlinear_copy(3, 4, k=5)
+
+
+# --------------------------------------------------------------------------- the operating point on real networks
+
+
+def test_operating_point_of_a_trained_network_by_a_second_road():
+    """operating_point (autograd through the cell's torch step) == the explicit average of diag(1 - h(t)^2) W_hh over
+    the committed trained network's own trajectories; "linear" gives W_hh at every state; start is checked."""
+    from trained_networks import S, TASK, network
+
+    from wavetheory.learning.substrate import operating_point
+    from wavetheory.theory.two_phase import two_phase_batch
+
+    net = network(1)[0]
+    u, _ = two_phase_batch(TASK, 6, 2 * S, rng=1)
+    B, T, _ = u.shape
+    want = np.zeros_like(net.W_hh)
+    for b in range(B):
+        h = np.zeros(net.hidden)
+        for t in range(T):
+            h = np.tanh(net.W_hh @ h + net.W_uh @ u[b, t])
+            want += (1 - h**2)[:, None] * net.W_hh if t >= S else 0.0
+    want /= B * (T - S)
+    J = operating_point(net, u, S)
+    np.testing.assert_allclose(J, want, rtol=0, atol=1e-12)  # float64 both ways, sums in another order: ~1e-16
+    assert np.linalg.norm(J - net.W_hh) > 0.05 * np.linalg.norm(net.W_hh)  # guard: the network runs saturated
+    np.testing.assert_allclose(operating_point(net, u, S, "linear"), net.W_hh, rtol=0, atol=1e-14)
+    for start in (-1, T):
+        with pytest.raises(ValueError, match=f"^start: expected 0 <= start < T = {T}, got {start}"):
+            operating_point(net, u, start)
+    with pytest.raises(ValueError, match="^inputs: "):
+        operating_point(net, u[0], S)
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_mean_jacobian_of_a_gated_network_equals_the_autograd_operating_point(cell):
+    """Two roads for a GRU / LSTM: mean_jacobian averages the closed-form Jacobians (gated.jacobian) step by step
+    in numpy, operating_point differentiates the torch cell by autograd; LSTM on the state (h, c), size 2H."""
+    from wavetheory.learning.substrate import operating_point
+    from wavetheory.theory.gated import GATES, GatedWeights
+
+    rng = np.random.default_rng(7)
+    G, H, d = len(GATES[cell]), 5, 2
+    net = GatedWeights(cell, rng.standard_normal((G * H, d)), 1.5 * rng.standard_normal((G * H, H)) / np.sqrt(H),
+                       rng.standard_normal((d, H)))
+    u = rng.choice([-1.0, 1.0], size=(3, 7, d))
+    J = mean_jacobian(net, u, start=2)
+    assert J.shape == ((2 * H, 2 * H) if cell == "lstm" else (H, H))
+    # closed forms vs autograd in float64: ~1e-15 per entry
+    np.testing.assert_allclose(J, operating_point(net, u, 2), rtol=0, atol=1e-12)
+    assert np.linalg.norm(J - mean_jacobian(net, u, start=0)) > 1e-3 * np.linalg.norm(J)  # guard: start matters
+    for start in (-1, 7):
+        with pytest.raises(ValueError, match=f"^start: expected 0 <= start < T = 7, got {start}"):
+            mean_jacobian(net, u, start)

@@ -170,30 +170,22 @@ def mean_jacobian(net, inputs: np.ndarray, start: int) -> np.ndarray:
     inputs = as_float_array(inputs, "inputs", ndim=3)
     net = getattr(net, "network", None) or net
     if not isinstance(net, (LinearRNN, GatedWeights)):  # any other registered cell (biases, SSMs, ...): autograd's road
-        if not 0 <= start < inputs.shape[1]:
-            raise ValueError(f"start: expected 0 <= start < T = {inputs.shape[1]}, got {start}")
-        return operating_point(net, inputs, start)
+        return operating_point(net, inputs, start)  # which checks start the same way
     B, T, _ = inputs.shape
     if not 0 <= start < T:
         raise ValueError(f"start: expected 0 <= start < T = {T}, got {start}")
     if isinstance(net, LinearRNN):  # diag(v) W_hh is linear in v: average the slopes 1 - h(t)^2, then multiply
         slopes = 1.0 - net.run(inputs, "tanh")[1][:, start:] ** 2  # (B, T - start, H)
         return slopes.mean(axis=(0, 1))[:, None] * net.W_hh
-    H = net.hidden
-    total = np.zeros((2 * H, 2 * H) if getattr(net, "cell", None) == "lstm" else (H, H))
+    H, lstm = net.hidden, net.cell == "lstm"  # a gated network from here (the Elman network returned above)
+    total = np.zeros((2 * H, 2 * H) if lstm else (H, H))
     for b in range(B):
-        h, c = np.zeros(H), np.zeros(H)
+        h, c = np.zeros(H), np.zeros(H) if lstm else None
         for t in range(T):
             x = inputs[b, t]
-            if isinstance(net, LinearRNN):
-                h_new, c_new = np.tanh(net.W_hh @ h + net.W_uh @ x), None
-                J = (1.0 - h_new**2)[:, None] * net.W_hh if t >= start else None
-            else:
-                J = jacobian(net, h, x, c if net.cell == "lstm" else None)[0] if t >= start else None
-                h_new, c_new = step(net, h, x, c if net.cell == "lstm" else None)
-            if J is not None:
-                total += J
-            h, c = h_new, c_new
+            if t >= start:
+                total += jacobian(net, h, x, c)[0]
+            h, c = step(net, h, x, c)
     return total / (B * (T - start))
 
 
