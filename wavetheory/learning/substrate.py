@@ -86,11 +86,14 @@ def transport_decoding(
     Near 1: the linear part of the dynamics carries column k-1 into column k (a linear wave);
     low while ``lag_decoding`` is high: the substrate is held but moved by the nonlinearity.
     Uses the second half of the sequences (the decoders' test half), output-phase times s-1 <= t <= T-2
-    (zero input, so W_hh h(t) is the whole linearized step). Returns (r2 (k,), sign accuracy (k,)).
+    (zero input, so W_hh h(t) is the whole linearized step); at most s decoders, since x(t+1-k) must exist at
+    t = s-1. Returns (r2 (k,), sign accuracy (k,)).
     """
     states, x = as_float_array(states, "states", ndim=3), as_float_array(x, "x", ndim=3)
     W_hh = as_float_array(W_hh, "W_hh", ndim=2)
     B, T, H = states.shape
+    if len(decoders) > s:  # x(t+1-k) at t = s-1 needs k <= s (lag_decoding's lags > s have no transported target)
+        raise ValueError(f"decoders: expected at most s = {s} decoders (lags 0..s-1), got {len(decoders)}")
     half = B // 2
     moved = states[half:, s - 1 : T - 1] @ W_hh.T  # (B/2, T-s, H): W_hh h(t)
     r2, acc = np.empty(len(decoders) - 1), np.empty(len(decoders) - 1)
