@@ -150,8 +150,10 @@ E = "wavetheory.theory.eigenstructure"
 DEFAULT = ["wavetheory.claims.evidence.*", "wavetheory.theory.realizability.*", f"{E}.x_rank_sequence*", f"{E}.x_jordan_*",
            f"{E}.x_structure_eigenvalues*", f"{E}.x_eigenvalue_condition_numbers*", f"{E}.x_eigenvector_condition*",
            f"{E}.x_departure_from_normality*", f"{E}.x_cluster_spread*"]  # as in scripts/mutation.sh
-L = "wavetheory.learning"
-LEARNING = [f"{L}.spectrum_match.*", f"{L}.power_basis.*", f"{L}.analysis.*", f"{L}.substrate.*", f"{L}.trainer.x__train__*"]
+L, A = "wavetheory.learning", "wavetheory.learning.analysis"
+LEARNING = [f"{L}.spectrum_match.*", f"{L}.power_basis.*", f"{A}.x_analyze__*", f"{A}.x_wave_decoding__*", f"{A}.x_null_model__*",
+            f"{A}.x__road_seed__*", f"{A}.x_hidden_states__*", f"{A}.x_check_task__*", f"{L}.substrate.*",
+            f"{L}.trainer.x__after_step__*", f"{L}.data.x_sign_accuracy__*"]
 SUITES = {"verdicts": DEFAULT, "learning": LEARNING}  # as in scripts/mutation.sh
 
 if __name__ == "__main__":
