@@ -47,6 +47,11 @@ def test_trajectory_starts_with_the_written_history():
     assert u.shape == (4, 8, 2) and x.shape == (4, 8, 2)
     np.testing.assert_array_equal(x[:, :3], u[:, :3])
     np.testing.assert_array_equal(x[:, 3:], rollout(task, u[:, :3], 5))
+    from wavetheory.theory.two_phase import two_phase_batch
+
+    np.testing.assert_array_equal(u, two_phase_batch(task, 4, 5, 2)[0])  # the seed given draws the batch
+    for a, b in zip(trajectory(task, 4, 5), trajectory(task, 4, 5, rng=0)):  # the documented default seed 0
+        np.testing.assert_array_equal(a, b)
 
 
 # --------------------------------------------------------------------------- decoders
@@ -222,7 +227,7 @@ def _r2_sign(pred, target):
             np.mean(np.sign(pred) == np.sign(target)))
 
 
-@pytest.mark.parametrize("lags", [None, 6])
+@pytest.mark.parametrize("lags", [None, 2, 6])  # the default s = 4; fewer (samples from t = s - 1); more (t = lags - 1)
 def test_lag_and_transport_decoding_of_a_trained_network_by_a_second_road(lags):
     net, hs, x, s = _trained_states(0)
     B, T, H = hs.shape
@@ -263,6 +268,8 @@ def test_decoders_take_the_smallest_batch_and_the_last_lag_that_fit():
     assert r2.shape == (6,) and np.all(np.isfinite(dec))
     with pytest.raises(ValueError, match="^lags: expected max"):
         lag_decoding(hs[:, :5], x[:, :5], s, lags=6)
+    with pytest.raises(ValueError, match="^lags: expected an integer >= 1"):
+        lag_decoding(hs, x, s, lags=0)
 
 
 def test_substrate_readers_name_the_argument_of_a_wrong_shape():
