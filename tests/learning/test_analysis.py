@@ -569,3 +569,19 @@ def test_analyze_validates_its_options_naming_them():
         with pytest.raises(error, match=message):
             analyze(net, TASK, **kwargs)
     assert analyze(net, TASK, rcond=0.0).phi_error == pytest.approx(analyze(net, TASK).phi_error, rel=ROAD)  # 0 allowed
+
+
+def test_a_network_without_persistent_modes_has_no_robust_rank():
+    """The trained W_hh scaled by 0.25: every eigenvalue inside the persistence radius 0.01^(1/4) = 0.32 (the trained
+    spectral radius is 1.05-1.11), so the effective rank is 0 and the robust reading falls back to full rank."""
+    from trained_networks import TASK, network
+
+    net = network(0)[0]
+    quiet = LinearRNN(0.25 * net.W_hh, net.W_uh, net.W_hy)
+    assert np.abs(np.linalg.eigvals(quiet.W_hh)).max() < 0.01 ** (1 / 4)  # precondition
+    a = analyze(quiet, TASK)
+    assert a.effective_rank == 0 and a.robust["rank"] is None
+    want = _second_road(quiet, TASK)["bases"]["readout"]
+    assert a.robust["phi_error"] == pytest.approx(want["phi_error"], rel=ROAD)
+    assert a.robust["phi_error_restricted"] == pytest.approx(want["phi_error_restricted"], rel=ROAD)
+    assert a.robust["wave_r2"] == pytest.approx(a.wave_r2, rel=ROAD)

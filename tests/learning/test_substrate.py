@@ -198,6 +198,35 @@ def test_mean_jacobian_of_a_gated_network_equals_the_autograd_operating_point(ce
     for start in (-1, 7):
         with pytest.raises(ValueError, match=f"^start: expected 0 <= start < T = 7, got {start}"):
             mean_jacobian(net, u, start)
+    # a gated network's Linearization (what analyze and the trainer hand around) is read through its network
+    from wavetheory.theory.gated import linearize
+
+    np.testing.assert_array_equal(mean_jacobian(linearize(net), u, start=2), J)
+
+
+def test_mean_jacobian_of_an_elman_network_with_biases_by_a_second_road():
+    """A trained network given biases (cells.ElmanNetwork) goes to the operating point: the explicit average of
+    diag(1 - h(t)^2) W_hh along h(t) = tanh(W_hh h(t-1) + W_uh u(t) + b)."""
+    from trained_networks import S, TASK, network
+
+    from wavetheory.learning.cells import ElmanNetwork
+    from wavetheory.theory.two_phase import two_phase_batch
+
+    net = network(2)[0]
+    b = np.random.default_rng(3).normal(0, 0.3, net.hidden)
+    u, _ = two_phase_batch(TASK, 5, 2 * S, rng=2)
+    want = np.zeros_like(net.W_hh)
+    for seq in u:
+        h = np.zeros(net.hidden)
+        for t, ut in enumerate(seq):
+            h = np.tanh(net.W_hh @ h + net.W_uh @ ut + b)
+            want += (1 - h**2)[:, None] * net.W_hh if t >= S else 0.0
+    want /= 5 * 2 * S  # B sequences x the 2s steps t >= s
+    J = mean_jacobian(ElmanNetwork(net, b), u, S)
+    np.testing.assert_allclose(J, want, rtol=0, atol=1e-12)  # float64, sums in another order
+    assert np.linalg.norm(J - mean_jacobian(net, u, S)) > 1e-3 * np.linalg.norm(J)  # guard: the bias matters
+    with pytest.raises(ValueError, match="^start: expected 0 <= start < T"):
+        mean_jacobian(ElmanNetwork(net, b), u, 2 * S + S)
 
 
 # --------------------------------------------------------------------------- decoders and roots on trained networks
