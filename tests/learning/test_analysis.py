@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import wavetheory.learning.lenses as lenses_module  # imported once at collection (mutmut's workers fork after it)
 from wavetheory.strategies import linear_tasks, seeds
 from wavetheory.learning.analysis import analyze, check_task, load_weights, wave_decoding
 from wavetheory.learning.power_basis import krylov_alignment, phi_error, power_basis, truncated_pinv
@@ -548,7 +549,6 @@ def test_the_robust_reading_truncates_to_the_effective_rank_below_sd():
 
 def test_analyze_hands_its_arguments_to_the_lenses(monkeypatch):
     """lenses=True reads the lenses with the network, the task, nonlinearity, seed, delays and dmd_rank given."""
-    import wavetheory.learning.lenses as lenses_module
     from trained_networks import TASK, network
 
     seen = []
