@@ -527,17 +527,17 @@ def test_the_curriculum_clears_a_level_strictly_above_the_threshold_once():
     config, state, step, _, _ = _stepper(target=None)  # no stop: the curriculum alone
     step(3, 0.75)  # exactly the threshold: not cleared
     assert state.level == 0 and len(state.curriculum) == 1 and "step_cleared" not in state.curriculum[0]
-    step(3, 0.875, wall=2.00049)
+    step(3, 0.875, wall=2.25049)  # walls are kept to the millisecond: 2.25 (not 2, not 2.2505)
     assert state.level == 1
     assert state.curriculum == [
-        {"horizon": 3, "step_reached": 0, "wall_reached": 0.0, "step_cleared": 2, "wall_cleared": 2.0},
-        {"horizon": 6, "step_reached": 2, "wall_reached": 2.0},
+        {"horizon": 3, "step_reached": 0, "wall_reached": 0.0, "step_cleared": 2, "wall_cleared": 2.25},
+        {"horizon": 6, "step_reached": 2, "wall_reached": 2.25},
     ]
     step(6, 0.25)
     step(6, 0.875, wall=3.5)  # the last level: cleared, nothing opened
     step(6, 1.0, wall=4.0)  # cleared already: the record keeps step 4
     assert state.level == 1 and len(state.curriculum) == 2
-    assert state.curriculum[1] == {"horizon": 6, "step_reached": 2, "wall_reached": 2.0, "step_cleared": 4,
+    assert state.curriculum[1] == {"horizon": 6, "step_reached": 2, "wall_reached": 2.25, "step_cleared": 4,
                                    "wall_cleared": 3.5}
 
 
