@@ -585,3 +585,29 @@ def test_a_network_without_persistent_modes_has_no_robust_rank():
     assert a.robust["phi_error"] == pytest.approx(want["phi_error"], rel=ROAD)
     assert a.robust["phi_error_restricted"] == pytest.approx(want["phi_error_restricted"], rel=ROAD)
     assert a.robust["wave_r2"] == pytest.approx(a.wave_r2, rel=ROAD)
+
+
+def test_analyze_reads_torch_modules_and_their_initialization_as_the_same_weights():
+    """A trained network and its initialization handed over as torch.nn.RNN modules with a Linear readout (float64
+    copies of the committed weights): every reading equals the one of the LinearRNN objects, grad_before included."""
+    import torch
+
+    from trained_networks import TASK, network
+
+    net, init = network(1)
+
+    def module(rnn):
+        m, lin = torch.nn.RNN(3, rnn.hidden, bias=False, batch_first=True).double(), torch.nn.Linear(rnn.hidden, 3, bias=False).double()
+        with torch.no_grad():
+            m.weight_hh_l0.copy_(torch.from_numpy(rnn.W_hh))
+            m.weight_ih_l0.copy_(torch.from_numpy(rnn.W_uh))
+            lin.weight.copy_(torch.from_numpy(rnn.W_hy))
+        return m, lin
+
+    (m, lin), (m0, lin0) = module(net), module(init)
+    got, want = analyze(m, TASK, init=m0, readout=lin), analyze(net, TASK, init=init)
+    assert got.to_json() == want.to_json()
+    assert got.grad_before != got.grad_after  # guard: the initialization reads differently from the trained network
+    assert analyze(m, TASK, init=init, readout=lin).to_json() == want.to_json()  # a LinearRNN init needs no readout
+    with pytest.raises(TypeError, match="^init: "):
+        analyze(net, TASK, init="not a network")
