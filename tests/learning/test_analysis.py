@@ -611,3 +611,20 @@ def test_analyze_reads_torch_modules_and_their_initialization_as_the_same_weight
     assert analyze(m, TASK, init=init, readout=lin).to_json() == want.to_json()  # a LinearRNN init needs no readout
     with pytest.raises(TypeError, match="^init: "):
         analyze(net, TASK, init="not a network")
+
+
+def test_the_readout_seed_is_pinv_W_hy_truncated_at_rcond():
+    """rcond between W_hy's smallest and middle singular value ratios: the readout road starts from pinv(W_hy) kept to
+    its two leading singular directions (rank 2 of 3), read through the inverse-free intertwining residual."""
+    from trained_networks import S, TASK, explicit_power_basis, network
+
+    net = network(0)[0]
+    sv = np.linalg.svd(net.W_hy, compute_uv=False)
+    rcond = (sv[1] + sv[2]) / (2 * sv[0])
+    K = explicit_power_basis(net.W_hh, _pinv_rank(net.W_hy, 2), S)
+    want = np.linalg.norm(net.W_hh @ K - K @ Phi(TASK)) / np.linalg.norm(K @ Phi(TASK))
+    got = analyze(net, TASK, rcond=rcond).bases["readout"]["intertwining"]
+    assert got == pytest.approx(want, rel=ROAD)
+    assert abs(want / analyze(net, TASK).bases["readout"]["intertwining"] - 1) > 0.01  # guard: truncation matters
+    with pytest.raises(ValueError, match="^readout: only used with a torch module"):
+        analyze(net, TASK, readout=np.eye(3))  # a LinearRNN carries its own readout

@@ -545,7 +545,7 @@ def test_the_log_holds_averages_since_the_last_entry_and_the_spectrum_is_tracked
     config, state, step, calls, tracked = _stepper(target=None)
     losses, accs = [1.0, 0.5, 0.25, 0.125, 2.0, 4.0], [0.5, 0.25, 0.5, 0.25, 0.125, 0.125]
     for i, (loss, acc) in enumerate(zip(losses, accs), start=1):
-        step(3, acc, loss=loss, wall=0.1 * i + 1e-5)
+        step(3, acc, loss=loss, wall=0.1 * i + 3e-4)  # logged to the millisecond: 0.4 at step 4 (not 0.4003)
     # log_every = 4: one entry at step 4 (the means of steps 1-4); steps 5-6 wait in the running sums
     assert state.history == {"step": [4], "horizon": [3], "loss": [(1.0 + 0.5 + 0.25 + 0.125) / 4],
                              "accuracy": [(0.5 + 0.25 + 0.5 + 0.25) / 4], "wall": [0.4]}
