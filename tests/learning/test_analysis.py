@@ -543,6 +543,8 @@ def test_the_robust_reading_truncates_to_the_effective_rank_below_sd():
     assert a.robust["wave_r2"] == pytest.approx(_second_road(net, TASK, rank=8)["wave_r2"], rel=ROAD)
     assert a.bases["readout"]["rank"] == 12  # the headline stays at full rank (rank=None)
     assert abs(a.robust["phi_error"] / a.phi_error - 1) > 0.01  # guard: truncation changes the reading
+    # outside means strictly beyond: a radius equal to the 9th modulus (the same eigvals, bit for bit) leaves 8
+    assert analyze(net, TASK, radius=float(moduli[8])).effective_rank == 8
     auto = analyze(net, TASK, radius=radius, rank="auto")  # rank "auto": the effective rank for every reading
     _assert_same(auto, dict(_second_road(net, TASK, rank=8), effective_rank=8))
 
@@ -609,8 +611,10 @@ def test_analyze_reads_torch_modules_and_their_initialization_as_the_same_weight
     assert got.to_json() == want.to_json()
     assert got.grad_before != got.grad_after  # guard: the initialization reads differently from the trained network
     assert analyze(m, TASK, init=init, readout=lin).to_json() == want.to_json()  # a LinearRNN init needs no readout
-    with pytest.raises(TypeError, match="^init: "):
+    with pytest.raises(TypeError, match="^init: expected a LinearRNN or None, got str"):
         analyze(net, TASK, init="not a network")
+    with pytest.raises(TypeError, match="^init: expected a LinearRNN, a torch.nn.RNN/GRU/LSTM"):
+        analyze(m, TASK, init=42, readout=lin)  # read through interop, named all the same
 
 
 def test_the_readout_seed_is_pinv_W_hy_truncated_at_rcond():
