@@ -418,8 +418,11 @@ def _second_road(net, task, road="readout", normalize="scalar", rank=None, align
         K = K / np.linalg.norm(K, axis=0) if normalize == "columns" else K  # a scalar scale changes no reading
         kept = sd if rank is None else rank
         sv = np.linalg.svd(K, compute_uv=False)
-        one = {"cond": sv[0] / sv[-1], "rank": kept}
+        one = {"rank": kept}
         for name, B in (("", K), ("_aligned", K @ np.linalg.inv(U))):
+            sv = np.linalg.svd(B, compute_uv=False)
+            one["cond" + name] = sv[0] / sv[-1]
+            one["intertwining" + name] = np.linalg.norm(net.W_hh @ B - B @ ref) / np.linalg.norm(B @ ref)
             Phi_hat = (np.linalg.lstsq(B, net.W_hh @ B, rcond=None)[0] if kept == sd
                        else _pinv_rank(B, kept) @ net.W_hh @ B)
             one["phi_error" + name] = np.linalg.norm(Phi_hat - ref) / np.linalg.norm(ref)
@@ -454,7 +457,10 @@ def _assert_same(a, want, road="readout", align=False):
     for r in ("readout", "input"):
         got, ref = a.bases[r], want["bases"][r]
         assert got["rank"] == ref["rank"], r
-        for key in ("phi_error", "phi_error_aligned", "cond", "phi_error_restricted"):
+        assert set(got) == {"phi_error", "phi_error_aligned", "cond", "cond_aligned", "rank", "phi_error_restricted",
+                            "intertwining", "intertwining_aligned"}
+        for key in ("phi_error", "phi_error_aligned", "cond", "cond_aligned", "phi_error_restricted", "intertwining",
+                    "intertwining_aligned"):
             assert got[key] == pytest.approx(ref[key], rel=ROAD), (r, key)
     head = want["bases"][road]
     assert a.phi_error == pytest.approx(head["phi_error_aligned" if align else "phi_error"], rel=ROAD)
