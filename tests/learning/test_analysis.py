@@ -633,8 +633,41 @@ def test_the_readout_seed_is_pinv_W_hy_truncated_at_rcond():
     rcond = (sv[1] + sv[2]) / (2 * sv[0])
     K = explicit_power_basis(net.W_hh, _pinv_rank(net.W_hy, 2), S)
     want = np.linalg.norm(net.W_hh @ K - K @ Phi(TASK)) / np.linalg.norm(K @ Phi(TASK))
-    got = analyze(net, TASK, rcond=rcond).bases["readout"]["intertwining"]
-    assert got == pytest.approx(want, rel=ROAD)
+    a = analyze(net, TASK, rcond=rcond)
+    assert a.bases["readout"]["intertwining"] == pytest.approx(want, rel=ROAD)
+    # the waves are read with the same rcond (w = pinv_rcond(Psi) h; a scalar scale of Psi changes no R^2)
+    assert a.wave_r2 == pytest.approx(wave_decoding(net, K, TASK, rcond=rcond)[0], rel=ROAD)
+    assert abs(a.wave_r2 - wave_decoding(net, K, TASK)[0]) > 1e-3  # guard: rcond truncates Psi's pinv here
     assert abs(want / analyze(net, TASK).bases["readout"]["intertwining"] - 1) > 0.01  # guard: truncation matters
     with pytest.raises(ValueError, match="^readout: only used with a torch module"):
         analyze(net, TASK, readout=np.eye(3))  # a LinearRNN carries its own readout
+
+
+def test_one_persistent_mode_gives_a_robust_reading_at_rank_1():
+    """Seed 0's largest eigenvalue is real (-1.109) and alone above the next pair (1.106): a radius between them leaves
+    effective rank 1, and the robust reading is taken at rank 1 (not skipped as for rank 0)."""
+    from trained_networks import TASK, network
+
+    net = network(0)[0]
+    moduli = np.sort(np.abs(np.linalg.eigvals(net.W_hh)))[::-1]
+    a = analyze(net, TASK, radius=float((moduli[0] + moduli[1]) / 2))
+    assert a.effective_rank == 1 and a.robust["rank"] == 1
+    at1 = _second_road(net, TASK, rank=1)["bases"]["readout"]
+    assert a.robust["phi_error"] == pytest.approx(at1["phi_error"], rel=ROAD)
+
+
+@pytest.mark.parametrize("failure", ["nan", "linalg"])
+def test_a_wave_reading_that_cannot_be_taken_reads_none(monkeypatch, failure):
+    """analyze's rule for the waves (C9): a non-finite wave R^2 or a least-squares failure (exploding hidden states:
+    inf in lstsq) gives None for wave_r2, decode_r2 and the figures' arrays, never a number. The decoder is stubbed."""
+    import wavetheory.learning.analysis as analysis_module
+    from trained_networks import TASK, network
+
+    def stub(*args, **kwargs):
+        if failure == "linalg":
+            raise np.linalg.LinAlgError("SVD did not converge")
+        return float("nan"), 0.5, np.zeros((9, 12)), np.zeros((9, 12))  # the decoders' R^2 is finite: not enough
+
+    monkeypatch.setattr(analysis_module, "wave_decoding", stub)
+    a = analyze(network(0)[0], TASK)
+    assert (a.wave_r2, a.decode_r2, a.waves, a.substrate, a.robust["wave_r2"]) == (None,) * 5
