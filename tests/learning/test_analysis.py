@@ -671,3 +671,18 @@ def test_a_wave_reading_that_cannot_be_taken_reads_none(monkeypatch, failure):
     monkeypatch.setattr(analysis_module, "wave_decoding", stub)
     a = analyze(network(0)[0], TASK)
     assert (a.wave_r2, a.decode_r2, a.waves, a.substrate, a.robust["wave_r2"]) == (None,) * 5
+
+
+def test_a_diagonal_cell_is_read_against_phi_through_its_lambda():
+    """A diagonal recurrence (C15) read by analyze through its real linearization: the diagonal field is the match of
+    its Lambda itself (spectrum_match.match_diagonal), here a realization of repeat copy with a perturbed Lambda."""
+    from wavetheory.learning.spectrum_match import match_diagonal
+    from wavetheory.theory.diagonal_recurrence import DiagonalRecurrence, diagonal_realization
+
+    task = repeat_copy(2, 3)
+    exact = diagonal_realization(task)
+    lam = exact.lam * (1 + 0.01 * np.arange(exact.lam.size))
+    net = DiagonalRecurrence(lam, exact.B, exact.C)
+    a = analyze(net.linearization(), task)
+    assert a.diagonal == match_diagonal(lam, task).summary()
+    assert a.diagonal != match_diagonal(exact.lam, task).summary()  # guard: the perturbation shows
