@@ -684,5 +684,5 @@ def test_a_diagonal_cell_is_read_against_phi_through_its_lambda():
     lam = exact.lam * (1 + 0.01 * np.arange(exact.lam.size))
     net = DiagonalRecurrence(lam, exact.B, exact.C)
     a = analyze(net.linearization(), task)
-    assert a.diagonal == match_diagonal(lam, task).summary()
+    assert a.diagonal == match_diagonal(lam, task).summary() == a.diagonal_match.summary()
     assert a.diagonal != match_diagonal(exact.lam, task).summary()  # guard: the perturbation shows
