@@ -617,6 +617,7 @@ def test_analyze_reads_torch_modules_and_their_initialization_as_the_same_weight
     assert got.to_json() == want.to_json()
     assert got.grad_before != got.grad_after  # guard: the initialization reads differently from the trained network
     assert analyze(m, TASK, init=init, readout=lin).to_json() == want.to_json()  # a LinearRNN init needs no readout
+    assert analyze(m, TASK, readout=lin).grad_before is None  # no initialization given: none read
     with pytest.raises(TypeError, match="^init: expected a LinearRNN or None, got str"):
         analyze(net, TASK, init="not a network")
     with pytest.raises(TypeError, match="^init: expected a LinearRNN, a torch.nn.RNN/GRU/LSTM"):
