@@ -386,3 +386,14 @@ def test_root_structure_of_the_trained_networks_at_their_own_sizes():
     assert r["angle_error_mean"] == pytest.approx(gap.mean(), rel=1e-9)  # the same differences, another formula
     assert r["angle_fraction"] == np.mean(gap < np.pi / (2 * S))
     assert r["angle_ratio"] < 0.5  # the trained network has the roots' angles (random angles: ~1)
+
+
+def test_root_structure_takes_exactly_s_d_states_and_refuses_fewer_or_a_non_square_matrix():
+    from trained_networks import network
+
+    W = network(0)[0].W_hh  # 24 x 24
+    assert root_structure(W, 3, 8)["expected_repeat_copy"] == 24  # s*d = H: allowed
+    with pytest.raises(ValueError, match=r"^W_hh: expected a square matrix with at least s\*d = 25 rows, got \(24, 24\)"):
+        root_structure(W, 5, 5)
+    with pytest.raises(ValueError, match=r"^W_hh: expected a square matrix with at least s\*d = 12 rows, got \(24, 23\)"):
+        root_structure(W[:, :23], 3, 4)
