@@ -392,9 +392,13 @@ def render_job(ref: dict[str, Any], source: Path = REFERENCE) -> str:
     meta = ref["meta"]
     src = source.relative_to(ROOT) if source.is_relative_to(ROOT) else source.name
     seeds = f", {meta['seeds_per_family']} seeds per trained family" if "seeds_per_family" in meta else ""
+    earlier = meta.get("earlier_sittings") or {}
+    took = (f"took {meta['wall_seconds']:.0f} s on {meta['machine']} in its last sitting, which read back "
+            f"{earlier['runs']} trained networks from earlier sittings (their training: {earlier['training_wall_seconds']:.0f} s "
+            "of wall time, summed over runs)" if earlier.get("runs") else f"took {meta['wall_seconds']:.0f} s on {meta['machine']}")
     return "\n".join([GENERATED.format(src=src),
                       f"The reference run of this command ({meta['mode']} mode{seeds}; commit {meta.get('commit', 'unknown')}, "
-                      f"{meta.get('date', 'date unknown')}) took {meta['wall_seconds']:.0f} s on {meta['machine']}."])
+                      f"{meta.get('date', 'date unknown')}) {took}."])
 
 
 def render_tests(timing: dict[str, Any] | None) -> str:

@@ -37,6 +37,9 @@ def test_blocks_follow_the_records(tmp_path):
     changed["meta"]["wall_seconds"] = 4321.0
     assert re.search(r"\| C1 \| \*\*refuted\*\*", readme.render_claims(changed))
     assert "4321 s" in readme.render_job(changed) and "4321" not in readme.render_job(ref)
+    changed["meta"]["earlier_sittings"] = {"runs": 87, "training_wall_seconds": 2400.4}  # a resumed run says so
+    assert "4321 s on" in readme.render_job(changed) and "in its last sitting, which read back 87 trained networks from " \
+        "earlier sittings (their training: 2400 s" in readme.render_job(changed)
     timing = {"tiers": [{"name": "fast", "command": "python -m pytest -q -m \"not slow\"", "seconds": 300.0,
                          "summary": "900 passed, 3 skipped", "returncode": 0}], "commit": "abc", "date": "d", "machine": "m"}
     assert "took 5.0 min (900 passed, 3 skipped)" in readme.render_tests(timing)

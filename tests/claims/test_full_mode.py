@@ -58,9 +58,10 @@ def test_the_full_plan_is_larger_than_the_quick_one_and_has_the_full_only_famili
         assert f["jobs"] > q["jobs"] and f["steps"] > q["steps"], cid
         assert f["jobs"] % FULL_SEEDS == 0 and q["jobs"] % len(quick.seeds) == 0, cid
     assert work(full, TRAINED)["families"] > work(quick, TRAINED)["families"]
-    assert work(full, ["C7"]) == work(full, ["C10"]) == work(full, ["C7", "C8", "C9", "C10"])  # one substrate family set
+    trains = lambda ids: {k: v for k, v in work(full, ids).items() if k != "calls"}  # noqa: E731  (C7/C8 add the arm)
+    assert trains(["C7"]) == trains(["C10"]) == trains(["C7", "C8", "C9", "C10"])  # one substrate family set
     assert work(full, TRAINED)["jobs"] < sum(work(full, [c])["jobs"] for c in TRAINED)  # shared runs count once
-    assert work(full, TRAINED)["calls"] == 2  # C14's linearizations and compiled networks, on a worker
+    assert work(full, TRAINED)["calls"] == 3  # C14's linearizations and compiled networks, C7/C8's authors' arm (once)
     arms = lambda plan: {k.removeprefix("c13-").rsplit("-s", 1)[0] for k in c13_families(plan)}  # noqa: E731
     assert arms(full) >= {"wrnn", "lru"} and not arms(quick) & {"wrnn", "lru"}
     assert {int(k.rsplit("-s", 1)[1]) for k in c13_families(full)} == {10, 20, 40}

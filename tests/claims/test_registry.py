@@ -67,6 +67,9 @@ def test_every_revision_touches_a_declared_check_and_carries_the_value_seen():
         assert any(r in revisions_of(d.name, d.claim, d.road, d.row) for d in declared), f"revision touches nothing: {r.what}"
         for selector in r.applies:  # a mistyped selector (a row or a text that matches nothing) is caught here
             assert any(_touches(selector, d.name, d.claim, d.road, d.row) for d in declared), (r.what, selector)
+        for text in r.excludes:  # an exclusion names checks that exist, and leaves them unmarked by this revision
+            spared = [d for d in declared if text in d.name]
+            assert spared and not any(r in revisions_of(d.name, d.claim, d.road, d.row) for d in spared), (r.what, text)
 
 
 def test_revisions_mark_only_the_checks_they_changed():

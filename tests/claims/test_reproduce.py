@@ -14,7 +14,7 @@ import pytest
 from reference_compare import compare
 from wavetheory.claims.evidence import STATUSES
 from wavetheory.cli import main
-from wavetheory.claims.reproduce import reproduce
+from wavetheory.claims.reproduce import earlier_runs, reproduce
 
 REFERENCE = Path(__file__).resolve().parents[2] / "docs" / "reference_quick.json"
 
@@ -88,3 +88,14 @@ def test_reproduce_logs_a_line_per_claim_as_it_finishes(tmp_path, capsys):
         reproduce(tmp_path, claims=["C2", "C3"], proofs=False, progress=False, workers=0)
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[1] for line in lines] == ["C2", "C3"] and all("training left" in line for line in lines)
+
+# reproduce records finished runs found in OUT/runs before its sitting (a resumed run says it read them back)
+def test_earlier_runs_counts_finished_runs_and_their_wall_time(tmp_path):
+    assert earlier_runs(tmp_path) == {"runs": 0, "training_wall_seconds": 0.0}  # no runs folder: nothing earlier
+    for name, wall in (("a", 12.25), ("b", 30.0)):
+        (tmp_path / "runs" / name).mkdir(parents=True)
+        (tmp_path / "runs" / name / "metrics.json").write_text(json.dumps({"wall_seconds": wall}))
+    (tmp_path / "runs" / "unfinished").mkdir()  # a run without metrics.json is not finished: not counted
+    (tmp_path / "runs" / "torn").mkdir()
+    (tmp_path / "runs" / "torn" / "metrics.json").write_text("{")  # unreadable: trained again, not counted
+    assert earlier_runs(tmp_path) == {"runs": 2, "training_wall_seconds": 42.2}

@@ -11,13 +11,14 @@ import numpy as np
 import pytest
 
 from fake_pool import FakePool, result
-from wavetheory.claims import substrate_flow, trained_checks
+from wavetheory.claims import authors_arm, substrate_flow, trained_checks
+from wavetheory.claims.authors_arm import ArmReadings, AuthorsReading
 from wavetheory.claims.claim import Context, Plan
 from wavetheory.claims.evidence import Scope
 from wavetheory.claims.proofs import ProofRun
 from wavetheory.claims.substrate_flow import C9, C10
-from wavetheory.claims.substrate_readings import (CONFIGS, NetworkReading, OperatorReading, SubstrateReading,
-                                                  network_reading, substrate_families)
+from wavetheory.claims.substrate_readings import (CONFIGS, LensReading, NetworkReading, OperatorReading,
+                                                  SubstrateReading, network_reading, substrate_families)
 from wavetheory.claims.trained_checks import C7, C8
 from wavetheory.learning.spectrum_match import persistence_radius
 from wavetheory.thresholds import EIG_MATCH, PHI_ERROR, SOLVED_ACCURACY, WAVE_R2
@@ -33,7 +34,8 @@ def op(match: float, extra: float, free: float) -> OperatorReading:
 
 def net(match: float, extra: float, free: float, r2: float, g0: float, rate: float, s: int) -> NetworkReading:
     grad = g0 * rate ** np.arange(2 * s)  # ||dh(1+k)/dx(1)||, k = 1..2s
-    return NetworkReading(op(match, extra, free), op(match, extra, free), r2, grad, grad.copy())
+    lens = LensReading(op(match, extra, free), 3, 1, 1e-15, 2.0, match, 2 * match, 12)  # the lenses read what W_hh reads
+    return NetworkReading(op(match, extra, free), op(match, extra, free), r2, grad, grad.copy(), lens)
 
 
 def good(s: int) -> SubstrateReading:
@@ -45,6 +47,14 @@ def good(s: int) -> SubstrateReading:
     """
     return SubstrateReading(0.996, 300, 300, 100, trained=net(0.02, 0.1, 0.05, 0.9, 0.9, 1.05, s),
                             init=net(0.5, 0.9, 1.0, 0.02, 0.4, 0.7, s), null=net(0.55, 0.95, 1.0, 0.03, 0.35, 0.65, s))
+
+
+def arm(path: tuple[str, ...] = (), value=None, seeds: int = 1) -> ArmReadings:
+    """The authors' arm (d = 8, s = 10): five seeds that reached their stop, each as ``good``; ``path`` = ``value`` on
+    the first ``seeds`` seeds."""
+    R = [AuthorsReading(k, 0.991, 9000, True, g.trained, g.init) for k, g in enumerate(good(authors_arm.S) for _ in range(5))]
+    R[:seeds] = [setpath(r, path, value) for r in R[:seeds]] if path else R[:seeds]
+    return ArmReadings(tuple(range(5)), tuple(R), "", "injected")
 
 
 def setpath(obj, path: tuple[str, ...], value):
@@ -72,9 +82,10 @@ def run(tmp_path, monkeypatch):
                     (substrate_flow, "_gradient_figure")):
         monkeypatch.setattr(mod, fn, lambda *a, **k: [])
 
-    def go(claim, runs=None, proofs=PROOFS):
-        ctx = Context(quick=True, out=tmp_path, pool=FakePool(FAMILIES, runs or readings()), families=FAMILIES,
-                      proofs=proofs)
+    def go(claim, runs=None, proofs=PROOFS, authors=None):
+        ctx = Context(quick=True, out=tmp_path, pool=FakePool(FAMILIES, runs or readings(),
+                                                              {"arm_readings": authors or arm()}),
+                      families=FAMILIES, proofs=proofs)
         go.last = claim.run(ctx)
         return {r.id: r.status for r in go.last.rows}
 
@@ -144,6 +155,54 @@ def test_a_failed_run_is_no_data_not_a_failure(run):
     runs["substrate-small"][:3] = [None] * 3  # three runs died on their workers
     assert run(C7, runs) == {"C7.1": "open", "C7.2": "open"}
     assert run(C9, runs) == {"C9.1": "open"}
+
+
+def test_the_lenses_are_limits_reported_with_their_init_values_that_never_decide(run):
+    # the fixed-point Jacobian and DMD far from Phi on every seed: the limits fail, the rows keep their status
+    runs = readings("small", ("trained", "lens", "dmd_match"), 3 * EIG_MATCH, seeds=5)
+    assert run(C7, runs) == {"C7.1": "reproduced", "C7.2": "reproduced"}
+    c = check(run.last, "limit: the DMD eigenvalues")
+    assert c.kind == "limit" and c.passed is False and c.numbers["dmd_match_init"] == [0.5] * 5
+    assert check(run.last, "limit: the s*d leading eigenvalues of the Jacobian at the network's stable fixed point").passed
+    # no stable fixed point on 3 seeds: no value there (the rule reads no other point), the limit reads open
+    assert run(C7, readings("small", ("trained", "lens", "fixed_point"), None, seeds=3))["C7.1"] == "reproduced"
+    c = check(run.last, "stable fixed point (input 0)")
+    assert c.passed is None and "only 2 of 5" in c.reason
+    assert run(C8, readings("small", ("trained", "lens", "fixed_point", "free_column"), 3 * PHI_ERROR)) == {"C8.1": "reproduced"}
+    assert check(run.last, "limit: the readout power basis on the Jacobian").passed is False
+
+
+# --------------------------------------------------------------------------- the authors' networks (authors_arm)
+
+
+def arm_check(res, text: str):
+    (c,) = [c for c in res.checks if c.name.startswith(authors_arm.LABEL) and text in c.name]
+    return c
+
+
+def test_the_authors_arm_is_judged_like_the_paper_configuration_against_its_initialization(run):
+    assert run(C7, authors=arm()) == {"C7.1": "reproduced", "C7.2": "reproduced"}
+    c = arm_check(run.last, "leading eigenvalues of W_hh")
+    assert c.passed and c.scope.seeds == (0, 1, 2, 3, 4) and "5 seeds" in c.scope.text and c.numbers["accuracy"]
+    assert run(C7, authors=arm(("trained", "W", "match_mean"), 2 * EIG_MATCH)) == {"C7.1": "refuted", "C7.2": "reproduced"}
+    # the initialization matching Phi voids the reading (the arm's only control)
+    assert run(C7, authors=arm(("init", "J", "match_mean"), EIG_MATCH / 2))["C7.1"] == "refuted"
+    assert arm_check(run.last, "leading eigenvalues of the operating-point Jacobian").passed
+    # runs that did not reach their stop give no value: three of five -> open
+    assert run(C7, authors=arm(("stopped",), False, seeds=3)) == {"C7.1": "open", "C7.2": "open"}
+    # C8: W_hh's free column failing is rescued by the Jacobian's, with its own passing control
+    assert run(C8, authors=arm(("trained", "W", "free_column"), 3 * PHI_ERROR)) == {"C8.1": "refined"}
+    assert run(C8, authors=arm(("init", "J", "free_column"), PHI_ERROR / 2)) == {"C8.1": "reproduced"}
+
+
+def test_the_arms_checks_read_open_with_the_reason_when_the_files_are_absent(run, tmp_path):
+    absent = ArmReadings((), (), f"folder: {tmp_path / 'absent'} not found")
+    for claim, row in ((C7, "C7.1"), (C8, "C8.1")):
+        run(claim, authors=absent)
+        arm_checks = [c for c in run.last.checks if c.name.startswith(authors_arm.LABEL)]
+        assert arm_checks and all(c.passed is None and "absent" in c.reason for c in arm_checks)
+        status, reason = next(r for r in run.last.rows if r.id == row).decision
+        assert status == "open" and "absent" in reason
 
 
 # --------------------------------------------------------------------------- C8
@@ -247,7 +306,8 @@ def test_the_figures_are_drawn_from_the_readings(tmp_path, monkeypatch):
     monkeypatch.setattr(trained_checks, "_analysis_figures", lambda *a, **k: [])  # needs trained networks
     runs = readings()
     runs["substrate-small"][0] = None  # a failed seed: the figures skip it
-    ctx = Context(quick=True, out=tmp_path, pool=FakePool(FAMILIES, runs), families=FAMILIES, proofs=PROOFS)
+    ctx = Context(quick=True, out=tmp_path, pool=FakePool(FAMILIES, runs, {"arm_readings": arm()}), families=FAMILIES,
+                  proofs=PROOFS)
     figures = [p for claim in (C7, C10) for _, p in claim.run(ctx).figures]
     assert {p.name for p in figures} == {"seeds_small.png", "seeds_paper.png", "spectrum_trained_small.png",
                                          "spectrum_trained_paper.png", "gradients_trained_small.png",
@@ -283,12 +343,16 @@ def test_c7_to_c10_read_one_family_trained_once_per_seed_end_to_end(tmp_path, mo
                                                                          "steps": 30, "eval_batch": 32})})
     for mod in (trained_checks, substrate_flow):
         monkeypatch.setattr(mod, "CONFIGS", substrate_readings.CONFIGS)
+    monkeypatch.setattr(authors_arm, "FOLDER", tmp_path / "no-authors-networks")  # the arm: no files, open with why
     results, training = main_job.reproduce(tmp_path, claims=["C7", "C8", "C9", "C10"], proofs=False, progress=False,
                                            workers=0)
     assert training["jobs"] == 5  # submitted up front, shared by the four claims
     assert len([p for p in (tmp_path / "runs").iterdir() if p.is_dir()]) == 5  # plus the journal and plan files
     for res in results:
-        trained = [c for c in res.checks if c.road == "trained"]
+        arm_checks = [c for c in res.checks if c.name.startswith(authors_arm.LABEL)]
+        assert all(c.passed is None and "no-authors-networks" in c.reason for c in arm_checks)
+        assert len(arm_checks) == {"C7": 6, "C8": 4}.get(res.id, 0)
+        trained = [c for c in res.checks if c.road == "trained" and not c.name.startswith(authors_arm.LABEL)]
         assert trained and all(len(c.values) == 5 and c.scope.seeds == (0, 1, 2, 3, 4) for c in trained)
         assert all(r.status in ("reproduced", "refined", "refuted", "open") for r in res.rows) and res.to_json()["rows"]
     assert (tmp_path / "seeds_small.png").exists() and (tmp_path / "spectrum_trained_small.png").exists()

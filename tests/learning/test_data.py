@@ -66,6 +66,18 @@ def test_sign_accuracy_counts_right_signs_over_nonzero_targets():
     assert sign_accuracy(-y, t) == pytest.approx(1 / 3)
 
 
+def test_sign_accuracy_counts_a_tiny_right_signed_output_as_right():
+    """The sign is what counts, not the size: the smallest float32 output (1.4e-45) against a target 2 is right."""
+    y, t = torch.tensor([[1.4e-45, -1.4e-45]]), torch.tensor([[2.0, 2.0]])
+    assert y[0, 0] > 0 and sign_accuracy(y, t) == 0.5
+
+
+def test_sign_accuracy_of_tiny_targets():
+    # y * t underflowed to 0 in float32 for |y t| < 1.4e-45: a right-signed output on a tiny target counted as wrong
+    y, t = torch.tensor([[1e-23, -1e-30, 1e-23]]), torch.tensor([[1e-23, -1e-23, -1e-30]])
+    assert sign_accuracy(y, t) == pytest.approx(2 / 3)
+
+
 @pytest.mark.parametrize("seed", [0, 2])
 def test_evaluation_of_a_trained_network_matches_the_numpy_forward_pass(seed):
     net = network(seed)[0]

@@ -465,3 +465,94 @@ def test_a_finished_run_is_read_back_without_training_or_writing(tmp_path):
     assert all(np.array_equal(getattr(back.rnn, k), getattr(first.rnn, k)) for k in ("W_hh", "W_uh", "W_hy"))
     more = train(task, dataclasses.replace(config, steps=40), tmp_path, resume=True)  # a larger bound trains on
     assert more.steps == 40
+
+
+# --------------------------------------------------------------------------- the stop rule, step by step (_after_step)
+# Each optimizer step ends in trainer._after_step. These tests feed it chosen batch accuracies and a stub for the
+# fresh evaluation, and check the state against the rule as worded (the config and state are plain data; no model).
+
+
+def _stepper(**overrides):
+    """(config, state, step(horizon, acc, fresh=None, loss=0.0, wall=0.0) -> None, calls of the fresh evaluation)."""
+    from wavetheory.learning.trainer import _after_step, _State
+
+    config = TrainConfig(**{"horizons": (3, 6), "threshold": 0.75, "target": 0.5, "log_every": 4, "eval_every": 3,
+                            **overrides})
+    state = _State()
+    state.curriculum.append({"horizon": config.horizons[0], "step_reached": 0, "wall_reached": 0.0})
+    calls, tracked = [], []
+
+    def step(horizon, acc, fresh=None, loss=0.0, wall=0.0):
+        state.step += 1
+
+        def fresh_accuracy():
+            assert fresh is not None, f"step {state.step}: the fresh evaluation ran where the rule does not call it"
+            calls.append(state.step)
+            return fresh
+
+        _after_step(state, config, horizon, loss, acc, wall, fresh_accuracy, lambda: tracked.append(state.step))
+
+    return config, state, step, calls, tracked
+
+
+def test_the_stop_rule_reads_the_fresh_evaluation_at_the_target_and_waits_ten_steps_after_a_miss():
+    """At the last horizon a batch at >= target calls the fresh evaluation; the run stops the first time that
+    evaluation is >= target; after a miss the next call waits until 10 steps later. Accuracies are sums of powers
+    of 2 (exact in binary), so every comparison with the target 0.5 is exact."""
+    config, state, step, calls, _ = _stepper()
+    state.level = 1  # the curriculum is at its last horizon (6)
+    step(3, 1.0)  # a batch at an earlier horizon never stops the run, whatever its accuracy
+    step(6, 0.5 - 2**-10)  # below the target: no evaluation
+    step(6, 0.5, fresh=0.5 - 2**-10)  # exactly the target: evaluate (step 3); the fresh draw misses by 2^-10
+    assert calls == [3] and not state.done and state.next_check == 13
+    for _ in range(9):  # steps 4..12: batches at the target, but before next_check
+        step(6, 0.75)
+    assert calls == [3] and not state.done
+    step(6, 0.5, fresh=0.5, wall=1.23456)  # step 13 = next_check, fresh exactly at the target: stop
+    assert calls == [3, 13] and state.done
+    assert (state.target_step, state.target_wall) == (13, 1.235)
+
+
+def test_without_a_target_the_run_never_evaluates_or_stops():
+    config, state, step, calls, _ = _stepper(target=None)
+    state.level = 1
+    for _ in range(12):
+        step(6, 1.0)
+    assert calls == [] and not state.done and state.target_step is None
+
+
+def test_the_curriculum_clears_a_level_strictly_above_the_threshold_once():
+    """acc > threshold (not >=) clears the level at that step, records step and rounded wall, and opens the next
+    level; the last level is cleared but opens nothing; a cleared level is not cleared again."""
+    config, state, step, _, _ = _stepper(target=None)  # no stop: the curriculum alone
+    step(3, 0.75)  # exactly the threshold: not cleared
+    assert state.level == 0 and len(state.curriculum) == 1 and "step_cleared" not in state.curriculum[0]
+    step(3, 0.875, wall=2.25049)  # walls are kept to the millisecond: 2.25 (not 2, not 2.2505)
+    assert state.level == 1
+    assert state.curriculum == [
+        {"horizon": 3, "step_reached": 0, "wall_reached": 0.0, "step_cleared": 2, "wall_cleared": 2.25},
+        {"horizon": 6, "step_reached": 2, "wall_reached": 2.25},
+    ]
+    step(6, 0.25)
+    step(6, 0.875, wall=3.5)  # the last level: cleared, nothing opened
+    step(6, 1.0, wall=4.0)  # cleared already: the record keeps step 4
+    assert state.level == 1 and len(state.curriculum) == 2
+    assert state.curriculum[1] == {"horizon": 6, "step_reached": 2, "wall_reached": 2.25, "step_cleared": 4,
+                                   "wall_cleared": 3.5}
+
+
+def test_the_log_holds_averages_since_the_last_entry_and_the_spectrum_is_tracked_every_eval_every():
+    config, state, step, calls, tracked = _stepper(target=None)
+    losses, accs = [1.0, 0.5, 0.25, 0.125, 2.0, 4.0], [0.5, 0.25, 0.5, 0.25, 0.125, 0.125]
+    for i, (loss, acc) in enumerate(zip(losses, accs), start=1):
+        step(3, acc, loss=loss, wall=0.1 * i + 3e-4)  # logged to the millisecond: 0.4 at step 4 (not 0.4003)
+    # log_every = 4: one entry at step 4 (the means of steps 1-4); steps 5-6 wait in the running sums
+    assert state.history == {"step": [4], "horizon": [3], "loss": [(1.0 + 0.5 + 0.25 + 0.125) / 4],
+                             "accuracy": [(0.5 + 0.25 + 0.5 + 0.25) / 4], "wall": [0.4]}
+    assert state.sums == [6.0, 0.25, 2]
+    assert tracked == [3, 6]  # eval_every = 3
+    # a stop logs and tracks at once, whatever the step
+    _, state, step, calls, tracked = _stepper()
+    state.level = 1
+    step(6, 0.5, fresh=1.0, loss=3.0)
+    assert state.done and state.history["step"] == [1] and state.history["loss"] == [3.0] and tracked == [1]

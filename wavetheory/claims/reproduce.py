@@ -107,6 +107,20 @@ def _cpu_seconds() -> dict[str, float]:
     return {"total": round(main + children, 1), "main": round(main, 1), "children": round(children, 1)}
 
 
+def earlier_runs(out: Path) -> dict[str, Any]:
+    """Trained runs already finished in OUT/runs before this sitting (their metrics.json exists): how many, and the
+    wall seconds their training took then (a later sitting reads them back instead of training them again)."""
+    from ..io import read_json
+
+    walls = []
+    for path in sorted((Path(out) / "runs").glob("*/metrics.json")):
+        try:
+            walls.append(float(read_json(path).get("wall_seconds") or 0.0))
+        except (OSError, ValueError, TypeError, AttributeError):
+            continue  # an unreadable record: the run is trained (or read) again and not counted here
+    return {"runs": len(walls), "training_wall_seconds": round(sum(walls), 1)}
+
+
 def train_shard(out: Path, quick: bool, seed: int, claims: list[str] | None, workers: int | None,
                 n_seeds: int | None, shard: Any, **where: Any) -> dict[str, Any]:
     """``reproduce --shard K/N``: train only the K-th share of the plan's runs into OUT/runs (no claim is judged)."""
@@ -136,6 +150,7 @@ def run_main_job(out: str | Path, quick: bool = True, seed: int = 0, claims: lis
     out = Path(out)
     if shard is not None:
         return train_shard(out, quick, seed, claims, workers, n_seeds, shard, **where)
+    earlier = earlier_runs(out)
     results, training = reproduce(out, quick=quick, seed=seed, claims=claims, progress=progress, workers=workers,
                                   n_seeds=n_seeds, **where)
     figures = [f for r in results for f in r.figures]
@@ -149,6 +164,7 @@ def run_main_job(out: str | Path, quick: bool = True, seed: int = 0, claims: lis
         "wall_seconds": time.perf_counter() - t0,
         "cpu": _cpu_seconds(),
         "training": training,
+        "earlier_sittings": earlier,
         "machine": machine(),
         "numerics": numerics(),
         "fingerprint": fingerprint(),

@@ -11,6 +11,11 @@ solve its task gives no value (a precondition, not a failure): fewer than ``evid
   (``spectrum_match.persistence_radius``); the same network at initialization is the control (its bulk must lie
   outside, or the reading cannot tell a trained spectrum from an untouched one).
 * C8: only the free column block of pinv(Psi) W_hh Psi is evidence (the other blocks equal Phi's by construction).
+* The lenses of issue 22 (the Jacobian at a stable fixed point with input 0, DMD of the hidden states with delays s and
+  rank n_min) read C7.1 and C8.1 too; THEORY.md's wording names W_hh and the operating-point Jacobian, so they are
+  ``limit`` checks: reported with their values at initialization and of the null model, never deciding a status.
+* A further arm (``authors_arm``): the authors' own networks trained by their code, read with the paper
+  configuration's checks, kinds and thresholds; each control is the same network at initialization (no null model).
 """
 
 from __future__ import annotations
@@ -22,16 +27,45 @@ import numpy as np
 
 from ..learning.spectrum_match import persistence_radius
 from ..thresholds import BASIS_EXACT, EIG_MATCH, PHI_ERROR, WAVE_R2
+from . import authors_arm as arm
 from .claim import Claim, Context, Judge, Measured, Plan
-from .evidence import Declared
+from .evidence import Declared, Scope
 from .proofs import judge_proof, proof_check
 from .substrate_readings import CONFIGS, SubstrateReading, substrate_families
 from .trained_runs import readings
 
-__all__ = ["C7", "C8", "declare_c7", "declare_c8", "values", "label", "compiled_c8"]
+__all__ = ["C7", "C8", "declare_c7", "declare_c8", "values", "label", "compiled_c8", "FIXED_POINT_LIMIT", "DMD_LIMIT",
+           "FIXED_POINT_C8_LIMIT"]
 
 Reading = SubstrateReading | None
 WHO = ("trained", "init", "null")
+OPS = (("W", "W_hh"), ("J", "the operating-point Jacobian (trajectory average)"))
+WHY_EIG = "thresholds.EIG_MATCH: a twentieth of the unit radius, well below the spacing 2 sin(pi/s) of the roots"
+WHY_EXTRA = "a mode near 0 keeps at most 1% of its amplitude over the s steps a value lives in the substrate"
+WHY_BULK = "the reading must tell a trained spectrum from the untouched initial bulk"
+WHY_PHI = "thresholds.PHI_ERROR: at a 10% relative error the heatmap of pinv(Psi) W_hh Psi is visibly Phi"
+# the lenses (issue 22): limits, their names and why they never decide (fixed before any run read them)
+FIXED_POINT_LIMIT = ("limit: the s*d leading eigenvalues of the Jacobian at the network's stable fixed point (input 0) "
+                     f"match Phi's (mean matched distance <= {EIG_MATCH})")
+DMD_LIMIT = ("limit: the DMD eigenvalues of the hidden states (delays s, rank n_min) match Phi's nonzero spectrum (mean "
+             f"matched distance <= {EIG_MATCH})")
+FIXED_POINT_C8_LIMIT = ("limit: the readout power basis on the Jacobian at the network's stable fixed point reveals Phi "
+                        f"(free-column error <= {PHI_ERROR})")
+OUTSIDE = ("outside the claim's wording (THEORY.md: W_hh and the operating-point Jacobian), so reported and never deciding; "
+           "values at initialization and of the null model in numbers")
+POINT_RULE = ("the point read is fixed by rule: input 0 (the recall phase), among the fixed points the finder returns "
+              "(residual <= 1e-8, 32 starts on the recall states) the stable one (spectral radius < 1) with the smallest "
+              "residual; none stable: no value")
+
+
+def _fp(x: Any) -> Any:
+    """The OperatorReading of the Jacobian at the fixed point read, or None (no stable point, or no lens reading)."""
+    return None if x.lens is None else x.lens.fixed_point
+
+
+def _lens(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """fn(reading) of a NetworkReading whose lens may be absent: None then."""
+    return lambda x: None if x is None else fn(x)
 
 
 def label(cfg: str) -> str:
@@ -81,7 +115,91 @@ def declare_c7(plan: Plan) -> list[Declared]:
                      controls=(f"{L} {ctrl}",)))
         out.append(D(ctrl, "C7.2", "control", "largest extra modulus of W_hh at initialization", ">", r,
                      "the reading must tell a trained spectrum from the untouched initial bulk"))
+        out.append(D(FIXED_POINT_LIMIT, "C7.1", "limit", "mean matched eigenvalue distance to Phi of the Jacobian at the "
+                     "stable fixed point with input 0 and the smallest residual (solved seeds)", "<=", EIG_MATCH,
+                     f"the fixed-point lens (learning/fixed_points.py) is {OUTSIDE}; {POINT_RULE}; threshold as the W_hh "
+                     f"reading, {WHY_EIG}"))
+        out.append(D(DMD_LIMIT, "C7.1", "limit", "mean distance of Phi's nonzero spectrum to the matched eigenvalues of a "
+                     "Hankel DMD of the recall-phase hidden states, delays s, rank n_min, padded with zeros to its size "
+                     "(solved seeds)", "<=", EIG_MATCH, f"the operator read from activity alone (theory/dmd.py) is "
+                     f"{OUTSIDE}; delays s and rank n_min (= s*d, the number of Phi's nonzero eigenvalues, for repeat "
+                     f"copy) are the theory's, read after the s*d-step burn-in; threshold as the W_hh reading, {WHY_EIG}"))
+    return out + _declare_arm_c7()
+
+
+def _arm(name: str, claim: str, row: str, kind: str, q: str, rel: str, thr: float, why: str, **kw: Any) -> Declared:
+    return Declared(f"{arm.LABEL} {name}", claim, row, kind, "trained", q, rel, thr, why,
+                    scope=arm.SCOPE.format(n="the seeds of its manifest"), **kw)
+
+
+def _arm_ctrl_c7(what: str) -> str:
+    return f"control: {what} of the authors' network at initialization does not match Phi (distance > {EIG_MATCH})"
+
+
+def _declare_arm_c7() -> list[Declared]:
+    """The authors' networks (``authors_arm``): C7.1 and C7.2 as in the paper configuration, init as the control."""
+    out, r = [], persistence_radius(arm.S)
+    for M, what in OPS:
+        ctrl = _arm_ctrl_c7(what)
+        out.append(_arm(f"the s*d leading eigenvalues of {what} match Phi's (mean matched distance <= {EIG_MATCH})", "C7",
+                        "C7.1", "stated", f"mean matched eigenvalue distance of {what} to Phi (networks that reached "
+                        "their stop)", "<=", EIG_MATCH, WHY_EIG, controls=(f"{arm.LABEL} {ctrl}",)))
+        out.append(_arm(ctrl, "C7", "C7.1", "control", f"the init's distance ({what})", ">", EIG_MATCH, WHY_EIG))
+    ctrl = f"control: at initialization the extra eigenvalues of W_hh are not near 0 (max modulus > {r:.4f})"
+    out.append(_arm(f"the extra eigenvalues of W_hh lie near 0 (max modulus <= 0.01^(1/s) = {r:.4f})", "C7", "C7.2",
+                    "stated", "largest modulus among W_hh's extra eigenvalues (networks that reached their stop)", "<=", r,
+                    WHY_EXTRA, controls=(f"{arm.LABEL} {ctrl}",)))
+    out.append(_arm(ctrl, "C7", "C7.2", "control", "largest extra modulus of W_hh at initialization", ">", r, WHY_BULK))
     return out
+
+
+def _judge_arm(ctx: Context, judge: Judge, names: list[str], judged: Callable[[Any], None],
+               fn: Callable[[Any], Any], what: str) -> str:
+    """Read the arm and judge its checks (``judged(arm readings)``), or every one of ``names`` missing with the reason;
+    the summary's sentence (the medians of ``fn``, trained and at initialization)."""
+    A = arm.read_arm(ctx)
+    if A.reason or not A.seeds:
+        for n in names:
+            judge.missing(f"{arm.LABEL} {n}", A.reason or "the manifest lists no network")
+        return f"{arm.LABEL}: no data ({A.reason or 'no network'})."
+    judged(A)
+    R = A.readings
+    return (f"{arm.LABEL}: {sum(r.solved for r in R)}/{len(R)} of the authors' runs reached their stop; median {what}: "
+            + ", ".join(f"{w} {_med(values(R, lambda r: fn(r.of(w))))}" for w in arm.WHO) + ".")
+
+
+def _arm_kw(A: Any, R: Sequence[Any], fn: Callable[[Any], Any], what: str) -> dict[str, Any]:
+    """detail, numbers and scope of an arm check: trained and init medians, per-seed values, the seeds read."""
+    eff = "; ".join(f"{w} {_med(values(R, lambda r: fn(r.of(w))))}" for w in arm.WHO)
+    stop = f"{sum(r.solved for r in R)}/{len(R)} runs reached their stop"
+    acc = _med([r.accuracy for r in R])
+    return {"detail": f"{stop}; median {what}: {eff}; our fresh accuracy (median) {acc}; {A.source}",
+            "numbers": {f"{what}_{w}": values(R, lambda r: fn(r.of(w)), False) for w in arm.WHO} |
+            {"accuracy": [r.accuracy for r in R], "steps": [r.steps for r in R]},
+            "scope": Scope(arm.SCOPE.format(n=f"{len(A.seeds)} seeds"), seeds=A.seeds)}
+
+
+def _measure_arm_c7(ctx: Context, judge: Judge) -> str:
+    r = persistence_radius(arm.S)
+    stated = {M: f"the s*d leading eigenvalues of {what} match Phi's (mean matched distance <= {EIG_MATCH})"
+              for M, what in OPS}
+    extra = (f"the extra eigenvalues of W_hh lie near 0 (max modulus <= 0.01^(1/s) = {r:.4f})",
+             f"control: at initialization the extra eigenvalues of W_hh are not near 0 (max modulus > {r:.4f})")
+    names = [n for M, what in OPS for n in (stated[M], _arm_ctrl_c7(what))] + list(extra)
+
+    def judged(A: Any) -> None:
+        R, L = A.readings, arm.LABEL
+        for M, what in OPS:
+            fn = lambda x, M=M: getattr(x, M).match_mean  # noqa: E731
+            judge.seeds(f"{L} {stated[M]}", values(R, lambda x: fn(x.trained)), A.seeds, **_arm_kw(A, R, fn, f"eig_match_{M}"))
+            judge.seeds(f"{L} {_arm_ctrl_c7(what)}", values(R, lambda x: fn(x.init), False), A.seeds,
+                        scope=Scope(arm.SCOPE.format(n=f"{len(A.seeds)} seeds"), seeds=A.seeds))
+        fn = lambda x: x.W.extra_max  # noqa: E731
+        judge.seeds(f"{L} {extra[0]}", values(R, lambda x: fn(x.trained)), A.seeds, **_arm_kw(A, R, fn, "extra_max"))
+        judge.seeds(f"{L} {extra[1]}", values(R, lambda x: fn(x.init), False), A.seeds,
+                    scope=Scope(arm.SCOPE.format(n=f"{len(A.seeds)} seeds"), seeds=A.seeds))
+
+    return _judge_arm(ctx, judge, names, judged, lambda x: x.W.match_mean, "distance of W_hh")
 
 
 def measure_c7(ctx: Context, judge: Judge) -> Measured:
@@ -108,9 +226,21 @@ def measure_c7(ctx: Context, judge: Judge) -> Measured:
                     numbers={f"extra_max_{w}": values(R, lambda x: x.of(w).W.extra_max, False) for w in WHO})
         judge.seeds(f"{L} control: at initialization the extra eigenvalues of W_hh are not near 0 (max modulus > {r:.4f})",
                     values(R, lambda x: x.init.W.extra_max, False), fam.seeds)
+        fp = lambda x: _lens(lambda o: o.match_mean)(_fp(x))  # noqa: E731
+        n_stable = lambda x: None if x.lens is None else x.lens.n_stable  # noqa: E731
+        judge.seeds(f"{L} {FIXED_POINT_LIMIT}", values(R, lambda x: fp(x.trained)), fam.seeds,
+                    detail=_effect(R, fp, "distance at the fixed point") + "; " + _effect(R, n_stable, "stable fixed points"),
+                    numbers={f"fixed_point_match_{w}": values(R, lambda x: fp(x.of(w)), False) for w in WHO}
+                    | {f"stable_fixed_points_{w}": values(R, lambda x: n_stable(x.of(w)), False) for w in WHO})
+        dm = lambda x: None if x.lens is None else x.lens.dmd_match  # noqa: E731
+        judge.seeds(f"{L} {DMD_LIMIT}", values(R, lambda x: dm(x.trained)), fam.seeds,
+                    detail=_effect(R, dm, "DMD distance") + "; " + _effect(R, lambda x: None if x.lens is None else
+                                                                           x.lens.dmd_rank, "DMD rank"),
+                    numbers={f"dmd_match_{w}": values(R, lambda x: dm(x.of(w)), False) for w in WHO})
         parts.append(f"{L}: {_solved_text(R)}; " + _effect(R, lambda x: x.W.match_mean, "distance of W_hh")
                      + "; " + _effect(R, lambda x: x.J.match_mean, "distance of the Jacobian"))
         figures += _spectrum_figures(ctx, cfg, fam, R)
+    parts.append(_measure_arm_c7(ctx, judge))
     return Measured("Mean distance of the s*d leading eigenvalues to Phi's. " + " ".join(parts), figures)
 
 
@@ -142,7 +272,7 @@ C7 = Claim("C7", "Trained W_hh spectrum converges to that of Phi", "paper", {
     "C7.1": "the s*d leading eigenvalues of the trained network converge to those of Phi (read on W_hh and on the "
             "Jacobian at the network's operating point)",
     "C7.2": "the extra eigenvalues, for the unused hidden dimensions, sit near 0",
-}, declare_c7, measure_c7, families=substrate_families)
+}, declare_c7, measure_c7, families=substrate_families, calls=arm.authors_calls)
 
 
 # --------------------------------------------------------------------------- C8
@@ -194,8 +324,42 @@ def declare_c8(plan: Plan) -> list[Declared]:
                      "<=", PHI_ERROR, why, controls=(ctrl_j, COMPILED), replaces=stated, scope=L),
             Declared(ctrl_j, "C8", "C8.1", "control", "trained", "the smaller of the init's and null model's error (Jacobian)",
                      ">", PHI_ERROR, why, scope=L),
+            Declared(f"{L} {FIXED_POINT_C8_LIMIT}", "C8", "C8.1", "limit", "trained", "relative error of the free column "
+                     "block, Jacobian at the stable fixed point with input 0 and the smallest residual (solved seeds)", "<=",
+                     PHI_ERROR, f"the fixed-point lens (learning/fixed_points.py) is {OUTSIDE}; {POINT_RULE}; threshold "
+                     f"as the W_hh reading, {why}", scope=L),
         ]
-    return out
+    return out + _declare_arm_c8()
+
+
+ARM_C8 = (f"the readout power basis reveals Phi: the free column block of pinv(Psi) W_hh Psi is within {PHI_ERROR} of "
+          "Phi's (relative Frobenius error)",
+          f"control: at initialization the free column of the authors' network is not Phi's (error > {PHI_ERROR})",
+          f"refined: with the operating-point Jacobian in place of W_hh the free column is within {PHI_ERROR} of Phi's",
+          f"control: the Jacobian of the authors' network at initialization does not reveal Phi (error > {PHI_ERROR})")
+
+
+def _declare_arm_c8() -> list[Declared]:
+    """The authors' networks: C8.1 and its refined Jacobian reading as in the paper configuration, init as the control."""
+    stated, ctrl_w, refined, ctrl_j = (f"{arm.LABEL} {n}" for n in ARM_C8)
+    q = "relative error of the free column block ({}, networks that reached their stop)"
+    return [_arm(ARM_C8[0], "C8", "C8.1", "stated", q.format("W_hh"), "<=", PHI_ERROR, WHY_PHI,
+                 controls=(ctrl_w, COMPILED, f"proofs/{C8_PROOF}.py")),
+            _arm(ARM_C8[1], "C8", "C8.1", "control", "the init's error", ">", PHI_ERROR, WHY_PHI),
+            _arm(ARM_C8[2], "C8", "C8.1", "refined", q.format("Jacobian"), "<=", PHI_ERROR, WHY_PHI,
+                 controls=(ctrl_j, COMPILED), replaces=stated),
+            _arm(ARM_C8[3], "C8", "C8.1", "control", "the init's error (Jacobian)", ">", PHI_ERROR, WHY_PHI)]
+
+
+def _measure_arm_c8(ctx: Context, judge: Judge) -> str:
+    def judged(A: Any) -> None:
+        R, L, sc = A.readings, arm.LABEL, Scope(arm.SCOPE.format(n=f"{len(A.seeds)} seeds"), seeds=A.seeds)
+        for M, (name, ctrl) in (("W", ARM_C8[:2]), ("J", ARM_C8[2:])):
+            fn = lambda x, M=M: getattr(x, M).free_column  # noqa: E731
+            judge.seeds(f"{L} {name}", values(R, lambda x: fn(x.trained)), A.seeds, **_arm_kw(A, R, fn, f"free_column_{M}"))
+            judge.seeds(f"{L} {ctrl}", values(R, lambda x: fn(x.init), False), A.seeds, scope=sc)
+
+    return _judge_arm(ctx, judge, list(ARM_C8), judged, lambda x: x.W.free_column, "free-column error of W_hh")
 
 
 def measure_c8(ctx: Context, judge: Judge) -> Measured:
@@ -222,8 +386,13 @@ def measure_c8(ctx: Context, judge: Judge) -> Measured:
         judge.seeds(f"{L} refined: with the operating-point Jacobian in place of W_hh the free column is within {PHI_ERROR} "
                     "of Phi's", values(R, lambda r: r.trained.J.free_column), fam.seeds,
                     detail=_effect(R, lambda x: x.J.free_column, "free-column error of the Jacobian"))
+        fc = lambda x: _lens(lambda o: o.free_column)(_fp(x))  # noqa: E731
+        judge.seeds(f"{L} {FIXED_POINT_C8_LIMIT}", values(R, lambda r: fc(r.trained)), fam.seeds,
+                    detail=_effect(R, fc, "free-column error at the fixed point"),
+                    numbers={f"fixed_point_free_column_{w}": values(R, lambda r: fc(r.of(w)), False) for w in WHO})
         parts.append(f"{L}: " + _effect(R, lambda x: x.W.free_column, "free-column error of W_hh"))
         figures += _analysis_figures(ctx, cfg, fam)
+    parts.append(_measure_arm_c8(ctx, judge))
     return Measured("In a power (Krylov) basis every block of pinv(Psi) W_hh Psi but the first column block equals Phi's "
                     "by construction: only that free column is evidence. " + " ".join(parts), figures)
 
@@ -251,4 +420,4 @@ def _analysis_figures(ctx: Context, cfg: str, fam: Any) -> list[tuple[str, Path]
 C8 = Claim("C8", "Power-iteration basis from the readout reveals Phi", "paper", {
     "C8.1": "a basis built by power iteration from the readout, Psi_k = W_hh^(k-1) pinv(W_hy), reveals Phi: "
             "pinv(Psi) W_hh Psi is close to Phi",
-}, declare_c8, measure_c8, families=substrate_families)
+}, declare_c8, measure_c8, families=substrate_families, calls=arm.authors_calls)

@@ -14,7 +14,7 @@ from ..theory.two_phase import two_phase_batch
 from ..theory.wave_operator import continuation_map
 from .models import ElmanRNN, GatedRNN
 
-__all__ = ["TwoPhaseData", "sign_accuracy", "evaluate", "FINAL_EVAL", "EVAL_CHUNK"]
+__all__ = ["TwoPhaseData", "right_sign", "sign_accuracy", "evaluate", "FINAL_EVAL", "EVAL_CHUNK"]
 
 FINAL_EVAL = 10**9  # step key of the final evaluation batch (never a training step)
 EVAL_CHUNK = 512  # sequences per forward pass of an evaluation
@@ -55,10 +55,15 @@ class TwoPhaseData:
                 torch.as_tensor(y, dtype=self.dtype, device=self.device))
 
 
+def right_sign(y: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Where y has the sign of the target (sign(y) sign(t) > 0; no product y t, which underflows in float32)."""
+    return (torch.sign(y) * torch.sign(targets)) > 0
+
+
 def sign_accuracy(y: torch.Tensor, targets: torch.Tensor) -> float:
     """Fraction of output components with the right sign, over components whose target is not 0."""
     nonzero = targets != 0
-    return float(((y * targets) > 0)[nonzero].float().mean()) if bool(nonzero.any()) else 1.0
+    return float(right_sign(y, targets)[nonzero].float().mean()) if bool(nonzero.any()) else 1.0
 
 
 def _derived_generators(seed: int, step: int) -> tuple[torch.Generator, np.random.Generator]:
@@ -81,6 +86,6 @@ def evaluate(model: ElmanRNN | GatedRNN, data: TwoPhaseData, horizon: int, batch
         y, t = model(inputs[i:i + EVAL_CHUNK], data.task.s), targets[i:i + EVAL_CHUNK]
         squared += float(torch.sum((y - t) ** 2))
         nonzero = t != 0
-        right += int(((y * t) > 0)[nonzero].sum())
+        right += int(right_sign(y, t)[nonzero].sum())
         counted += int(nonzero.sum())
     return squared / targets.numel(), right / counted if counted else 1.0

@@ -86,11 +86,14 @@ def transport_decoding(
     Near 1: the linear part of the dynamics carries column k-1 into column k (a linear wave);
     low while ``lag_decoding`` is high: the substrate is held but moved by the nonlinearity.
     Uses the second half of the sequences (the decoders' test half), output-phase times s-1 <= t <= T-2
-    (zero input, so W_hh h(t) is the whole linearized step). Returns (r2 (k,), sign accuracy (k,)).
+    (zero input, so W_hh h(t) is the whole linearized step); at most s decoders, since x(t+1-k) must exist at
+    t = s-1. Returns (r2 (k,), sign accuracy (k,)).
     """
     states, x = as_float_array(states, "states", ndim=3), as_float_array(x, "x", ndim=3)
     W_hh = as_float_array(W_hh, "W_hh", ndim=2)
     B, T, H = states.shape
+    if len(decoders) > s:  # x(t+1-k) at t = s-1 needs k <= s (lag_decoding's lags > s have no transported target)
+        raise ValueError(f"decoders: expected at most s = {s} decoders (lags 0..s-1), got {len(decoders)}")
     half = B // 2
     moved = states[half:, s - 1 : T - 1] @ W_hh.T  # (B/2, T-s, H): W_hh h(t)
     r2, acc = np.empty(len(decoders) - 1), np.empty(len(decoders) - 1)
@@ -170,30 +173,22 @@ def mean_jacobian(net, inputs: np.ndarray, start: int) -> np.ndarray:
     inputs = as_float_array(inputs, "inputs", ndim=3)
     net = getattr(net, "network", None) or net
     if not isinstance(net, (LinearRNN, GatedWeights)):  # any other registered cell (biases, SSMs, ...): autograd's road
-        if not 0 <= start < inputs.shape[1]:
-            raise ValueError(f"start: expected 0 <= start < T = {inputs.shape[1]}, got {start}")
-        return operating_point(net, inputs, start)
+        return operating_point(net, inputs, start)  # which checks start the same way
     B, T, _ = inputs.shape
     if not 0 <= start < T:
         raise ValueError(f"start: expected 0 <= start < T = {T}, got {start}")
     if isinstance(net, LinearRNN):  # diag(v) W_hh is linear in v: average the slopes 1 - h(t)^2, then multiply
         slopes = 1.0 - net.run(inputs, "tanh")[1][:, start:] ** 2  # (B, T - start, H)
         return slopes.mean(axis=(0, 1))[:, None] * net.W_hh
-    H = net.hidden
-    total = np.zeros((2 * H, 2 * H) if getattr(net, "cell", None) == "lstm" else (H, H))
+    H, lstm = net.hidden, net.cell == "lstm"  # a gated network from here (the Elman network returned above)
+    total = np.zeros((2 * H, 2 * H) if lstm else (H, H))
     for b in range(B):
-        h, c = np.zeros(H), np.zeros(H)
+        h, c = np.zeros(H), np.zeros(H) if lstm else None
         for t in range(T):
             x = inputs[b, t]
-            if isinstance(net, LinearRNN):
-                h_new, c_new = np.tanh(net.W_hh @ h + net.W_uh @ x), None
-                J = (1.0 - h_new**2)[:, None] * net.W_hh if t >= start else None
-            else:
-                J = jacobian(net, h, x, c if net.cell == "lstm" else None)[0] if t >= start else None
-                h_new, c_new = step(net, h, x, c if net.cell == "lstm" else None)
-            if J is not None:
-                total += J
-            h, c = h_new, c_new
+            if t >= start:
+                total += jacobian(net, h, x, c)[0]
+            h, c = step(net, h, x, c)
     return total / (B * (T - start))
 
 
