@@ -40,7 +40,7 @@ from wavetheory.io import read_json, write_json, write_text  # noqa: E402
 from wavetheory.stats import median_range  # noqa: E402
 
 __all__ = ["REFERENCE", "README", "MUTATION_RUN", "BENCH_RUN", "TEST_TIMING", "BLOCKS", "markers", "render", "render_claims",
-           "render_job", "render_tests", "render_mutation", "render_mutation_summary", "render_bench", "render_run", "render_further", "further_runs", "readme_blocks",
+           "render_job", "render_tests", "render_mutation", "render_mutation_summary", "render_bench", "render_run", "render_further", "render_performance", "further_runs", "readme_blocks",
            "update_readme", "check_readme", "save_reference", "main"]
 
 REFERENCE = ROOT / "docs" / "reference_quick.json"
@@ -412,6 +412,14 @@ def render_tests(timing: dict[str, Any] | None) -> str:
     return "\n".join(lines)
 
 
+def render_performance(data: dict[str, Any]) -> str:
+    """README's performance block: issue 23's target part of docs/bench_train.json (to 0.99, authors' code vs ours)."""
+    head = [GENERATED.format(src=BENCH_RUN.relative_to(ROOT))]
+    if not data.get("target", {}).get("runs"):
+        return "\n".join(head + ["Not measured yet: `python benchmarks/bench_train.py target ...`."])
+    return "\n".join(head + _target_lines(data["target"])).rstrip("\n")
+
+
 def render_further(runs: dict[str, Path]) -> str:
     """README's table of the further committed runs (full mode of some claims): each claim's status and rows there."""
     lines = [GENERATED.format(src="docs/run_*.json")]
@@ -441,6 +449,7 @@ BLOCKS = {  # README's generated blocks: name -> the block's text from the recor
     "claims": lambda: render_claims(read_json(REFERENCE)),
     "further": lambda: render_further(further_runs()),
     "mutation": lambda: render_mutation_summary(),
+    "performance": lambda: render_performance(read_json(BENCH_RUN) if BENCH_RUN.exists() else {}),
 }
 
 

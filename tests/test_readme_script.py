@@ -192,6 +192,14 @@ def test_readme_mutation_block_gives_each_score_and_every_surviving_mutant_s_rea
     assert "- nothing: no run recorded" in block
 
 
+def test_readme_performance_block_is_the_target_part_of_the_benchmark_record():
+    data = read_json(readme.BENCH_RUN)
+    block = readme.render_performance(data)
+    if data.get("target", {}).get("runs"):
+        assert all(f"| {r['seed']} |" in block for r in data["target"]["runs"]) and "target <= 2000" in block
+    assert "Not measured yet" in readme.render_performance({})
+
+
 def test_time_tests_keeps_pytest_s_own_summary_line():
     import time_tests  # scripts/time_tests.py
 
