@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from wavetheory._validate import require_memory
-from wavetheory.claims import claim as claim_mod, gated_measurements, reproduce as main_job, trained_runs
+from wavetheory.claims import authors_arm, claim as claim_mod, gated_measurements, reproduce as main_job, trained_runs
 from wavetheory.claims.cell_runs import c15_families, c16_families
 from wavetheory.claims.claim import FULL_SEEDS, Plan
 from wavetheory.claims.evidence import CHECK_KINDS, EVIDENCE_ROADS, STATUSES
@@ -167,7 +167,10 @@ def test_full_mode_runs_end_to_end_on_networks_that_did_not_learn(tmp_path, tiny
         assert res.status in STATUSES and res.checks, res.id
         for c in res.checks:
             assert c.kind in CHECK_KINDS and c.road in EVIDENCE_ROADS, (res.id, c.name)
-            if c.road == "trained":  # over the run's seeds
+            if c.road == "trained" and c.name.startswith(authors_arm.LABEL):  # the authors' files: their own seeds
+                arm = {int(k.removeprefix("seed")) for k in authors_arm.load_manifest()["networks"]}
+                assert set(c.scope.seeds) == arm and len(c.values) == len(arm), (res.id, c.name)
+            elif c.road == "trained":  # over the run's seeds
                 assert set(c.scope.seeds) <= set(range(SEEDS)) and len(c.values) >= SEEDS, (res.id, c.name)
     assert all(c["status"] in STATUSES for c in data["claims"])
     names = " | ".join(c.name for r in captured["results"] for c in r.checks)
