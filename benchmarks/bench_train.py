@@ -193,8 +193,7 @@ def authors_side_by_side(part: dict, src: Path, python: str, seeds: list[int], s
 def to_target(record: Record, part: dict, src: Path, python: str, seeds: list[int], bound: int, out: Path,
               keep_networks: bool, commit: str | None) -> None:
     """Their script to their 0.99 and our default trainer to the honest 0.99, back to back per seed."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    import authors_networks as an  # scripts/authors_networks.py
+    import authors_networks as an  # scripts/authors_networks.py (scripts/ is on sys.path: see the imports above)
 
     runs = part.setdefault("runs", [])
     for seed in seeds:

@@ -102,12 +102,23 @@ def _counts(checks: list[dict[str, Any]]) -> str:
     return ", ".join(parts) or "none"
 
 
+def _seeds_text(meta: dict[str, Any]) -> str:
+    """", N seeds per trained family" from a run's meta ("" for older files without it)."""
+    return f", {meta['seeds_per_family']} seeds per trained family" if "seeds_per_family" in meta else ""
+
+
+def _rows_text(claim: dict[str, Any]) -> str:
+    """A claim's rows in one line: "C7.1 refuted (revised after data), C7.2 refuted"."""
+    return ", ".join(f"{r['id']} {r['status']}" + (" (revised after data)" if r.get("revised") else "")
+                     for r in claim.get("rows", []))
+
+
 def _run_header(ref: dict[str, Any], source: Path, what: str) -> list[str]:
     """The generated-from comment, the run's identity (command, mode, seeds, commit, machine) and its printout."""
     meta, claims = ref["meta"], ref["claims"]
     platform = ", ".join(f"{k} {v}" for k, v in meta.get("numerics", {}).items())
     width = max(len(c["id"]) for c in claims)
-    seeds = f", {meta['seeds_per_family']} seeds per trained family" if "seeds_per_family" in meta else ""
+    seeds = _seeds_text(meta)
     src = source.relative_to(ROOT) if source.is_relative_to(ROOT) else source.name
     out = meta["command"].split("--out ", 1)[1].split()[0] if "--out " in meta["command"] else "results"
     return [
@@ -381,9 +392,7 @@ def render_claims(ref: dict[str, Any], source: Path = REFERENCE) -> str:
     src = source.relative_to(ROOT) if source.is_relative_to(ROOT) else source.name
     lines = [GENERATED.format(src=src), "", "| ID | status | claim | rows |", "|---|---|---|---|"]
     for c in ref["claims"]:
-        rows = ", ".join(f"{r['id']} {r['status']}" + (" (revised after data)" if r.get("revised") else "")
-                         for r in c.get("rows", []))
-        lines.append(f"| {c['id']} | **{c['status']}** | {_cell(c.get('title', ''))} | {_cell(rows)} |")
+        lines.append(f"| {c['id']} | **{c['status']}** | {_cell(c.get('title', ''))} | {_cell(_rows_text(c))} |")
     return "\n".join(lines)
 
 
@@ -391,7 +400,7 @@ def render_job(ref: dict[str, Any], source: Path = REFERENCE) -> str:
     """README's sentence on the main job: what the reference run took, where."""
     meta = ref["meta"]
     src = source.relative_to(ROOT) if source.is_relative_to(ROOT) else source.name
-    seeds = f", {meta['seeds_per_family']} seeds per trained family" if "seeds_per_family" in meta else ""
+    seeds = _seeds_text(meta)
     earlier = meta.get("earlier_sittings") or {}
     took = (f"took {meta['wall_seconds']:.0f} s on {meta['machine']} in its last sitting, which read back "
             f"{earlier['runs']} trained networks from earlier sittings (their training: {earlier['training_wall_seconds']:.0f} s "
@@ -429,12 +438,10 @@ def render_further(runs: dict[str, Path]) -> str:
     for name, path in runs.items():
         ref = read_json(path)
         meta = ref["meta"]
-        seeds = f", {meta['seeds_per_family']} seeds per trained family" if "seeds_per_family" in meta else ""
+        seeds = _seeds_text(meta)
         what = f"`{path.relative_to(ROOT)}` ({meta['mode']} mode{seeds}; commit {meta.get('commit', 'unknown')})"
         for c in ref["claims"]:
-            rows = ", ".join(f"{r['id']} {r['status']}" + (" (revised after data)" if r.get("revised") else "")
-                             for r in c.get("rows", []))
-            lines.append(f"| {what} | {c['id']} | **{c['status']}** | {_cell(rows)} |")
+            lines.append(f"| {what} | {c['id']} | **{c['status']}** | {_cell(_rows_text(c))} |")
             what = ""
     return "\n".join(lines)
 

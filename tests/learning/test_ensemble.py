@@ -71,16 +71,22 @@ def test_members_stop_on_their_own_evaluation_and_keep_their_stopping_weights(tm
         assert gap(back, r) == 0.0 and back.accuracy == r.accuracy and back.steps == r.steps
 
 
+def pool_ensemble(tmp_path, cs, workers):
+    """The configs trained by a pool asked for ensembles; each job's stored measure agrees with its result."""
+    with TrainingPool(tmp_path, workers=workers, progress=False, ensemble=True) as pool:
+        jobs = [pool.submit(TASK, c, measure=TrainResult.to_json) for c in cs]
+        pool.start()
+        results = [pool.result(j) for j in jobs]
+        assert [pool.measured(j, TrainResult.to_json)["steps"] for j in jobs] == [r.steps for r in results]
+    return results
+
+
 def test_the_pool_trains_a_family_as_one_ensemble_when_asked(tmp_path, monkeypatch):
     import wavetheory.learning.pool as pool_module
 
     monkeypatch.setattr(pool_module, "_run_job", lambda *a: (_ for _ in ()).throw(AssertionError("trained alone")))
     cs = configs(2)
-    with TrainingPool(tmp_path, workers=0, progress=False, ensemble=True) as pool:
-        jobs = [pool.submit(TASK, c, measure=TrainResult.to_json) for c in cs]
-        pool.start()
-        results = [pool.result(j) for j in jobs]
-        assert [pool.measured(j, TrainResult.to_json)["steps"] for j in jobs] == [r.steps for r in results]
+    results = pool_ensemble(tmp_path, cs, workers=0)
     assert all(gap(r, train(TASK, c)) < 1e-5 for r, c in zip(results, cs))
 
 
@@ -130,11 +136,7 @@ def test_a_familys_future_hands_each_member_its_outcome_or_the_failure():
 @pytest.mark.slow  # spawns a worker that imports torch (~15 s quiet)
 def test_a_worker_trains_a_family_as_one_ensemble(tmp_path):
     cs = configs(2)
-    with TrainingPool(tmp_path, workers=1, progress=False, ensemble=True) as pool:
-        jobs = [pool.submit(TASK, c, measure=TrainResult.to_json) for c in cs]
-        pool.start()
-        results = [pool.result(j) for j in jobs]
-        assert [pool.measured(j, TrainResult.to_json)["steps"] for j in jobs] == [r.steps for r in results]
+    results = pool_ensemble(tmp_path, cs, workers=1)
     for r, c in zip(results, cs):
         (alone,) = train_ensemble(TASK, [c], progress=False)
         assert gap(r, alone) == 0.0  # the ensemble's arithmetic (an ensemble of k = k ensembles of one)
