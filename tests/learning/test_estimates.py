@@ -69,7 +69,8 @@ def test_jobs_time_left_groups_a_pools_jobs_by_family_across_seeds():
     large = [Job(task, TrainConfig(seed=k, steps=1000, hidden=64)) for k in range(2)]
     finished = [(small[0], SimpleNamespace(steps=500), 1.0),  # 2 ms/step, half the bound used
                 (large[0], SimpleNamespace(steps=500), 4.0),  # 8 ms/step
-                (small[1], RuntimeError("failed"), 9.0)]      # unknown steps: not a cost
+                (small[1], RuntimeError("failed"), 9.0),      # unknown steps: not a cost
+                (Job(task, TrainConfig(seed=4, steps=1000, hidden=64)), None, 7.0)]  # finished in an earlier sitting, not read back yet: not a cost either
     # pending: small seed 2 (1000 x 0.5 x 2 ms = 1 s) and large seed 1 (1000 x 0.5 x 8 ms = 4 s); u = 1000 / 2000
     assert jobs_time_left([small[2], large[1]], finished, workers=1) == pytest.approx(5.0)
     assert jobs_time_left([small[2], large[1]], finished, workers=2) == pytest.approx(4.0)  # the longest job

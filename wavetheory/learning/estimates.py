@@ -95,7 +95,8 @@ def jobs_time_left(pending: Iterable[Any], finished: Iterable[tuple[Any, Any, fl
 
     ``finished`` holds (job, its TrainResult, seconds): the cost is the result's ``wall_seconds`` (training as
     timed in its worker, so a loaded machine's slowness is in it), else the seconds given (e.g. the pool's CPU
-    seconds). A job that raised (an exception in place of its result) took unknown steps and is left out.
+    seconds). A job that raised (an exception in place of its result), or one finished in an earlier sitting whose
+    run is not read back yet (None in place of its result), took unknown steps here and is left out.
     """
     from dataclasses import replace
 
@@ -105,7 +106,7 @@ def jobs_time_left(pending: Iterable[Any], finished: Iterable[tuple[Any, Any, fl
         return Work(Job(job.task, replace(job.config, seed=0)).key, job.config.steps)
 
     done = [Finished(work(j), int(r.steps), float(getattr(r, "wall_seconds", None) or sec))
-            for j, r, sec in finished if not isinstance(r, BaseException)]
+            for j, r, sec in finished if r is not None and not isinstance(r, BaseException)]
     return remaining_seconds([work(j) for j in pending], done, workers, prior)
 
 
