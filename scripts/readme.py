@@ -1,9 +1,11 @@
 """README's generated blocks and the long records shown in the docs: no number in them is typed by hand.
 
-README.md quotes numbers in three places, each between markers ``<!-- NAME:begin -->`` and
-``<!-- NAME:end -->`` rendered here: ``job`` (the main job's wall time, from the reference run
+README.md quotes numbers only between markers ``<!-- NAME:begin -->`` and ``<!-- NAME:end -->``, each
+block rendered here (``BLOCKS``): ``job`` (the main job's wall time, from the reference run
 ``docs/reference_quick.json``), ``tests`` (the test command's duration, from ``docs/test_timing.json``,
-written by ``scripts/time_tests.py``) and ``claims`` (a short table: ID, status, one line).
+written by ``scripts/time_tests.py``), ``claims`` (a short table: ID, status, one line), ``full`` (the
+full run ``docs/reference_full.json``: what it took, each claim's status beside quick mode's), ``further``,
+``mutation`` and ``performance``.
 tests/test_readme_script.py fails when README.md and the records disagree.
 
 The long blocks, every check of the reference run, the further committed runs (``docs/run_NAME.json``),
@@ -14,6 +16,8 @@ Regenerate the reference and the README (one command each)::
 
     wavetheory reproduce --quick --out results
     python scripts/readme.py --from results/claims.json   # -> docs/reference_quick.json + README.md
+    wavetheory reproduce --out results-full                 # the full run (resumable: rerun on the same folder)
+    python scripts/readme.py --full --from results-full/claims.json   # -> docs/reference_full.json + README.md
 
 ``python scripts/readme.py`` alone re-renders README.md from the committed records; ``--check`` exits 1
 when README.md is out of date. A further committed run (say C13 in full mode) is saved with
@@ -39,11 +43,13 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout: the package be
 from wavetheory.io import read_json, write_json, write_text  # noqa: E402
 from wavetheory.stats import median_range  # noqa: E402
 
-__all__ = ["REFERENCE", "README", "MUTATION_RUN", "BENCH_RUN", "TEST_TIMING", "BLOCKS", "markers", "render", "render_claims",
-           "render_job", "render_tests", "render_mutation", "render_mutation_summary", "render_bench", "render_run", "render_further", "render_performance", "further_runs", "readme_blocks",
-           "update_readme", "check_readme", "save_reference", "main"]
+__all__ = ["REFERENCE", "REFERENCE_FULL", "README", "MUTATION_RUN", "BENCH_RUN", "TEST_TIMING", "BLOCKS", "markers",
+           "render", "render_claims", "render_job", "render_full", "render_tests", "render_mutation",
+           "render_mutation_summary", "render_bench", "render_run", "render_further", "render_performance", "further_runs",
+           "readme_blocks", "update_readme", "check_readme", "save_reference", "main"]
 
 REFERENCE = ROOT / "docs" / "reference_quick.json"
+REFERENCE_FULL = ROOT / "docs" / "reference_full.json"  # the full run (20 seeds per trained family), when committed
 README = ROOT / "README.md"
 MUTATION_RUN = ROOT / "docs" / "mutation_run.json"
 BENCH_RUN = ROOT / "docs" / "bench_train.json"
@@ -396,18 +402,41 @@ def render_claims(ref: dict[str, Any], source: Path = REFERENCE) -> str:
     return "\n".join(lines)
 
 
+def _took_text(meta: dict[str, Any]) -> str:
+    """"took N s on MACHINE", with the trained networks read back from earlier sittings when there were any."""
+    earlier = meta.get("earlier_sittings") or {}
+    if earlier.get("runs"):
+        return (f"took {meta['wall_seconds']:.0f} s on {meta['machine']} in its last sitting, which read back "
+                f"{earlier['runs']} trained networks from earlier sittings (their training: "
+                f"{earlier['training_wall_seconds']:.0f} s of wall time, summed over runs)")
+    return f"took {meta['wall_seconds']:.0f} s on {meta['machine']}"
+
+
 def render_job(ref: dict[str, Any], source: Path = REFERENCE) -> str:
     """README's sentence on the main job: what the reference run took, where."""
     meta = ref["meta"]
     src = source.relative_to(ROOT) if source.is_relative_to(ROOT) else source.name
-    seeds = _seeds_text(meta)
-    earlier = meta.get("earlier_sittings") or {}
-    took = (f"took {meta['wall_seconds']:.0f} s on {meta['machine']} in its last sitting, which read back "
-            f"{earlier['runs']} trained networks from earlier sittings (their training: {earlier['training_wall_seconds']:.0f} s "
-            "of wall time, summed over runs)" if earlier.get("runs") else f"took {meta['wall_seconds']:.0f} s on {meta['machine']}")
     return "\n".join([GENERATED.format(src=src),
-                      f"The reference run of this command ({meta['mode']} mode{seeds}; commit {meta.get('commit', 'unknown')}, "
-                      f"{meta.get('date', 'date unknown')}) {took}."])
+                      f"The reference run of this command ({meta['mode']} mode{_seeds_text(meta)}; commit "
+                      f"{meta.get('commit', 'unknown')}, {meta.get('date', 'date unknown')}) {_took_text(meta)}."])
+
+
+def render_full(full: dict[str, Any] | None, quick: dict[str, Any], source: Path = REFERENCE_FULL) -> str:
+    """README's block on the full run: what it took, and each claim's status in full mode beside quick mode's."""
+    src = source.relative_to(ROOT) if source.is_relative_to(ROOT) else source.name
+    lines = [GENERATED.format(src=src)]
+    if full is None:
+        return "\n".join(lines + ["No full run is committed yet: `wavetheory reproduce --out results-full` makes one."])
+    meta = full["meta"]
+    lines += [f"The committed full run (`{meta['command']}`; {meta['mode']} mode{_seeds_text(meta)}; commit "
+              f"{meta.get('commit', 'unknown')}, {meta.get('date', 'date unknown')}) {_took_text(meta)}.", "",
+              "| ID | full | quick | rows in full mode |", "|---|---|---|---|"]
+    in_quick = {c["id"]: c["status"] for c in quick["claims"]}
+    for c in full["claims"]:
+        q = in_quick.get(c["id"], "not run")
+        moved = "" if q == c["status"] else " (moved)"
+        lines.append(f"| {c['id']} | **{c['status']}**{moved} | {q} | {_cell(_rows_text(c))} |")
+    return "\n".join(lines)
 
 
 def render_tests(timing: dict[str, Any] | None) -> str:
@@ -454,6 +483,7 @@ BLOCKS = {  # README's generated blocks: name -> the block's text from the recor
     "job": lambda: render_job(read_json(REFERENCE)),
     "tests": lambda: render_tests(_test_timing()),
     "claims": lambda: render_claims(read_json(REFERENCE)),
+    "full": lambda: render_full(read_json(REFERENCE_FULL) if REFERENCE_FULL.exists() else None, read_json(REFERENCE)),
     "further": lambda: render_further(further_runs()),
     "mutation": lambda: render_mutation_summary(),
     "performance": lambda: render_performance(read_json(BENCH_RUN) if BENCH_RUN.exists() else {}),
@@ -517,13 +547,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--from", dest="source", metavar="CLAIMS_JSON", help="make this run's claims.json the reference first")
     p.add_argument("--run", metavar="NAME", help="with --from: save the run as the further run docs/run_NAME.json "
                    "(shown on the docs page of runs) instead of the reference")
+    p.add_argument("--full", action="store_true", help="with --from: save the run as the full reference "
+                   "docs/reference_full.json (a run without --quick) instead of the quick one")
     p.add_argument("--check", action="store_true", help="exit 1 if README.md's generated blocks differ from the records")
     args = p.parse_args(argv)
     if args.run is not None and (not args.source or not args.run.replace("-", "").isalnum()):
         p.error("--run NAME needs --from CLAIMS_JSON and a NAME of letters, digits and '-'")
+    if args.full and (not args.source or args.run is not None):
+        p.error("--full needs --from CLAIMS_JSON and no --run")
     if args.source:
-        target = DOCS / f"run_{args.run}.json" if args.run else REFERENCE
-        print(f"{'further run' if args.run else 'reference'}: {save_reference(Path(args.source), target)}")
+        mode = read_json(Path(args.source))["meta"].get("mode")
+        if (mode == "full") != bool(args.full) and args.run is None:
+            p.error(f"--from: a {mode} run is saved as {'the full reference with --full' if mode == 'full' else 'the quick reference, without --full'}")
+        target = DOCS / f"run_{args.run}.json" if args.run else REFERENCE_FULL if args.full else REFERENCE
+        what = "further run" if args.run else "full reference" if args.full else "reference"
+        print(f"{what}: {save_reference(Path(args.source), target)}")
     if args.check:
         same = check_readme()
         print("README.md is up to date" if same else "README.md differs from the records: run python scripts/readme.py")

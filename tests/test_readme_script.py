@@ -78,12 +78,43 @@ def test_a_schema_3_claim_is_read_through_its_rows():
 
 
 def test_every_further_run_renders_with_its_own_identity():
-    runs = readme.further_runs()
-    assert runs, "docs/run_*.json: the further committed runs"
+    runs = {**readme.further_runs(), **({"full": readme.REFERENCE_FULL} if readme.REFERENCE_FULL.exists() else {})}
+    assert runs, "docs/run_*.json or docs/reference_full.json: the committed runs beyond the quick reference"
     for name, path in runs.items():
         block = readme.render_run(read_json(path), path)
         assert block.splitlines()[0] == readme.GENERATED.format(src=path.relative_to(readme.ROOT)), name
         assert read_json(path)["meta"]["command"] in block
+
+
+def test_render_full_says_what_the_full_run_took_and_each_status_beside_quick_mode_s():
+    quick = {"claims": [{"id": "C7", "status": "refuted"}, {"id": "C8", "status": "refuted"}]}
+    full = {"meta": {"command": "wavetheory reproduce --out results-full", "mode": "full", "seeds_per_family": 20,
+                     "commit": "abc", "date": "2026-12-05", "wall_seconds": 321.4, "machine": "m",
+                     "earlier_sittings": {"runs": 1280, "training_wall_seconds": 9000.2}},
+            "claims": [{"id": "C7", "status": "refuted", "rows": [{"id": "C7.1", "status": "refuted"}]},
+                       {"id": "C8", "status": "refined", "rows": [{"id": "C8.1", "status": "refined", "revised": True}]},
+                       {"id": "C17", "status": "open", "rows": []}]}
+    block = readme.render_full(full, quick)
+    assert "(`wavetheory reproduce --out results-full`; full mode, 20 seeds per trained family; commit abc, 2026-12-05) " \
+           "took 321 s on m in its last sitting, which read back 1280 trained networks" in block
+    assert "| C7 | **refuted** | refuted | C7.1 refuted |" in block
+    assert "| C8 | **refined** (moved) | refuted | C8.1 refined (revised after data) |" in block  # a status that moved
+    assert "| C17 | **open** (moved) | not run |" in block
+    assert "No full run is committed" in readme.render_full(None, quick)
+
+
+def test_readme_script_saves_a_run_only_as_the_reference_of_its_mode(tmp_path, capsys):
+    run = tmp_path / "claims.json"
+    run.write_text(json.dumps({"meta": {"mode": "full"}, "claims": []}))
+    with pytest.raises(SystemExit) as exc:
+        readme.main(["--from", str(run)])  # a full run is not the quick reference
+    assert exc.value.code == 2 and "--full" in capsys.readouterr().err
+    run.write_text(json.dumps({"meta": {"mode": "quick"}, "claims": []}))
+    with pytest.raises(SystemExit) as exc:
+        readme.main(["--full", "--from", str(run)])
+    assert exc.value.code == 2
+    with pytest.raises(SystemExit):
+        readme.main(["--full"])  # --full needs --from
 
 
 def test_the_mutation_record_renders_and_explains_every_equivalent_mutant():

@@ -4,8 +4,8 @@
   one section per public module, autodoc over the docstrings) and the notebooks (their percent-format
   sources as ``.ipynb``, which myst-nb executes during the build: outputs and figures on the page);
 * ``source-read`` fills the markers ``<!-- generated: NAME -->`` of the written pages: the CLI reference
-  (argparse's own help of every command), the claims of the reference run and the further committed
-  runs, the benchmark and mutation records (rendered by ``scripts/readme.py``), the worked examples of
+  (argparse's own help of every command), the claims of the reference run, the full run and the further
+  committed runs, the benchmark and mutation records (rendered by ``scripts/readme.py``), the worked examples of
   the authors' task IDs, and the pages other parts of the project may add (listed only when present);
 * ``autodoc-process-docstring`` reads our plain-text docstrings as plain text (``plain_docstrings``);
 * math (``$...$`` in pages and notebooks) is drawn to SVG by matplotlib's mathtext at build time
@@ -122,9 +122,12 @@ def authors_examples_table() -> str:
 
 
 def claims_page() -> str:
-    """Every claim of the reference run with every check, then each further committed run."""
+    """Every claim of the reference run with every check, then the full run's (when committed), then each further run."""
     readme = _readme_script()
     parts = [readme.render(json.loads(REFERENCE_RUN.read_text()), REFERENCE_RUN)]
+    if readme.REFERENCE_FULL.exists():
+        full = readme.REFERENCE_FULL
+        parts.append("## The full run\n\n" + readme.render_run(json.loads(full.read_text()), full))
     for name, path in readme.further_runs(DOCS).items():
         parts.append(f"## A further run: `{name}`\n\n" + readme.render_run(json.loads(path.read_text()), path))
     return "\n\n".join(parts) + "\n"
