@@ -95,15 +95,30 @@ def measure(steps: int) -> list[dict]:
     return out
 
 
+def _sitting_cpu(journal: Path) -> dict[str, float]:
+    """Run folder -> the largest CPU seconds of its journal records. The journal keeps every sitting's record; a
+    later sitting that read a finished run back (and recomputed its readings) spent less than the one that trained
+    it, so the largest is the training sitting's."""
+    cpu: dict[str, float] = {}
+    if not journal.exists():
+        return cpu
+    data = journal.read_bytes()
+    for line in data[:data.rfind(b"\n") + 1].splitlines():  # after the last newline: a torn write
+        rec = json.loads(line) if line.strip() else {}
+        if rec.get("folder") and rec.get("cpu_seconds") is not None:
+            cpu[rec["folder"]] = max(cpu.get(rec["folder"], 0.0), float(rec["cpu_seconds"]))
+    return cpu
+
+
 def distributions(run_dir: Path) -> list[dict]:
     """Per family of a finished run: steps (median, max, bound), solved runs, wall and CPU seconds (module docstring)."""
     import statistics
 
     from wavetheory.io import read_json
-    from wavetheory.learning.journal import JOURNAL, Journal
+    from wavetheory.learning.journal import JOURNAL
 
     runs = run_dir / "runs"
-    cpu = {r["folder"]: r.get("cpu_seconds") for r in Journal(runs / JOURNAL).load().values() if r.get("folder")}
+    cpu = _sitting_cpu(runs / JOURNAL)
     families: dict[tuple, list[dict]] = {}
     for path in sorted(runs.glob("*/metrics.json")):
         m = read_json(path)
@@ -127,7 +142,10 @@ def distributions(run_dir: Path) -> list[dict]:
               f"{r['solved']:>2} solved, steps median {r['steps_median']:>7.0f} max {r['steps_max']:>6} of {r['bound']:>6}; "
               f"{r['wall_seconds']:7.1f} s wall{cpu_text}", flush=True)
     total = sum(r["wall_seconds"] for r in rows)
-    print(f"{sum(r['jobs'] for r in rows)} runs in {len(rows)} families: {total:.0f} s of training wall time in all")
+    cpu_total = sum(r["cpu_seconds"] or 0.0 for r in rows)
+    print(f"{sum(r['jobs'] for r in rows)} runs in {len(rows)} families: {total:.0f} s of training wall time in all, "
+          f"{cpu_total / 3600:.2f} CPU hours in the workers (training and readings; families without a journal record "
+          "for every run count 0)")
     return rows
 
 

@@ -86,6 +86,19 @@ def test_the_work_script_prints_the_plan_counts():
     assert lines[-1].split()[-1] == f"{counts['full']['total']['steps']:,}"
 
 
+def test_the_work_script_takes_each_run_s_cpu_from_its_training_sitting(tmp_path):
+    """A run read back in a later sitting has a second, cheaper journal record: the larger one is its training's."""
+    spec = importlib.util.spec_from_file_location("full_mode_work", BENCH / "full_mode_work.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    journal = tmp_path / "journal.jsonl"
+    records = [{"key": "a", "folder": "run_a", "cpu_seconds": 120.0}, {"key": "b", "folder": "run_b", "cpu_seconds": 3.0},
+               {"key": "a", "folder": "run_a", "cpu_seconds": 2.5}]  # run_a read back: readings only
+    journal.write_text("".join(json.dumps(r) + "\n" for r in records) + '{"key": "b", "folder": "run_b", "cpu_se')
+    assert module._sitting_cpu(journal) == {"run_a": 120.0, "run_b": 3.0}  # the torn last line is ignored
+    assert module._sitting_cpu(tmp_path / "none.jsonl") == {}
+
+
 @pytest.fixture(params=["none-solved", "seed0-solved-seed1-failed"])
 def tiny_full_mode(request, monkeypatch):
     """Full mode with SEEDS seeds and every run cut to STEPS steps; (the (job, TrainResult) trained, the seeds that fail,
