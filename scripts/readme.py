@@ -232,7 +232,8 @@ def _meta_line(part: dict[str, Any], runs: list[dict[str, Any]]) -> str:
     m = part["meta"]
     loads = [x for r in runs for x in r.get("load", [])]
     load = f"; load average {min(loads):.1f}-{max(loads):.1f} during the runs" if loads else ""
-    return f"`{m['command']}` (commit {m['commit']}, {m['date']}; {m['machine']}; one torch thread{load})"
+    note = f"; {m['note']}" if m.get("note") else ""  # how the run was made, when the command does not say it all
+    return f"`{m['command']}` (commit {m['commit']}, {m['date']}; {m['machine']}; one torch thread{load}{note})"
 
 
 PROTOCOLS = {"old": "old: the authors' protocol (`--preset authors`), stopped at 0.99", "new": "new: the default protocol"}

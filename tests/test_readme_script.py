@@ -183,6 +183,8 @@ def test_render_bench_target_gives_steps_speedup_and_whether_each_target_is_met(
     assert "| 0 | 12000, 400.0 | 1800, 20.0 | 0.9910 (4096) | 20.0 |" in block
     assert "our steps to 0.99 1900 (1800..2500) (target <= 2000: met)" in block
     assert "authors / ours 16.0 (10.0..20.0) (target >= 15: met;" in block
+    noted = readme.render_bench({"anchor": {}, "target": {"meta": {**meta, "note": "two processes at once"}, "runs": runs}})
+    assert "one torch thread; load average 1.0-1.2 during the runs; two processes at once)" in noted
     censored = [*runs[:2], {**runs[2], "speedup": None,  # their script never reached 0.99: a lower bound on the ratio
                             "authors": {"step": None, "wall": None, "steps": 20000, "wall_seconds": 800.0}}]
     block = readme.render_bench({"anchor": {}, "target": {"meta": meta, "runs": censored}})
