@@ -99,12 +99,10 @@ def _sitting_cpu(journal: Path) -> dict[str, float]:
     """Run folder -> the largest CPU seconds of its journal records. The journal keeps every sitting's record; a
     later sitting that read a finished run back (and recomputed its readings) spent less than the one that trained
     it, so the largest is the training sitting's."""
+    from wavetheory.learning.journal import Journal
+
     cpu: dict[str, float] = {}
-    if not journal.exists():
-        return cpu
-    data = journal.read_bytes()
-    for line in data[:data.rfind(b"\n") + 1].splitlines():  # after the last newline: a torn write
-        rec = json.loads(line) if line.strip() else {}
+    for rec in Journal(journal).records():
         if rec.get("folder") and rec.get("cpu_seconds") is not None:
             cpu[rec["folder"]] = max(cpu.get(rec["folder"], 0.0), float(rec["cpu_seconds"]))
     return cpu

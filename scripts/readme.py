@@ -125,7 +125,7 @@ def _run_header(ref: dict[str, Any], source: Path, what: str) -> list[str]:
     platform = ", ".join(f"{k} {v}" for k, v in meta.get("numerics", {}).items())
     width = max(len(c["id"]) for c in claims)
     seeds = _seeds_text(meta)
-    src = source.relative_to(ROOT) if source.is_relative_to(ROOT) else source.name
+    src = _shown(source)
     out = meta["command"].split("--out ", 1)[1].split()[0] if "--out " in meta["command"] else "results"
     return [
         GENERATED.format(src=src),
@@ -396,11 +396,16 @@ def render_bench(data: dict[str, Any]) -> str:
 
 def render_claims(ref: dict[str, Any], source: Path = REFERENCE) -> str:
     """README's short claims table: ID, status, the claim in one line, and where the rest is."""
-    src = source.relative_to(ROOT) if source.is_relative_to(ROOT) else source.name
+    src = _shown(source)
     lines = [GENERATED.format(src=src), "", "| ID | status | claim | rows |", "|---|---|---|---|"]
     for c in ref["claims"]:
         lines.append(f"| {c['id']} | **{c['status']}** | {_cell(c.get('title', ''))} | {_cell(_rows_text(c))} |")
     return "\n".join(lines)
+
+
+def _shown(source: Path) -> Path | str:
+    """A record's path as README names it: relative to the checkout, else its file name."""
+    return source.relative_to(ROOT) if source.is_relative_to(ROOT) else source.name
 
 
 def _took_text(meta: dict[str, Any]) -> str:
@@ -416,7 +421,7 @@ def _took_text(meta: dict[str, Any]) -> str:
 def render_job(ref: dict[str, Any], source: Path = REFERENCE) -> str:
     """README's sentence on the main job: what the reference run took, where."""
     meta = ref["meta"]
-    src = source.relative_to(ROOT) if source.is_relative_to(ROOT) else source.name
+    src = _shown(source)
     return "\n".join([GENERATED.format(src=src),
                       f"The reference run of this command ({meta['mode']} mode{_seeds_text(meta)}; commit "
                       f"{meta.get('commit', 'unknown')}, {meta.get('date', 'date unknown')}) {_took_text(meta)}."])
@@ -424,7 +429,7 @@ def render_job(ref: dict[str, Any], source: Path = REFERENCE) -> str:
 
 def render_full(full: dict[str, Any] | None, quick: dict[str, Any], source: Path = REFERENCE_FULL) -> str:
     """README's block on the full run: what it took, and each claim's status in full mode beside quick mode's."""
-    src = source.relative_to(ROOT) if source.is_relative_to(ROOT) else source.name
+    src = _shown(source)
     lines = [GENERATED.format(src=src)]
     if full is None:
         return "\n".join(lines + ["No full run is committed yet: `wavetheory reproduce --out results-full` makes one."])
@@ -557,7 +562,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.full and (not args.source or args.run is not None):
         p.error("--full needs --from CLAIMS_JSON and no --run")
     if args.source:
-        mode = read_json(Path(args.source))["meta"].get("mode")
+        try:
+            mode = read_json(Path(args.source))["meta"].get("mode")
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            p.error(f"--from: {args.source} is not a run's claims.json ({exc})")
         if (mode == "full") != bool(args.full) and args.run is None:
             p.error(f"--from: a {mode} run is saved as {'the full reference with --full' if mode == 'full' else 'the quick reference, without --full'}")
         target = DOCS / f"run_{args.run}.json" if args.run else REFERENCE_FULL if args.full else REFERENCE

@@ -115,6 +115,10 @@ def test_readme_script_saves_a_run_only_as_the_reference_of_its_mode(tmp_path, c
     assert exc.value.code == 2
     with pytest.raises(SystemExit):
         readme.main(["--full"])  # --full needs --from
+    run.write_text("not json")
+    with pytest.raises(SystemExit) as exc:
+        readme.main(["--full", "--from", str(run)])
+    assert exc.value.code == 2 and "is not a run's claims.json" in capsys.readouterr().err
 
 
 def test_the_mutation_record_renders_and_explains_every_equivalent_mutant():

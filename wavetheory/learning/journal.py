@@ -51,14 +51,15 @@ class Journal:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
 
-    def load(self) -> dict[str, dict]:
-        """The last complete record of each job key; a torn last line (a kill during a write) is ignored."""
+    def records(self) -> list[dict]:
+        """Every complete record, every sitting's, in the order written; a torn last line (a kill during a write)
+        is ignored."""
         try:
             data = self.path.read_bytes()
         except FileNotFoundError:
-            return {}
+            return []
         end = data.rfind(b"\n") + 1  # everything after the last newline is a torn write
-        records: dict[str, dict] = {}
+        records = []
         for n, line in enumerate(data[:end].splitlines(), 1):
             if not line.strip():
                 continue
@@ -68,8 +69,12 @@ class Journal:
                 raise ValueError(f"{self.path}: line {n} is not a JSON record ({getattr(exc, 'msg', exc)})") from None
             if not isinstance(record, dict) or not isinstance(record.get("key"), str):
                 raise ValueError(f"{self.path}: line {n} is not a journal record (no key)")
-            records[record["key"]] = record
+            records.append(record)
         return records
+
+    def load(self) -> dict[str, dict]:
+        """The last complete record of each job key (``records``, later sittings over earlier ones)."""
+        return {record["key"]: record for record in self.records()}
 
     def append(self, record: dict) -> None:
         """Append one record (a torn tail left by a kill is cut first, so the new line starts on its own)."""

@@ -243,7 +243,9 @@ class TrainingPool:
         return self
 
     def job_progress(self) -> tuple[list[Job], list[tuple[Job, Any, float]]]:
-        """(jobs not finished, finished jobs as (job, TrainResult or its exception, CPU seconds)); waits for nothing."""
+        """(jobs not finished, finished jobs as (job, TrainResult or its exception, CPU seconds)); waits for nothing.
+
+        A run finished in an earlier sitting and not read back yet has None in place of its TrainResult."""
         pending, finished = [], []
         for key, job in self._jobs.items():
             fut = self._futures.get(key)
